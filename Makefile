@@ -1,0 +1,53 @@
+# Welkom — the two commands that do all set-up on a fresh Debian machine:
+#   make demo   the whole pipeline on a simulated store (embedded defaults, temporary data dir)
+#   make test   installs what the tests need (Debian packages, a Python venv for the rigs) and runs every test
+SWIFT      ?= swift
+VENV       := .venv
+PYTHON     := $(abspath $(VENV))/bin/python
+BIN        := .build/debug/welkom
+DEMO_ARGS  ?=
+
+# Build: the C libraries behind the CBluetooth and CUSB system-library targets, SQLite for GRDB.
+DEB_BUILD  := pkg-config libbluetooth-dev libusb-1.0-0-dev libsqlite3-dev
+# Tests: ptys for serial rigs, umockdev for USB readers, Chromium for the till page.
+DEB_TEST   := socat umockdev libumockdev-dev chromium chromium-driver sqlite3
+
+.PHONY: all build demo test test-unit test-e2e bench fuzz deps-build deps-test venv clean
+
+all: build
+
+deps-build:
+	@scripts/ensure-debian-packages $(DEB_BUILD)
+
+deps-test: deps-build venv
+	@scripts/ensure-debian-packages $(DEB_TEST)
+
+venv: $(VENV)/.installed
+$(VENV)/.installed: Tests/Rigs/requirements.txt
+	python3 -m venv $(VENV)
+	$(VENV)/bin/pip install --quiet --disable-pip-version-check -r Tests/Rigs/requirements.txt
+	touch $@
+
+build: deps-build
+	$(SWIFT) build
+
+demo: build
+	$(BIN) demo $(DEMO_ARGS)
+
+test: deps-test
+	$(SWIFT) build --build-tests
+	$(MAKE) --no-print-directory test-unit test-e2e
+
+# Swift unit and rig tests (XCTest). Not --parallel: it drops XCTest's summary line.
+test-unit:
+	WELKOM_RIG_PYTHON=$(PYTHON) $(SWIFT) test --skip-build
+
+# Whole-agent tests: the built binary against Bumble, Chromium and the CLI.
+test-e2e:
+	WELKOM_BIN=$(abspath $(BIN)) WELKOM_RIG_PYTHON=$(PYTHON) $(PYTHON) -m pytest -q Tests/e2e
+
+bench: deps-build
+	cd Benchmarks && $(SWIFT) package --disable-sandbox benchmark --no-progress
+
+clean:
+	rm -rf .build $(VENV)

@@ -1,0 +1,48 @@
+// swift-tools-version:6.1
+// Welkom: one module per stage of the flow in design/brief.md.
+//   sources (WelkomRadio, WelkomCards) → WelkomRecogniser → WelkomPolicy → WelkomLedger → WelkomTillHub
+// The stages share only WelkomCore's value types; WelkomAgent wires them, the `welkom` CLI sits on top.
+import PackageDescription
+
+let strict: [SwiftSetting] = [.swiftLanguageMode(.v6)]
+
+let package = Package(
+    name: "Welkom",
+    platforms: [.macOS(.v15)],
+    products: [
+        .library(name: "WelkomCore", targets: ["WelkomCore"]),
+        .library(name: "WelkomIdentifiers", targets: ["WelkomIdentifiers"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/apple/swift-argument-parser.git", from: "1.8.2"),
+        .package(url: "https://github.com/apple/swift-log.git", from: "1.16.2"),
+        .package(url: "https://github.com/apple/swift-metrics.git", from: "2.13.0"),
+        .package(url: "https://github.com/apple/swift-crypto.git", from: "3.12.3"),
+        .package(url: "https://github.com/swift-server/swift-prometheus.git", from: "2.4.1"),
+        .package(url: "https://github.com/swift-server/swift-service-lifecycle.git", from: "2.13.0"),
+        .package(url: "https://github.com/hummingbird-project/hummingbird.git", from: "2.28.1"),
+        .package(url: "https://github.com/groue/GRDB.swift.git", from: "7.10.0"),
+        .package(url: "https://github.com/LebJe/TOMLKit.git", from: "0.6.0"),
+    ],
+    targets: [
+        // C libraries at the hardware edge.
+
+        // The shared vocabulary: value types only, no I/O, no dependencies.
+        .target(name: "WelkomCore", swiftSettings: strict),
+        // shared/spec/identifiers.md in code: WLK1 tokens, card pseudonyms, barcode checks.
+        .target(name: "WelkomIdentifiers", dependencies: [
+            "WelkomCore", .product(name: "Crypto", package: "swift-crypto"),
+            .product(name: "_CryptoExtras", package: "swift-crypto"),
+        ], swiftSettings: strict),
+
+        // Sources: hardware in, sightings out.
+
+        // The stages.
+
+        // Stores and settings the agent and the CLI share.
+
+        // The agent wires the stages; the CLI sits on top.
+
+        .testTarget(name: "WelkomIdentifiersTests", dependencies: ["WelkomIdentifiers"], swiftSettings: strict),
+    ]
+)

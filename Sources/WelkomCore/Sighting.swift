@@ -1,0 +1,56 @@
+import struct Foundation.Date
+
+/// One thing a source heard: an advertisement or a card read, before anyone knows whose it is.
+///
+/// A sighting of someone not enrolled must leave no trace (brief, invariant 2), so a sighting
+/// never describes its identifiers when printed, logged or interpolated: `description` shows
+/// only the kind of evidence. Sources create sightings; only the recogniser looks inside.
+public struct Sighting: Sendable, CustomStringConvertible {
+    public var time: Date
+    public var evidence: Evidence
+    /// Received signal strength in dBm, for radio sightings.
+    public var rssi: Int?
+    /// The till the source is bound to (a card reader's till), if any.
+    public var till: TillID?
+    /// Which source produced it, for aggregate counters ("radio", "card").
+    public var source: SourceKind
+
+    public init(time: Date, evidence: Evidence, rssi: Int? = nil, till: TillID? = nil, source: SourceKind) {
+        self.time = time
+        self.evidence = evidence
+        self.rssi = rssi
+        self.till = till
+        self.source = source
+    }
+
+    public var description: String {
+        "Sighting(\(source.rawValue), \(evidence.kind)\(rssi.map { ", rssi \($0)" } ?? ""))"
+    }
+}
+
+public enum SourceKind: String, Sendable, CaseIterable {
+    case radio
+    case card
+}
+
+/// What a sighting carries that a recogniser might match.
+public enum Evidence: Sendable, CustomStringConvertible {
+    /// A WLK1 frame: its company ID (little-endian on air, host order here) and its 16-byte token.
+    case wlk1(companyID: UInt16, token: Block128)
+    /// A loyalty card, its number already normalised as shared/spec/identifiers.md §4 says
+    /// (digits alone, or "uid:" + lowercase hex for an NFC UID).
+    case card(normalised: String)
+    /// An advertisement that carries nothing any scheme matches on (still counted, in aggregate).
+    case other
+
+    /// The kind of evidence, safe to log and to use as a metric label.
+    public var kind: String {
+        switch self {
+        case .wlk1: "wlk1"
+        case .card: "card"
+        case .other: "other"
+        }
+    }
+
+    public var description: String { kind }
+}

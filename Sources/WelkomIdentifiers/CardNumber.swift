@@ -1,0 +1,234 @@
+import WelkomCore
+
+/// Turns what a card reader delivers into a normalised loyalty card number
+/// (shared/spec/identifiers.md §4), a payment card to drop, or a reason to reject it.
+///
+/// Pure and total: any input gives an answer, and a rejection never repeats the input.
+///
+/// Rules, in the order they are applied to one line:
+/// 1. A trailing CR/LF and surrounding spaces are removed; nothing left → invalid.
+/// 2. Any control character → invalid (a scanner sends printable codes; anything else is line
+///    noise, and GS1 separators would be lost by "digits alone" anyway).
+/// 3. A payment card anywhere in the line → `.paymentCard`: a Luhn-valid PAN of 13–19 digits
+///    followed by `=` and a track-2 expiry (4 digits or `=`) and 3-digit service code, or a
+///    track-1 `B` + Luhn-valid PAN of 13–19 digits + `^`. Searched anywhere, not only at the
+///    start, so a stripe read glued to other bytes, or a reader that strips sentinels, still
+///    cannot turn a payment card into a loyalty card.
+/// 4. `;…?` (track 2) or `%…?` (track 1) → the digits of the PAN field.
+/// 5. An AIM symbology identifier `]Xm` (scanners can prefix one) is removed; `]E` (EAN/UPC)
+///    then demands a valid EAN-13 or EAN-8.
+/// 6. All digits: 13 → EAN-13 and 8 → EAN-8, check digit verified; other lengths of 4–40 →
+///    numeric barcode.
+/// 7. Letters and digits (Code 128 text, QR payloads): the digits alone, as the spec says;
+///    a code without digits → invalid.
+public enum CardNumber {
+    /// Fewer digits than this is no card number (also the shortest stripe PAN accepted).
+    public static let minimumDigits = 4
+    /// More digits than this is no card number.
+    public static let maximumDigits = 40
+    /// NFC UID sizes defined by ISO/IEC 14443-3 (single, double, triple size).
+    public static let uidSizes: Set<Int> = [4, 7, 10]
+
+    // MARK: Barcodes and stripes
+
+    /// Classifies one line as a reader delivered it.
+    public static func classify(_ raw: String) -> CardCode {
+        let all = Array(raw.unicodeScalars)
+        var end = all.count
+        while end > 0, all[end - 1] == "\r" || all[end - 1] == "\n" || all[end - 1] == " " { end -= 1 }
+        var start = 0
+        while start < end, all[start] == " " { start += 1 }
+        guard start < end else { return .invalid(.emptyLine) }
+        let line = Array(all[start..<end])
+
+        if let i = line.firstIndex(where: isControl) {
+            return .invalid(.controlCharacter(position: start + i + 1))
+        }
+        if containsPaymentCard(line) { return .paymentCard }
+
+        switch line[0] {
+        case ";": return track2(line)
+        case "%": return track1(line)
+        default: break
+        }
+
+        var code = line[...]
+        var ean = false
+        if line.count >= 3, line[0] == "]" {
+            // AIM identifier: ']' + symbology letter + modifier character. The modifier is
+            // often a digit, which "digits alone" would otherwise glue onto the number.
+            ean = line[1] == "E"
+            code = line[3...]
+        }
+        let digits = code.filter(isDigit)
+        if ean {
+            switch digits.count {
+            case 13 where digits.count == code.count: return checked(digits, .ean13)
+            case 8 where digits.count == code.count: return checked(digits, .ean8)
+            default: return .invalid(.eanLength(digits: digits.count))
+            }
+        }
+        if digits.isEmpty { return .invalid(.noDigits(length: code.count)) }
+        if digits.count == code.count {
+            if digits.count == 13 { return checked(digits, .ean13) }
+            if digits.count == 8 { return checked(digits, .ean8) }
+        }
+        if let problem = lengthProblem(digits.count) { return .invalid(problem) }
+        return .loyalty(normalised: string(digits), symbology: digits.count == code.count ? .numeric : .text)
+    }
+
+    /// Classifies one line of bytes: as `classify(_:)`, after checking the bytes are UTF-8
+    /// (a serial line with noise or the wrong baud rate delivers bytes that are not).
+    public static func classify(line bytes: some Collection<UInt8>) -> CardCode {
+        var iterator = bytes.makeIterator()
+        var decoder = UTF8()
+        var text = ""
+        var offset = 0
+        while true {
+            switch decoder.decode(&iterator) {
+            case .scalarValue(let scalar):
+                text.unicodeScalars.append(scalar)
+                offset += UTF8.width(scalar)
+            case .emptyInput:
+                return classify(text)
+            case .error:
+                return .invalid(.notUTF8(position: offset + 1))
+            }
+        }
+    }
+
+    // MARK: NFC
+
+    /// An NFC card's UID: 4, 7 or 10 bytes → "uid:" + lowercase hex; other sizes are invalid.
+    public static func normaliseNFC(uid: [UInt8]) -> CardCode {
+        guard uidSizes.contains(uid.count) else { return .invalid(.uidLength(bytes: uid.count)) }
+        return .loyalty(normalised: "uid:" + Hex.encode(uid), symbology: .nfcUID)
+    }
+
+    // MARK: Check digits
+
+    /// The GS1 check digit of the first 12 digits of an EAN-13 (digit values 0…9, not ASCII).
+    /// Weights 1, 3, 1, 3, … from the left; the same function checks EAN-8 given 7 digits,
+    /// because GS1 weights count from the right (3 on the digit next to the check digit).
+    /// Values above 9 are reduced modulo 10 rather than trapping: callers pass checked digits.
+    public static func ean13CheckDigit(_ first12: some Collection<UInt8>) -> UInt8 {
+        var sum = 0
+        for (i, d) in first12.reversed().enumerated() {
+            sum += Int(d % 10) * (i % 2 == 0 ? 3 : 1)
+        }
+        return UInt8((10 - sum % 10) % 10)
+    }
+
+    /// The Luhn (ISO/IEC 7812-1) check over a string of ASCII digits, check digit last.
+    /// False for an empty string or any character that is not a digit.
+    public static func luhnValid(_ digits: String) -> Bool {
+        let values = digits.unicodeScalars.map { $0.value }
+        guard !values.isEmpty, values.allSatisfy({ $0 >= 48 && $0 <= 57 }) else { return false }
+        var sum = 0
+        for (i, v) in values.reversed().enumerated() {
+            var d = Int(v - 48)
+            if i % 2 == 1 {
+                d *= 2
+                if d > 9 { d -= 9 }
+            }
+            sum += d
+        }
+        return sum % 10 == 0
+    }
+
+    // MARK: Private
+
+    private static func checked(_ digits: [Unicode.Scalar], _ symbology: CardSymbology) -> CardCode {
+        let values = digits.map { UInt8($0.value - 48) }
+        let expected = ean13CheckDigit(values.dropLast())
+        let found = values[values.count - 1]
+        guard found == expected else {
+            return .invalid(.checkDigit(symbology: symbology, found: found, expected: expected))
+        }
+        return .loyalty(normalised: string(digits), symbology: symbology)
+    }
+
+    /// `;PAN[=…]?` — the PAN's digits. Payment cards were already taken out by the search.
+    private static func track2(_ line: [Unicode.Scalar]) -> CardCode {
+        guard let end = line.firstIndex(of: "?") else {
+            return .invalid(.malformedTrack(track: 2, defect: .noEndSentinel))
+        }
+        let data = line[1..<end]
+        let pan = data.prefix { $0 != "=" }
+        guard pan.allSatisfy(isDigit) else { return .invalid(.malformedTrack(track: 2, defect: .nonDigitInPAN)) }
+        guard (minimumDigits...19).contains(pan.count) else {
+            return .invalid(.malformedTrack(track: 2, defect: .panLength))
+        }
+        return .loyalty(normalised: string(pan), symbology: .track2)
+    }
+
+    /// `%F PAN ^ NAME ^ …?` — the PAN field's digits (spaces inside it ignored).
+    private static func track1(_ line: [Unicode.Scalar]) -> CardCode {
+        guard let end = line.firstIndex(of: "?") else {
+            return .invalid(.malformedTrack(track: 1, defect: .noEndSentinel))
+        }
+        guard end > 1, isUpperLetter(line[1]) else { return .invalid(.malformedTrack(track: 1, defect: .noFormatCode)) }
+        guard let caret = line[2..<end].firstIndex(of: "^") else {
+            return .invalid(.malformedTrack(track: 1, defect: .noFieldSeparator))
+        }
+        let field = line[2..<caret].filter { $0 != " " }
+        guard field.allSatisfy(isDigit) else { return .invalid(.malformedTrack(track: 1, defect: .nonDigitInPAN)) }
+        guard (minimumDigits...19).contains(field.count) else {
+            return .invalid(.malformedTrack(track: 1, defect: .panLength))
+        }
+        return .loyalty(normalised: string(field), symbology: .track1)
+    }
+
+    /// True when the line holds a payment card's track 2 or track 1 anywhere in it.
+    private static func containsPaymentCard(_ line: [Unicode.Scalar]) -> Bool {
+        var i = 0
+        while i < line.count {
+            guard isDigit(line[i]) else { i += 1; continue }
+            var j = i
+            while j < line.count, isDigit(line[j]) { j += 1 }
+            // Track 2: PAN '=' (YYMM | '=') SSS
+            if (13...19).contains(j - i), j < line.count, line[j] == "=", luhnValid(string(line[i..<j])) {
+                var k = j + 1
+                if k < line.count, line[k] == "=" {
+                    k += 1
+                } else if k + 4 <= line.count, line[k..<k + 4].allSatisfy(isDigit) {
+                    k += 4
+                } else {
+                    k = -1
+                }
+                if k >= 0, k + 3 <= line.count, line[k..<k + 3].allSatisfy(isDigit) { return true }
+            }
+            i = j
+        }
+        // Track 1: 'B' at the start or after '%', PAN (spaces allowed), '^'.
+        for b in line.indices where line[b] == "B" && (b == 0 || line[b - 1] == "%") {
+            var pan: [Unicode.Scalar] = []
+            var k = b + 1
+            while k < line.count, isDigit(line[k]) || line[k] == " " {
+                if line[k] != " " { pan.append(line[k]) }
+                k += 1
+            }
+            if k < line.count, line[k] == "^", (13...19).contains(pan.count), luhnValid(string(pan)) { return true }
+        }
+        return false
+    }
+
+    private static func lengthProblem(_ count: Int) -> CardCodeProblem? {
+        if count < minimumDigits { return .tooFewDigits(count: count, minimum: minimumDigits) }
+        if count > maximumDigits { return .tooManyDigits(count: count, maximum: maximumDigits) }
+        return nil
+    }
+
+    private static func isDigit(_ s: Unicode.Scalar) -> Bool { s.value >= 48 && s.value <= 57 }
+    private static func isUpperLetter(_ s: Unicode.Scalar) -> Bool { s.value >= 65 && s.value <= 90 }
+    /// C0 controls, DEL and C1 controls (Unicode general category Cc).
+    private static func isControl(_ s: Unicode.Scalar) -> Bool {
+        s.value < 0x20 || (s.value >= 0x7F && s.value <= 0x9F)
+    }
+
+    private static func string(_ scalars: some Sequence<Unicode.Scalar>) -> String {
+        var s = ""
+        s.unicodeScalars.append(contentsOf: scalars)
+        return s
+    }
+}
