@@ -12,6 +12,7 @@ let package = Package(
     products: [
         .library(name: "WelkomCore", targets: ["WelkomCore"]),
         .library(name: "WelkomIdentifiers", targets: ["WelkomIdentifiers"]),
+        .library(name: "WelkomRecogniser", targets: ["WelkomRecogniser"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser.git", from: "1.8.2"),
@@ -38,11 +39,16 @@ let package = Package(
         // Sources: hardware in, sightings out.
 
         // The stages.
+        .target(name: "WelkomRecogniser", dependencies: ["WelkomCore", "WelkomIdentifiers"],
+                swiftSettings: strict),
+        .target(name: "WelkomPolicy", dependencies: ["WelkomCore"], swiftSettings: strict),
 
         // Stores and settings the agent and the CLI share.
 
         // The agent wires the stages; the CLI sits on top.
 
         .testTarget(name: "WelkomIdentifiersTests", dependencies: ["WelkomIdentifiers"], swiftSettings: strict),
+        .testTarget(name: "WelkomRecogniserTests", dependencies: ["WelkomRecogniser", "WelkomIdentifiers"], swiftSettings: strict),
+        .testTarget(name: "WelkomPolicyTests", dependencies: ["WelkomPolicy"], swiftSettings: strict),
     ]
 )
