@@ -42,13 +42,22 @@ let package = Package(
         .target(name: "WelkomRecogniser", dependencies: ["WelkomCore", "WelkomIdentifiers"],
                 swiftSettings: strict),
         .target(name: "WelkomPolicy", dependencies: ["WelkomCore"], swiftSettings: strict),
+        .target(name: "WelkomLedger", dependencies: [
+            "WelkomCore", .product(name: "GRDB", package: "GRDB.swift"),
+            .product(name: "Crypto", package: "swift-crypto"),
+        ], swiftSettings: strict),
 
         // Stores and settings the agent and the CLI share.
+        .target(name: "WelkomRegistry", dependencies: [
+            "WelkomCore", "WelkomIdentifiers", .product(name: "GRDB", package: "GRDB.swift"),
+        ], swiftSettings: strict),
 
         // The agent wires the stages; the CLI sits on top.
 
         .testTarget(name: "WelkomIdentifiersTests", dependencies: ["WelkomIdentifiers"], swiftSettings: strict),
         .testTarget(name: "WelkomRecogniserTests", dependencies: ["WelkomRecogniser", "WelkomIdentifiers"], swiftSettings: strict),
         .testTarget(name: "WelkomPolicyTests", dependencies: ["WelkomPolicy"], swiftSettings: strict),
+        .testTarget(name: "WelkomLedgerTests", dependencies: ["WelkomLedger"], swiftSettings: strict),
+        .testTarget(name: "WelkomRegistryTests", dependencies: ["WelkomRegistry"], swiftSettings: strict),
     ]
 )

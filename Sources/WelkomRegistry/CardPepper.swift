@@ -1,0 +1,77 @@
+import Foundation
+import WelkomIdentifiers
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
+
+/// DATA/card-pepper.key: the 32 random bytes that key every card pseudonym (spec §4). Kept in a
+/// file of its own, mode 0600, never in the database: a copy of registry.sqlite alone does not
+/// let anyone brute-force the card numbers behind its pseudonyms.
+enum CardPepper {
+    static let fileName = "card-pepper.key"
+
+    /// Reads the key file, creating it on first use. Refuses a file of the wrong size (a new
+    /// pepper would silently orphan every enrolled card) or one that group or others can read.
+    static func loadOrCreate(at url: URL) throws(RegistryError) -> [UInt8] {
+        let path = url.path
+        var info = stat()
+        if stat(path, &info) != 0 {
+            guard errno == ENOENT else { throw .pepperUnusable(path: path, reason: errorText()) }
+            try create(at: path)
+        }
+        return try load(at: path)
+    }
+
+    private static func load(at path: String) throws(RegistryError) -> [UInt8] {
+        let fd = open(path, O_RDONLY | O_CLOEXEC)
+        guard fd >= 0 else { throw .pepperUnusable(path: path, reason: errorText()) }
+        defer { close(fd) }
+        var info = stat()
+        guard fstat(fd, &info) == 0 else { throw .pepperUnusable(path: path, reason: errorText()) }
+        guard info.st_mode & S_IFMT == S_IFREG else { throw .pepperUnusable(path: path, reason: "not a regular file") }
+        let mode = UInt16(truncatingIfNeeded: info.st_mode & 0o7777)
+        guard mode & 0o077 == 0 else { throw .pepperWrongMode(path: path, mode: mode) }
+        guard info.st_size == CardPepper.length else { throw .pepperWrongSize(path: path, size: Int(info.st_size)) }
+        var bytes = [UInt8](repeating: 0, count: CardPepper.length)
+        let n = bytes.withUnsafeMutableBytes { read(fd, $0.baseAddress, CardPepper.length) }
+        guard n == CardPepper.length else {
+            throw .pepperUnusable(path: path, reason: n < 0 ? errorText() : "short read")
+        }
+        return bytes
+    }
+
+    /// Writes a private temporary file, then links it into place: a second process opening the
+    /// registry at the same moment either wins the link or reads the complete winner, never half.
+    private static func create(at path: String) throws(RegistryError) {
+        var rng = SystemRandomNumberGenerator()  // getrandom(2) on Linux
+        let bytes = (0..<CardPepper.length).map { _ in UInt8.random(in: .min ... .max, using: &rng) }
+        let temp = "\(path).\(getpid()).\(UInt32.random(in: .min ... .max, using: &rng)).tmp"
+        let fd = open(temp, O_CREAT | O_EXCL | O_WRONLY | O_CLOEXEC, 0o600)
+        guard fd >= 0 else { throw .pepperUnusable(path: path, reason: "cannot create: \(errorText())") }
+        defer { unlink(temp) }
+        let written = bytes.withUnsafeBytes { write(fd, $0.baseAddress, $0.count) }
+        let synced = fsync(fd) == 0
+        fchmod(fd, 0o600)  // in case a umask took bits off the owner
+        close(fd)
+        guard written == CardPepper.length, synced else {
+            throw .pepperUnusable(path: path, reason: "cannot write: \(errorText())")
+        }
+        if link(temp, path) != 0, errno != EEXIST {
+            throw .pepperUnusable(path: path, reason: "cannot create: \(errorText())")
+        }
+        // Make the new directory entry durable too.
+        let dir = open((path as NSString).deletingLastPathComponent, O_RDONLY | O_DIRECTORY | O_CLOEXEC)
+        if dir >= 0 {
+            fsync(dir)
+            close(dir)
+        }
+    }
+
+    static let length = CardPseudonym.pepperLength
+
+    private static func errorText() -> String {
+        String(cString: strerror(errno))
+    }
+}

@@ -1,0 +1,245 @@
+import Foundation
+import GRDB
+import WelkomCore
+import WelkomIdentifiers
+
+/// The consent registry in DATA/registry.sqlite: who opted in, to what, and the key material to
+/// recognise them by (WLK1 beacon keys, card pseudonyms). Everyone not in here stays anonymous.
+///
+/// The agent and the CLI open it at the same time: writes serialise on SQLite's write lock
+/// (WAL, busy timeout), and every enrolment or withdrawal bumps `changeCounter()`, which the
+/// running agent polls to rebuild its tables within a second of a withdrawal (brief, invariant 3).
+/// Withdrawal deletes the key material outright; with `secure_delete` and a truncating WAL
+/// checkpoint no copy of it stays in the database files.
+public final class ConsentRegistry: Sendable {
+    /// DATA/registry.sqlite
+    public let fileURL: URL
+    /// DATA/card-pepper.key
+    public let pepperFileURL: URL
+    /// The key of every card pseudonym (32 bytes).
+    public let pepper: [UInt8]
+    private let pool: DatabasePool
+    private let clock: any WelkomClock
+    private var path: String { fileURL.path }
+
+    /// Opens (and on first use creates) the data directory (0700), DATA/registry.sqlite and
+    /// DATA/card-pepper.key (32 random bytes, 0600). `clock` decides what "in the past" means
+    /// for an expiry and stamps enrolments.
+    public init(dataDirectory: URL, clock: any WelkomClock = SystemClock()) throws {
+        fileURL = dataDirectory.appendingPathComponent(RegistryFiles.fileName)
+        pepperFileURL = dataDirectory.appendingPathComponent(CardPepper.fileName)
+        self.clock = clock
+        let path = fileURL.path
+        do {
+            try RegistryFiles.prepare(directory: dataDirectory, file: fileURL)
+        } catch {
+            throw RegistryError.storage(path: path, operation: "create", reason: RegistryFiles.reason(error))
+        }
+        pepper = try CardPepper.loadOrCreate(at: pepperFileURL)
+        do {
+            pool = try DatabasePool(path: path, configuration: RegistryFiles.configuration())
+            let migrator = RegistrySchema.migrator
+            // GRDB sets NORMAL for WAL; FULL makes an enrolment or withdrawal durable on return.
+            try pool.writeWithoutTransaction { db in try db.execute(sql: "PRAGMA synchronous = FULL") }
+            try migrator.migrate(pool)
+            if try pool.read(migrator.hasBeenSuperseded) {
+                throw RegistryError.schema(path: path, reason: "written by a newer version of Welkom")
+            }
+        } catch let error as RegistryError {
+            throw error
+        } catch {
+            throw RegistryError.storage(path: path, operation: "open", reason: RegistryFiles.reason(error))
+        }
+    }
+
+    // MARK: - Changes
+
+    /// Records a consent. Re-enrolling a customer replaces their consent (scopes, keys, cards)
+    /// in one transaction: afterwards only the new key material recognises them.
+    public func enroll(_ e: Enrolment) throws {
+        let pseudonyms = try validated(e)
+        let now = clock.now()
+        let replaced: Bool
+        do {
+            replaced = try pool.write { db -> Bool in
+                for (i, p) in pseudonyms {
+                    let owner = try String.fetchOne(db, sql: "SELECT customer FROM card WHERE pseudonym = ?",
+                                                    arguments: [Data(p)])
+                    if let owner, owner != e.customer {
+                        throw RegistryError.cardEnrolledForAnotherCustomer(customer: e.customer, card: i)
+                    }
+                }
+                if let key = e.beaconKey {
+                    let owner = try String.fetchOne(db, sql: "SELECT customer FROM consent WHERE beacon_key = ?",
+                                                    arguments: [Data(key.bytes)])
+                    if let owner, owner != e.customer {
+                        throw RegistryError.beaconKeyEnrolledForAnotherCustomer(customer: e.customer)
+                    }
+                }
+                try db.execute(sql: "DELETE FROM card WHERE customer = ?", arguments: [e.customer])
+                try db.execute(sql: "DELETE FROM consent WHERE customer = ?", arguments: [e.customer])
+                let existed = db.changesCount > 0
+                try ConsentRecord(e, enrolled: now).insert(db)
+                for (_, p) in pseudonyms {
+                    try CardRecord(pseudonym: p, customer: e.customer).insert(db)
+                }
+                try Self.bumpCounter(db)
+                return existed
+            }
+        } catch let error as RegistryError {
+            throw error
+        } catch {
+            throw RegistryError.storage(path: path, operation: "enroll", reason: RegistryFiles.reason(error))
+        }
+        // The replaced keys are gone from the tables; also flush them out of the WAL file.
+        if replaced { try truncateLog() }
+    }
+
+    /// Deletes the customer's consent, beacon key and card pseudonyms (gone, not flagged).
+    /// Returns false if the customer was not enrolled.
+    @discardableResult
+    public func withdraw(customer: CustomerID) throws -> Bool {
+        guard !customer.isEmpty else { throw RegistryError.emptyCustomerID }
+        let deleted: Bool
+        do {
+            deleted = try pool.write { db -> Bool in
+                try db.execute(sql: "DELETE FROM card WHERE customer = ?", arguments: [customer])
+                try db.execute(sql: "DELETE FROM consent WHERE customer = ?", arguments: [customer])
+                guard db.changesCount > 0 else { return false }
+                try Self.bumpCounter(db)
+                return true
+            }
+        } catch {
+            throw RegistryError.storage(path: path, operation: "withdraw", reason: RegistryFiles.reason(error))
+        }
+        // Always, so that withdrawing again finishes an interrupted erasure.
+        try truncateLog()
+        return deleted
+    }
+
+    // MARK: - Reading
+
+    /// Every consent, expired or not, ordered by customer ID (`welkom consent list`).
+    public func consents() throws -> [ConsentSummary] {
+        let rows = try read("list") { db -> [(ConsentRecord, Int)] in
+            let counts = try Row.fetchAll(db, sql: "SELECT customer, COUNT(*) AS n FROM card GROUP BY customer")
+            var cardCount: [String: Int] = [:]
+            for row in counts {
+                cardCount[try row.decode(String.self, forColumn: "customer")] = try row.decode(Int.self, forColumn: "n")
+            }
+            return try ConsentRecord.fetchAll(db, sql: "SELECT * FROM consent ORDER BY customer")
+                .map { ($0, cardCount[$0.customer] ?? 0) }
+        }
+        return try rows.map { try $0.0.summary(cardCount: $0.1) }
+    }
+
+    /// The key material of every consent that has not expired at `at` (expiry is exclusive:
+    /// a consent expiring at `at` is no longer active). Ordered by customer ID.
+    public func activeKeys(at: Date) throws -> [ConsentKeys] {
+        let cutoff = RegistryTime.milliseconds(at)
+        let (consents, cards) = try read("read keys") { db in
+            let consents = try ConsentRecord.fetchAll(db, sql: """
+                SELECT * FROM consent WHERE expires_ms IS NULL OR expires_ms > ? ORDER BY customer
+                """, arguments: [cutoff])
+            var cards: [String: [[UInt8]]] = [:]
+            let rows = try CardRecord.fetchCursor(db, sql: """
+                SELECT card.* FROM card JOIN consent USING (customer)
+                WHERE consent.expires_ms IS NULL OR consent.expires_ms > ?
+                """, arguments: [cutoff])
+            while let card = try rows.next() {
+                cards[card.customer, default: []].append(Array(card.pseudonym))
+            }
+            return (consents, cards)
+        }
+        return try consents.map { c in
+            ConsentKeys(customer: c.customer, beaconKey: try c.parsedBeaconKey(),
+                        cardPseudonyms: (cards[c.customer] ?? []).sorted { $0.lexicographicallyPrecedes($1) },
+                        expires: c.expiresMilliseconds.map(RegistryTime.date))
+        }
+    }
+
+    /// Scopes, name and language of every consent, expired or not.
+    public func profiles() throws -> [CustomerID: CustomerProfile] {
+        let records = try read("read profiles") { db in try ConsentRecord.fetchAll(db, sql: "SELECT * FROM consent") }
+        var result: [CustomerID: CustomerProfile] = [:]
+        result.reserveCapacity(records.count)
+        for r in records { result[r.customer] = try r.profile() }
+        return result
+    }
+
+    public func profile(of customer: CustomerID) throws -> CustomerProfile? {
+        let record = try read("read profile") { db in
+            try ConsentRecord.fetchOne(db, sql: "SELECT * FROM consent WHERE customer = ?", arguments: [customer])
+        }
+        return try record?.profile()
+    }
+
+    /// Grows with every enrolment and withdrawal, by this process or any other. One indexed
+    /// single-row read: cheap enough to poll every 200 ms.
+    public func changeCounter() throws -> Int64 {
+        try read("read change counter") { db in
+            try Int64.fetchOne(db, sql: "SELECT change_counter FROM registry_state WHERE id = 1") ?? 0
+        }
+    }
+
+    /// The pseudonym under which a normalised card number is (or would be) stored.
+    public func pseudonym(forCard normalised: String) -> [UInt8] {
+        CardPseudonym.compute(pepper: pepper, normalised: normalised)
+    }
+
+    // MARK: - Internals
+
+    /// Checks an enrolment and returns its card pseudonyms (numbered from 1, duplicates dropped).
+    private func validated(_ e: Enrolment) throws(RegistryError) -> [(Int, [UInt8])] {
+        guard !e.customer.trimmingCharacters(in: .whitespacesAndNewlines).isEmpty else { throw .emptyCustomerID }
+        guard !e.scopes.isEmpty else { throw .noScopes(customer: e.customer) }
+        guard e.beaconKey != nil || !e.cards.isEmpty else { throw .nothingToRecognise(customer: e.customer) }
+        if let expires = e.expires, expires <= clock.now() {
+            throw .expiryInPast(customer: e.customer, expires: expires)
+        }
+        var seen = Set<[UInt8]>()
+        var result: [(Int, [UInt8])] = []
+        for (i, card) in e.cards.enumerated() {
+            guard Self.isNormalised(card) else { throw .cardNotNormalised(customer: e.customer, card: i + 1) }
+            let p = pseudonym(forCard: card)
+            if seen.insert(p).inserted { result.append((i + 1, p)) }
+        }
+        return result
+    }
+
+    /// The shapes CardNumber produces: digits alone, or "uid:" and the UID in lowercase hex.
+    /// Anything else would be stored under a pseudonym no reader ever produces.
+    static func isNormalised(_ card: String) -> Bool {
+        let u = Array(card.utf8)
+        if u.starts(with: Array("uid:".utf8)) {
+            let hex = u.dropFirst(4)
+            return CardNumber.uidSizes.contains(hex.count / 2) && hex.count % 2 == 0
+                && hex.allSatisfy { (0x30...0x39).contains($0) || (0x61...0x66).contains($0) }
+        }
+        return (CardNumber.minimumDigits...CardNumber.maximumDigits).contains(u.count)
+            && u.allSatisfy { (0x30...0x39).contains($0) }
+    }
+
+    private static func bumpCounter(_ db: Database) throws {
+        try db.execute(sql: "UPDATE registry_state SET change_counter = change_counter + 1 WHERE id = 1")
+    }
+
+    /// Empties the write-ahead log so old versions of deleted rows do not stay in DATA/registry.sqlite-wal.
+    private func truncateLog() throws {
+        do {
+            try pool.writeWithoutTransaction { db in _ = try db.checkpoint(.truncate) }
+        } catch {
+            throw RegistryError.erasureIncomplete(path: path, reason: RegistryFiles.reason(error))
+        }
+    }
+
+    private func read<T>(_ operation: String, _ body: (Database) throws -> T) throws -> T {
+        do {
+            return try pool.read(body)
+        } catch let error as RegistryError {
+            throw error
+        } catch {
+            throw RegistryError.storage(path: path, operation: operation, reason: RegistryFiles.reason(error))
+        }
+    }
+}
