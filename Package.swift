@@ -51,6 +51,9 @@ let package = Package(
         .target(name: "WelkomRegistry", dependencies: [
             "WelkomCore", "WelkomIdentifiers", .product(name: "GRDB", package: "GRDB.swift"),
         ], swiftSettings: strict),
+        .target(name: "WelkomConfig", dependencies: [
+            "WelkomCore", .product(name: "TOMLKit", package: "TOMLKit"),
+        ], swiftSettings: strict),
 
         // The agent wires the stages; the CLI sits on top.
 
@@ -59,5 +62,6 @@ let package = Package(
         .testTarget(name: "WelkomPolicyTests", dependencies: ["WelkomPolicy"], swiftSettings: strict),
         .testTarget(name: "WelkomLedgerTests", dependencies: ["WelkomLedger"], swiftSettings: strict),
         .testTarget(name: "WelkomRegistryTests", dependencies: ["WelkomRegistry"], swiftSettings: strict),
+        .testTarget(name: "WelkomConfigTests", dependencies: ["WelkomConfig"], swiftSettings: strict),
     ]
 )

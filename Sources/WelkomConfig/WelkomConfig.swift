@@ -1,0 +1,76 @@
+/// Everything `welkom run` reads from its TOML file (config/welkom.toml documents each key).
+///
+/// A key left out takes its default; a file with nothing in it is `WelkomConfig.defaults`,
+/// which recognises nobody. Reading a file either gives a complete, checked config or a
+/// `ConfigError` listing every problem as `FILE:LINE: key: message`.
+public struct WelkomConfig: Sendable, Equatable {
+    public var data: DataSettings
+    public var recognition: RecognitionSettings
+    public var radio: RadioSettings
+    /// `[[reader]]`, in file order. None by default.
+    public var readers: [ReaderSettings]
+    /// `[[till]]`, in file order. One till ("1", "Kassa 1") when the file has none.
+    public var tills: [TillSettings]
+    public var tillDisplay: TillDisplaySettings
+    public var ledger: LedgerSettings
+    public var policy: PolicySettings
+    public var log: LogSettings
+
+    public init(data: DataSettings = DataSettings(),
+                recognition: RecognitionSettings = RecognitionSettings(),
+                radio: RadioSettings = RadioSettings(),
+                readers: [ReaderSettings] = [],
+                tills: [TillSettings] = TillSettings.defaultTills,
+                tillDisplay: TillDisplaySettings = TillDisplaySettings(),
+                ledger: LedgerSettings = LedgerSettings(),
+                policy: PolicySettings = PolicySettings(),
+                log: LogSettings = LogSettings()) {
+        self.data = data
+        self.recognition = recognition
+        self.radio = radio
+        self.readers = readers
+        self.tills = tills
+        self.tillDisplay = tillDisplay
+        self.ledger = ledger
+        self.policy = policy
+        self.log = log
+    }
+
+    /// The config of a file that sets nothing: recognition off, one till, no readers.
+    public static let defaults = WelkomConfig()
+
+    /// Whether anyone may be recognised: only with `recognition.enabled = true` *and* a DPIA
+    /// reference (design/brief.md, invariant 1). The agent must check this, not `enabled`.
+    public var recognitionActive: Bool {
+        recognition.enabled && !recognition.dpiaReference.isBlank
+    }
+
+    /// What the agent should log once at start, so the operator knows what this config does
+    /// about privacy. Holds no identifier of any person.
+    public var startupNotices: [String] {
+        var notices: [String] = []
+        if !recognition.enabled {
+            notices.append("recognition is off: nobody will be recognised (set recognition.enabled = true and recognition.dpia_reference to enable)")
+        } else if recognition.dpiaReference.isBlank {
+            // A checked file cannot get here (it is a config error); a config built in code can.
+            notices.append("recognition is off: recognition.enabled is true but recognition.dpia_reference is empty, and a DPIA reference is required when recognition is enabled")
+        } else {
+            notices.append("recognition is on under DPIA reference \(TOMLWriter.quoted(recognition.dpiaReference)): only customers with an active consent are recognised")
+            if recognition.companyID == 0xFFFF {
+                notices.append("recognition.company_id is 0xFFFF, the Bluetooth SIG's ID for testing; a deployment should set its own company ID")
+            }
+            if recognition.allowStaticIdentifiers {
+                notices.append("static identifiers (iBeacon IDs, fixed addresses) may be matched: anyone can follow such an identifier, so allow it only where the customers consented to that")
+            }
+        }
+        if !radio.record.isEmpty {
+            notices.append("radio.record is set: every advertisement heard, including those of people who did not opt in, is written to \(TOMLWriter.quoted(radio.record)); use it for diagnostics only and delete the capture afterwards")
+        }
+        return notices
+    }
+}
+
+extension String {
+    /// Empty or only whitespace: a DPIA reference of "  " is no reference.
+    var isBlank: Bool { allSatisfy(\.isWhitespace) }
+}
