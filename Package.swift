@@ -27,6 +27,8 @@ let package = Package(
     ],
     targets: [
         // C libraries at the hardware edge.
+        .systemLibrary(name: "CUSB", path: "Sources/CUSB", pkgConfig: "libusb-1.0",
+                       providers: [.apt(["libusb-1.0-0-dev"])]),
 
         // The shared vocabulary: value types only, no I/O, no dependencies.
         .target(name: "WelkomCore", swiftSettings: strict),
@@ -37,6 +39,9 @@ let package = Package(
         ], swiftSettings: strict),
 
         // Sources: hardware in, sightings out.
+        .target(name: "WelkomCards", dependencies: ["WelkomCore", "WelkomIdentifiers", "CUSB",
+                                             .product(name: "Logging", package: "swift-log")],
+                swiftSettings: strict),
 
         // The stages.
         .target(name: "WelkomRecogniser", dependencies: ["WelkomCore", "WelkomIdentifiers"],
@@ -58,6 +63,7 @@ let package = Package(
         // The agent wires the stages; the CLI sits on top.
 
         .testTarget(name: "WelkomIdentifiersTests", dependencies: ["WelkomIdentifiers"], swiftSettings: strict),
+        .testTarget(name: "WelkomCardsTests", dependencies: ["WelkomCards"], exclude: ["Fixtures"], swiftSettings: strict),
         .testTarget(name: "WelkomRecogniserTests", dependencies: ["WelkomRecogniser", "WelkomIdentifiers"], swiftSettings: strict),
         .testTarget(name: "WelkomPolicyTests", dependencies: ["WelkomPolicy"], swiftSettings: strict),
         .testTarget(name: "WelkomLedgerTests", dependencies: ["WelkomLedger"], swiftSettings: strict),

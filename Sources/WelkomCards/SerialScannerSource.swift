@@ -1,0 +1,207 @@
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Musl)
+import Musl
+#elseif canImport(Darwin)
+import Darwin
+#endif
+import Foundation
+import Logging
+import WelkomCore
+import WelkomIdentifiers
+
+/// A barcode or magstripe scanner on a serial line (CDC-ACM `/dev/ttyACM0`, a USB-serial
+/// adapter, a pty in tests): config `[[reader]] kind = "serial"`.
+///
+/// Each line the scanner sends is classified by `CardNumber.classify(line:)`:
+/// - a loyalty card becomes a `Sighting` with `.card(normalised:)` evidence and the reader's till;
+/// - a payment card is dropped without a trace: one aggregate counter, no log line;
+/// - anything else is counted and logged once, naming the reader and the problem, never the code.
+///
+/// A line longer than `maxLineBytes` is garbage; bytes without a line end followed by
+/// `partialTimeout` of silence are a partial read. Both are discarded, so a fragment can never
+/// merge with the next code into a different number.
+///
+/// The reader may come and go (unplugged, pty closed, EIO): the source logs it and reopens the
+/// path with backoff until its task is cancelled. It never crashes on what the line delivers.
+public struct SerialScannerSource: Sendable {
+    public let path: String
+    public let baud: Int
+    public let till: TillID
+    public let maxLineBytes: Int
+    public let partialTimeout: Duration
+    private let logger: Logger
+    private let clock: any WelkomClock
+    private let counters = ReaderCounters()
+
+    /// Backoff between attempts to reopen a reader that is gone.
+    static let firstRetry: Duration = .milliseconds(250)
+    static let longestRetry: Duration = .seconds(5)
+
+    public init(path: String, baud: Int, till: TillID, logger: Logger, clock: any WelkomClock = SystemClock(),
+                maxLineBytes: Int = 256, partialTimeout: Duration = .milliseconds(500)) {
+        self.path = path
+        self.baud = baud
+        self.till = till
+        self.logger = logger
+        self.clock = clock
+        self.maxLineBytes = maxLineBytes
+        self.partialTimeout = partialTimeout
+    }
+
+    /// Aggregate counts so far, for metrics. Safe to call from any task while `run` runs.
+    public var stats: ReaderStats { counters.snapshot }
+
+    /// Reads until the calling task is cancelled, then returns. `onSighting` is awaited for each
+    /// loyalty card in order. Throws only for a configuration the source can never run with
+    /// (an unsupported baud rate); a missing or vanishing device is retried instead.
+    public func run(onSighting: @escaping @Sendable (Sighting) async -> Void) async throws {
+        guard let speed = SerialPort.speed(for: baud) else { throw SerialScannerError.unsupportedBaud(baud) }
+        let wake: WakePipe
+        do { wake = try WakePipe() } catch { throw SerialScannerError.system(error.description) }
+        let finished = ExitSignal()
+        // Humans scan a few codes a second at most, so an unbounded buffer stays small.
+        let (sightings, continuation) = AsyncStream<Sighting>.makeStream()
+        // A dedicated thread: blocking in poll() on one of the two cooperative threads of a
+        // small gateway would stall every other stage.
+        let thread = Thread { [self] in
+            readLoop(speed: speed, wake: wake) { continuation.yield($0) }
+            wake.close()
+            continuation.finish()
+            finished.fire()
+        }
+        thread.name = "welkom-serial-reader"
+        thread.start()
+        await withTaskCancellationHandler {
+            for await sighting in sightings {
+                await onSighting(sighting)
+            }
+        } onCancel: {
+            wake.signal()
+        }
+        wake.signal()
+        await finished.wait()
+    }
+
+    // MARK: The reader thread
+
+    private enum SessionEnd {
+        case cancelled
+        case gone(String)
+    }
+
+    private func readLoop(speed: speed_t, wake: WakePipe, emit: (Sighting) -> Void) {
+        var retry = Self.firstRetry
+        var lastOpenProblem: String?
+        let meta: Logger.Metadata = ["reader": .string(path)]
+        while !wake.isSignalled {
+            let port: SerialPort
+            do {
+                port = try SerialPort.open(path: path, speed: speed)
+            } catch {
+                // Logged once per distinct problem, not once per attempt.
+                if error.description != lastOpenProblem {
+                    logger.warning("card reader cannot be opened; retrying", metadata: meta.merging([
+                        "error": .string(error.description), "retry_ms": .stringConvertible(retry.milliseconds),
+                    ]) { $1 })
+                    lastOpenProblem = error.description
+                }
+                if wake.wait(milliseconds: Int32(retry.milliseconds)) { return }
+                retry = min(retry * 2, Self.longestRetry)
+                continue
+            }
+            lastOpenProblem = nil
+            logger.info("card reader open", metadata: meta.merging(["baud": .stringConvertible(baud)]) { $1 })
+            let opened = ContinuousClock.now
+            let end = readLines(from: port, wake: wake, emit: emit)
+            port.close()
+            guard case .gone(let reason) = end else { return }
+            counters.update { $0.disconnects += 1 }
+            // A reader that stayed up for a while gets a quick retry; one that fails at once
+            // backs off, so a flapping device cannot flood the log.
+            if ContinuousClock.now - opened > Self.longestRetry { retry = Self.firstRetry }
+            logger.warning("card reader gone; reopening", metadata: meta.merging([
+                "error": .string(reason), "retry_ms": .stringConvertible(retry.milliseconds),
+            ]) { $1 })
+            if wake.wait(milliseconds: Int32(retry.milliseconds)) { return }
+            retry = min(retry * 2, Self.longestRetry)
+        }
+    }
+
+    private func readLines(from port: SerialPort, wake: WakePipe, emit: (Sighting) -> Void) -> SessionEnd {
+        var splitter = LineSplitter(limit: maxLineBytes)
+        var buffer = [UInt8](repeating: 0, count: 512)
+        defer { for i in buffer.indices { buffer[i] = 0 } }
+        var lastByte = ContinuousClock.now
+        let partialMS = Int32(clamping: partialTimeout.milliseconds)
+        while true {
+            var timeout: Int32 = -1
+            if splitter.hasPartial {
+                let left = partialTimeout - (ContinuousClock.now - lastByte)
+                timeout = max(0, Int32(clamping: left.milliseconds))
+            }
+            var fds = [pollfd(fd: port.fd, events: Int16(POLLIN), revents: 0),
+                       pollfd(fd: wake.fd, events: Int16(POLLIN), revents: 0)]
+            let ready = poll(&fds, 2, timeout)
+            if ready < 0 {
+                if errno == EINTR { continue }
+                return .gone(SerialPortError(operation: "poll", errno: errno).description)
+            }
+            if fds[1].revents != 0 { return .cancelled }
+            if ready == 0 {
+                if splitter.discardPartial() { reject(.partialRead(silenceMilliseconds: Int(partialMS))) }
+                continue
+            }
+            let revents = Int32(fds[0].revents)
+            if revents & Int32(POLLIN) != 0 {
+                let n = read(port.fd, &buffer, buffer.count)
+                if n > 0 {
+                    lastByte = ContinuousClock.now
+                    for event in splitter.feed(buffer[0..<n]) { handle(event, emit: emit) }
+                    continue
+                }
+                if n < 0, errno == EAGAIN || errno == EINTR { continue }
+                let reason = n == 0 ? "end of file" : SerialPortError(operation: "read", errno: errno).description
+                if splitter.discardPartial() { reject(.partialRead(silenceMilliseconds: 0)) }
+                return .gone(reason)
+            }
+            if revents & Int32(POLLHUP | POLLERR | POLLNVAL) != 0 {
+                if splitter.discardPartial() { reject(.partialRead(silenceMilliseconds: 0)) }
+                return .gone("hang-up")
+            }
+        }
+    }
+
+    private func handle(_ event: LineSplitter.Event, emit: (Sighting) -> Void) {
+        switch event {
+        case .tooLong:
+            reject(.lineTooLong(limit: maxLineBytes))
+        case .line(let bytes):
+            switch CardNumber.classify(line: bytes) {
+            case .loyalty(let normalised, _):
+                counters.update { $0.codesRead += 1; $0.loyalty += 1 }
+                emit(Sighting(time: clock.now(), evidence: .card(normalised: normalised), till: till, source: .card))
+            case .paymentCard:
+                // Invariant 6: dropped at the reader. A count, and nothing else.
+                counters.update { $0.codesRead += 1; $0.paymentDropped += 1 }
+            case .invalid(let problem):
+                reject(problem)
+            }
+        }
+    }
+
+    private func reject(_ problem: CardCodeProblem) {
+        counters.update { $0.codesRead += 1; $0.invalid += 1 }
+        logger.warning("card reader sent an unusable code", metadata: [
+            "reader": .string(path), "problem": .string(problem.description),
+        ])
+    }
+}
+
+extension Duration {
+    /// Whole milliseconds, for poll().
+    var milliseconds: Int64 {
+        let (seconds, attoseconds) = components
+        return seconds * 1000 + attoseconds / 1_000_000_000_000_000
+    }
+}
