@@ -13,6 +13,7 @@ let package = Package(
         .library(name: "WelkomCore", targets: ["WelkomCore"]),
         .library(name: "WelkomIdentifiers", targets: ["WelkomIdentifiers"]),
         .library(name: "WelkomRecogniser", targets: ["WelkomRecogniser"]),
+        .library(name: "WelkomRadio", targets: ["WelkomRadio"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser.git", from: "1.8.2"),
@@ -27,6 +28,8 @@ let package = Package(
     ],
     targets: [
         // C libraries at the hardware edge.
+        .systemLibrary(name: "CBluetooth", path: "Sources/CBluetooth", pkgConfig: "bluez",
+                       providers: [.apt(["libbluetooth-dev"])]),
         .systemLibrary(name: "CUSB", path: "Sources/CUSB", pkgConfig: "libusb-1.0",
                        providers: [.apt(["libusb-1.0-0-dev"])]),
 
@@ -39,6 +42,9 @@ let package = Package(
         ], swiftSettings: strict),
 
         // Sources: hardware in, sightings out.
+        .target(name: "WelkomRadio", dependencies: ["WelkomCore", "WelkomIdentifiers", "CBluetooth",
+                                             .product(name: "Logging", package: "swift-log")],
+                swiftSettings: strict),
         .target(name: "WelkomCards", dependencies: ["WelkomCore", "WelkomIdentifiers", "CUSB",
                                              .product(name: "Logging", package: "swift-log")],
                 swiftSettings: strict),
@@ -63,6 +69,7 @@ let package = Package(
         // The agent wires the stages; the CLI sits on top.
 
         .testTarget(name: "WelkomIdentifiersTests", dependencies: ["WelkomIdentifiers"], swiftSettings: strict),
+        .testTarget(name: "WelkomRadioTests", dependencies: ["WelkomRadio", "WelkomIdentifiers"], swiftSettings: strict),
         .testTarget(name: "WelkomCardsTests", dependencies: ["WelkomCards"], exclude: ["Fixtures"], swiftSettings: strict),
         .testTarget(name: "WelkomRecogniserTests", dependencies: ["WelkomRecogniser", "WelkomIdentifiers"], swiftSettings: strict),
         .testTarget(name: "WelkomPolicyTests", dependencies: ["WelkomPolicy"], swiftSettings: strict),

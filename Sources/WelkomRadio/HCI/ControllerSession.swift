@@ -1,0 +1,221 @@
+import Foundation
+import Logging
+import WelkomCore
+
+/// One open transport driven as a passive scanner: reset and resynchronise, configure, scan,
+/// and turn reports into sightings until the transport fails or the task is cancelled.
+/// Lives inside one task (`RadioSource.run`); not shared.
+final class ControllerSession {
+    /// 100 ms interval and window: continuous scanning.
+    static let scanInterval: UInt16 = 0x00A0
+    static let commandTimeout: Duration = .seconds(2)
+    static let resetAttempts = 3
+
+    private let transport: any HCITransport
+    private let reader: TransportReader
+    private var chunks: AsyncThrowingStream<TransportReader.Chunk, any Error>.AsyncIterator
+    private var decoder = H4Decoder(accepting: H4Decoder.controllerToHost)
+    private var ready: [H4Packet] = []
+    private let logger: Logger
+    private let clock: any WelkomClock
+    private let recorder: BtsnoopWriter?
+    private let counter: RadioStatsCounter
+    private var extractor = SightingExtractor()
+    private var published = RadioStats()
+    private(set) var mode: RadioScanMode?
+
+    init(transport: any HCITransport, logger: Logger, clock: any WelkomClock, recorder: BtsnoopWriter?, counter: RadioStatsCounter) {
+        self.transport = transport
+        self.reader = TransportReader(transport: transport)
+        self.chunks = reader.stream.makeAsyncIterator()
+        self.logger = logger
+        self.clock = clock
+        self.recorder = recorder
+        self.counter = counter
+    }
+
+    deinit { reader.stop() }
+
+    /// Stops the reader thread, which closes the transport. Best effort: scanning is switched
+    /// off first so a controller on a UART does not keep streaming into nobody's buffer.
+    func close() {
+        if let mode {
+            let off: HCICommand = mode == .extended ? .leSetExtendedScanEnable(enable: false, filterDuplicates: false)
+                                                    : .leSetScanEnable(enable: false, filterDuplicates: false)
+            try? send(off)
+        }
+        reader.stop()
+    }
+
+    // MARK: Setup
+
+    func start() async throws -> RadioScanMode {
+        try await resetAndResynchronise()
+        _ = try await command(.setEventMask(HCICommand.defaultEventMask))
+        let answer = try await command(.leReadLocalSupportedFeatures)
+        guard let features = LEFeatures(returnParameters: answer) else {
+            throw RadioSourceError.badReturnParameters(command: HCIOpcode.leReadLocalSupportedFeatures.description)
+        }
+        let mode: RadioScanMode = features.contains(.extendedAdvertising) ? .extended : .legacy
+        // Bit 12 (extended reports) is reserved on 4.x controllers: ask for it only where it exists.
+        _ = try await command(.leSetEventMask(mode == .extended ? HCICommand.scanningLEEventMask : 1 << 1))
+        // A previous host may have left scanning on; parameters cannot change while it is.
+        switch mode {
+        case .extended:
+            _ = try await command(.leSetExtendedScanEnable(enable: false, filterDuplicates: false), requireSuccess: false)
+            _ = try await command(.leSetExtendedScanParameters(active: false, interval: Self.scanInterval, window: Self.scanInterval))
+            _ = try await command(.leSetExtendedScanEnable(enable: true, filterDuplicates: false))
+        default:
+            _ = try await command(.leSetScanEnable(enable: false, filterDuplicates: false), requireSuccess: false)
+            _ = try await command(.leSetScanParameters(active: false, interval: Self.scanInterval, window: Self.scanInterval))
+            _ = try await command(.leSetScanEnable(enable: true, filterDuplicates: false))
+        }
+        self.mode = mode
+        return mode
+    }
+
+    /// Sends HCI_Reset and discards every byte up to its Command Complete (see ResetCompleteScanner).
+    private func resetAndResynchronise() async throws {
+        for attempt in 1...Self.resetAttempts {
+            var scanner = ResetCompleteScanner()
+            try send(.reset)
+            let deadline = ContinuousClock.now + Self.commandTimeout
+            while ContinuousClock.now < deadline {
+                guard let bytes = try await nextChunk() else { continue }
+                if let (status, rest) = scanner.feed(bytes) {
+                    guard status.isSuccess else { throw RadioSourceError.commandFailed(command: HCIOpcode.reset.description, status: status) }
+                    record([0x04, 0x0E, 0x04, 0x01, 0x03, 0x0C, status.rawValue], controllerToHost: true)
+                    decoder.reset()
+                    ready.removeAll()
+                    decoder.feed(rest)
+                    return
+                }
+            }
+            logger.debug("radio: no HCI_Reset completion yet", metadata: ["transport": "\(transport.name)", "attempt": "\(attempt)"])
+        }
+        throw RadioSourceError.resetNotAcknowledged(attempts: Self.resetAttempts)
+    }
+
+    /// Sends a command and waits for its Command Complete (or a failing Command Status);
+    /// returns the return parameters. Events that arrive meanwhile (reports from a controller
+    /// still scanning) are dropped: nothing is delivered before setup finished.
+    private func command(_ command: HCICommand, requireSuccess: Bool = true) async throws -> ArraySlice<UInt8> {
+        try send(command)
+        let deadline = ContinuousClock.now + Self.commandTimeout
+        while ContinuousClock.now < deadline {
+            guard let packet = try await nextPacket() else { continue }
+            guard packet.type == .event, let event = try? HCIEvent.decode(packet) else { continue }
+            switch event {
+            case .commandComplete(_, let opcode, let parameters) where opcode == command.opcode:
+                let status = HCIStatus(parameters.first ?? 0xFF)
+                if requireSuccess && !status.isSuccess {
+                    throw RadioSourceError.commandFailed(command: command.description, status: status)
+                }
+                return parameters
+            case .commandStatus(let status, _, let opcode) where opcode == command.opcode:
+                if status.isSuccess || !requireSuccess { return [] }
+                throw RadioSourceError.commandFailed(command: command.description, status: status)
+            case .hardwareError(let code):
+                throw RadioSourceError.hardwareError(code: code)
+            default:
+                continue
+            }
+        }
+        throw RadioSourceError.commandTimedOut(command: command.description, seconds: Int(Self.commandTimeout.components.seconds))
+    }
+
+    // MARK: Scanning
+
+    /// Delivers sightings until the transport fails (throws) or the task is cancelled (returns).
+    func scan(onSighting: @Sendable (Sighting) async -> Void) async throws {
+        var loggedFraming = false
+        while !Task.isCancelled {
+            guard let packet = try await nextPacket(onFramingError: { error in
+                // The first one per session at warning level, the rest only in the counters.
+                if !loggedFraming {
+                    loggedFraming = true
+                    logger.warning("radio: \(error)", metadata: ["transport": "\(transport.name)"])
+                }
+            }) else { publish(); continue }
+            guard packet.type == .event else { continue }
+            let sightings: [Sighting]
+            do {
+                sightings = try extractor.sightings(in: packet, at: clock.now())
+            } catch {
+                logger.debug("radio: \(error)")  // shapes and offsets only, never the bytes
+                publish()
+                continue
+            }
+            if sightings.isEmpty, case .hardwareError(let code)? = try? HCIEvent.decode(packet) {
+                throw RadioSourceError.hardwareError(code: code)
+            }
+            for sighting in sightings { await onSighting(sighting) }
+            if ready.isEmpty { publish() }
+        }
+        publish()
+    }
+
+    /// Moves this session's new counts into the shared counters.
+    private func publish() {
+        let now = extractor.stats
+        let before = published
+        guard now != before else { return }
+        published = now
+        counter.update { s in
+            s.wlk1Reports += now.wlk1Reports - before.wlk1Reports
+            s.otherReports += now.otherReports - before.otherReports
+            s.framingErrors += now.framingErrors - before.framingErrors
+            s.malformedReports += now.malformedReports - before.malformedReports
+            s.malformedAdvertisingData += now.malformedAdvertisingData - before.malformedAdvertisingData
+        }
+    }
+
+    // MARK: Plumbing
+
+    private func send(_ command: HCICommand) throws {
+        let bytes = command.encoded
+        try transport.write(bytes)
+        record(bytes, controllerToHost: false)
+    }
+
+    private func record(_ framed: [UInt8], controllerToHost: Bool) {
+        guard let recorder else { return }
+        do {
+            try recorder.write(packet: framed, controllerToHost: controllerToHost, at: clock.now())
+        } catch {
+            logger.error("radio: recording stopped: \(error)")
+        }
+    }
+
+    /// The next decoded packet, or nil after a quiet poll interval.
+    private func nextPacket(onFramingError: (H4FramingError) -> Void = { _ in }) async throws -> H4Packet? {
+        while true {
+            do {
+                if let packet = try decoder.next() {
+                    if packet.type == .event { record(packet.framed, controllerToHost: true) }
+                    return packet
+                }
+            } catch {
+                extractor.stats.framingErrors += 1
+                onFramingError(error)
+                continue
+            }
+            guard let bytes = try await nextChunk() else { return nil }
+            decoder.feed(bytes)
+        }
+    }
+
+    /// The next bytes from the reader thread; nil on an idle tick. Throws `.closed` when the
+    /// transport ended and CancellationError when the task was cancelled.
+    private func nextChunk() async throws -> [UInt8]? {
+        try Task.checkCancellation()
+        guard let chunk = try await chunks.next() else {
+            try Task.checkCancellation()
+            throw TransportError.closed(spec: transport.name)
+        }
+        switch chunk {
+        case .bytes(let b): return b
+        case .idle: return nil
+        }
+    }
+}

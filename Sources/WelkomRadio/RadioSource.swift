@@ -1,0 +1,105 @@
+import Foundation
+import Logging
+import WelkomCore
+
+/// The radio source: drives a BLE controller as a passive scanner and turns every advertising
+/// report into a `Sighting` (transport → H4 → HCI → reports → AD structures → evidence).
+///
+/// `run` opens the transport, resets the controller (skipping whatever half-packet a mid-stream
+/// attach sees), sets the event masks, reads the LE features, and scans passively with duplicate
+/// filtering off: extended scanning where the controller supports LE Extended Advertising,
+/// legacy otherwise. If the transport closes or the controller misbehaves it logs that and
+/// reopens with backoff (0.5 s doubling to 10 s); it returns when its task is cancelled.
+/// With a `btsnoop:` spec it replays the capture at its recorded pace, the records' timestamps
+/// as sighting times, and returns at the end of the capture.
+///
+/// Logs carry kinds, counts, statuses and the transport's name, never addresses or payloads.
+public final class RadioSource: Sendable {
+    public let spec: TransportSpec
+    private let logger: Logger
+    private let clock: any WelkomClock
+    private let recorder: BtsnoopWriter?
+    private let counter = RadioStatsCounter()
+    private let modeBox = ModeBox()
+
+    /// - Parameters:
+    ///   - clock: stamps live sightings (captures use their own timestamps).
+    ///   - recorder: if given, every packet sent and received is written to it (`welkom scan --record`).
+    public init(spec: TransportSpec, logger: Logger, clock: any WelkomClock = SystemClock(), recorder: BtsnoopWriter? = nil) {
+        self.spec = spec
+        self.logger = logger
+        self.clock = clock
+        self.recorder = recorder
+    }
+
+    /// Counters so far (safe to read from any thread, e.g. a metrics scrape).
+    public var stats: RadioStats { counter.snapshot }
+
+    /// How the controller is being scanned right now; nil while (re)connecting.
+    public var scanMode: RadioScanMode? { modeBox.value }
+
+    public func run(onSighting: @escaping @Sendable (Sighting) async -> Void) async throws {
+        if case .btsnoop(let path) = spec {
+            modeBox.value = .replay
+            defer { modeBox.value = nil }
+            let base = counter.snapshot
+            do {
+                let result = try await CaptureReplay.replay(capture: path, paced: true, onStats: { [counter] s in
+                    counter.update { $0 = base + s }
+                }, onSighting: onSighting)
+                logger.info("radio: capture replayed", metadata: ["transport": "\(spec)", "records": "\(result.records)",
+                                                                  "stats": "\(result.stats)"])
+            } catch is CancellationError {}
+            return
+        }
+
+        var backoff = Backoff()
+        var everScanned = false
+        while !Task.isCancelled {
+            guard let transport = spec.makeTransport() else { return }
+            var session: ControllerSession?
+            do {
+                try transport.open()
+                let s = ControllerSession(transport: transport, logger: logger, clock: clock, recorder: recorder, counter: counter)
+                session = s
+                let mode = try await s.start()
+                modeBox.value = mode
+                everScanned = true
+                backoff.reset()
+                logger.info("radio: scanning", metadata: ["transport": "\(transport.name)", "mode": "\(mode.rawValue)"])
+                try await s.scan(onSighting: onSighting)
+                s.close()
+                modeBox.value = nil
+                return
+            } catch is CancellationError {
+                if let session { session.close() } else { transport.close() }
+                modeBox.value = nil
+                return
+            } catch let error as TransportError where error.isPermanent && !everScanned {
+                // Nothing will change by waiting (no Bluetooth in this kernel, a host that does not
+                // resolve): say so once and let the caller decide.
+                transport.close()
+                logger.error("radio: \(error)")
+                throw error
+            } catch {
+                // The session's reader thread closes the transport; without one, close it here.
+                if let session { session.close() } else { transport.close() }
+                modeBox.value = nil
+                counter.update { $0.transportReopens += 1 }
+                let delay = backoff.next()
+                logger.warning("radio: \(error); reopening", metadata: ["transport": "\(spec)", "delay": "\(delay)"])
+                do { try await Task.sleep(for: delay) } catch { return }
+            }
+        }
+    }
+}
+
+/// The current scan mode, shared between the run loop and readers.
+final class ModeBox: @unchecked Sendable {
+    private let lock = NSLock()
+    private var mode: RadioScanMode?
+    var value: RadioScanMode? {
+        get { lock.lock(); defer { lock.unlock() }; return mode }
+        set { lock.lock(); mode = newValue; lock.unlock() }
+    }
+}
