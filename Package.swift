@@ -57,6 +57,11 @@ let package = Package(
             "WelkomCore", .product(name: "GRDB", package: "GRDB.swift"),
             .product(name: "Crypto", package: "swift-crypto"),
         ], swiftSettings: strict),
+        .target(name: "WelkomTillHub", dependencies: [
+            "WelkomCore", .product(name: "Hummingbird", package: "hummingbird"),
+            .product(name: "Logging", package: "swift-log"),
+            .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+        ], swiftSettings: strict),
 
         // Stores and settings the agent and the CLI share.
         .target(name: "WelkomRegistry", dependencies: [
@@ -76,5 +81,9 @@ let package = Package(
         .testTarget(name: "WelkomLedgerTests", dependencies: ["WelkomLedger"], swiftSettings: strict),
         .testTarget(name: "WelkomRegistryTests", dependencies: ["WelkomRegistry"], swiftSettings: strict),
         .testTarget(name: "WelkomConfigTests", dependencies: ["WelkomConfig"], swiftSettings: strict),
+        .testTarget(name: "WelkomTillHubTests", dependencies: [
+            "WelkomTillHub", .product(name: "HummingbirdTesting", package: "hummingbird"),
+            .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+        ], swiftSettings: strict),
     ]
 )

@@ -1,0 +1,210 @@
+/// `GET /till/{id}`: the till display page, one self-contained document (no external resources,
+/// so it works on a till with no internet and the Content-Security-Policy can forbid them).
+///
+/// Stable hooks for browser tests: `#prompts` holds one `<article class="prompt"
+/// data-prompt-id="…">` per prompt with `.prompt-text`, `button.ack` and `button.dismiss`;
+/// `#connection[data-state]` is `open` or `closed`; `#empty` shows when there are no prompts.
+///
+/// The script inserts prompt text with `textContent` only, never as HTML.
+enum TillPage {
+    static func render(till: TillInfo, reconnectMilliseconds: Int) -> String {
+        let name = HTMLText.escape(till.name)
+        let base = "/till/" + HTMLText.pathSegment(till.id)
+        let events = HTMLText.escape(base + "/events")
+        let actions = HTMLText.escape(base + "/prompts/")
+        return #"""
+        <!doctype html>
+        <html lang="en">
+        <head>
+        <meta charset="utf-8">
+        <meta name="viewport" content="width=device-width, initial-scale=1">
+        <title>\#(name) — Welkom</title>
+        <style>
+        :root { color-scheme: dark; }
+        * { box-sizing: border-box; }
+        body { margin: 0; background: #000; color: #fff; font: 24px/1.3 system-ui, "Segoe UI", Roboto, sans-serif; }
+        header { display: flex; justify-content: space-between; align-items: center; gap: 16px;
+                 padding: 12px 24px; background: #111; border-bottom: 2px solid #555; }
+        h1 { font-size: 34px; margin: 0; }
+        #connection { font-size: 22px; font-weight: 700; padding: 6px 14px; border-radius: 8px; white-space: nowrap; }
+        #connection[data-state="open"] { background: #0b6b00; color: #fff; }
+        #connection[data-state="closed"] { background: #ffd400; color: #000; }
+        main { padding: 24px; }
+        #prompts { display: flex; flex-direction: column; gap: 24px; }
+        .prompt { background: #fff; color: #000; border-radius: 16px; padding: 20px 28px;
+                  border-left: 20px solid #0050b3; }
+        .prompt[data-kind="offer"] { border-left-color: #c43d00; }
+        .prompt[data-kind="note"] { border-left-color: #5b2591; }
+        .prompt-kind { font-size: 22px; font-weight: 700; letter-spacing: .06em; text-transform: uppercase; color: #222; }
+        .prompt-text { font-size: 56px; line-height: 1.15; font-weight: 800; margin: 6px 0 20px; overflow-wrap: anywhere; }
+        .actions { display: flex; flex-wrap: wrap; gap: 16px; }
+        button { font: inherit; font-size: 30px; font-weight: 800; padding: 16px 28px; min-width: 13em;
+                 border-radius: 12px; border: 4px solid #000; cursor: pointer; }
+        button.ack { background: #0b6b00; color: #fff; }
+        button.dismiss { background: #fff; color: #000; }
+        button:focus-visible { outline: 6px solid #ffd400; outline-offset: 3px; }
+        button:disabled { opacity: .55; cursor: wait; }
+        .prompt-error { margin: 14px 0 0; font-size: 26px; font-weight: 800; color: #a00000; }
+        #empty { margin-top: 12vh; text-align: center; font-size: 44px; color: #ccc; }
+        </style>
+        </head>
+        <body data-events="\#(events)" data-actions="\#(actions)">
+        <header>
+        <h1 id="till-name">\#(name)</h1>
+        <span id="connection" data-state="closed" role="status" aria-live="polite">reconnecting… / opnieuw verbinden…</span>
+        </header>
+        <main>
+        <section id="prompts" aria-label="Prompts / Meldingen" aria-live="polite"></section>
+        <p id="empty">No prompts / Geen meldingen</p>
+        </main>
+        <script>
+        "use strict";
+        (function () {
+          const eventsURL = document.body.dataset.events;
+          const actionsURL = document.body.dataset.actions;
+          const list = document.getElementById("prompts");
+          const empty = document.getElementById("empty");
+          const connection = document.getElementById("connection");
+          const reconnectMs = \#(reconnectMilliseconds);
+          const kindLabels = { greeting: "Greeting / Begroeting", offer: "Offer / Aanbieding", note: "Note / Notitie" };
+          const expiryTimers = new Map();
+          let clockOffset = 0;      // hub time minus this display's time, from the reset event
+          let lastEventId = "";
+          let source = null;
+
+          function setConnection(open) {
+            connection.dataset.state = open ? "open" : "closed";
+            connection.textContent = open ? "connected / verbonden" : "reconnecting… / opnieuw verbinden…";
+          }
+          function updateEmpty() { empty.hidden = list.children.length > 0; }
+          function cardFor(id) {
+            for (const card of list.children) { if (card.dataset.promptId === id) { return card; } }
+            return null;
+          }
+          function removeCard(id) {
+            const timer = expiryTimers.get(id);
+            if (timer !== undefined) { clearTimeout(timer); expiryTimers.delete(id); }
+            const card = cardFor(id);
+            if (!card) { return; }
+            // A pressed button is disabled while its request runs and so loses focus; the card
+            // remembers it had it, and staff land on the next card, ready to press Enter again.
+            const hadFocus = card.dataset.hadFocus === "true" || card.contains(document.activeElement);
+            const neighbour = card.nextElementSibling || card.previousElementSibling;
+            card.remove();
+            if (hadFocus && neighbour) { neighbour.querySelector("button.ack").focus(); }
+            updateEmpty();
+          }
+          function clearCards() {
+            for (const timer of expiryTimers.values()) { clearTimeout(timer); }
+            expiryTimers.clear();
+            list.replaceChildren();
+            updateEmpty();
+          }
+          function makeButton(className, label, action) {
+            const button = document.createElement("button");
+            button.type = "button";
+            button.className = className;
+            button.textContent = label;
+            button.addEventListener("click", function () { act(button, action); });
+            return button;
+          }
+          function showPrompt(p) {
+            const remaining = Date.parse(p.expires) - (Date.now() + clockOffset);
+            if (!(remaining > 0)) { removeCard(p.id); return; }
+            let card = cardFor(p.id);
+            if (!card) {
+              card = document.createElement("article");
+              card.className = "prompt";
+              card.dataset.promptId = p.id;
+              const kind = document.createElement("div");
+              kind.className = "prompt-kind";
+              const text = document.createElement("p");
+              text.className = "prompt-text";
+              const actions = document.createElement("div");
+              actions.className = "actions";
+              actions.append(makeButton("ack", "Acknowledge / Gezien", "ack"),
+                             makeButton("dismiss", "Dismiss / Wegdoen", "dismiss"));
+              const error = document.createElement("p");
+              error.className = "prompt-error";
+              error.setAttribute("role", "alert");
+              error.hidden = true;
+              card.append(kind, text, actions, error);
+              list.append(card);
+              // Nothing focused yet: put focus on the first card so Enter acknowledges it.
+              if (document.activeElement === document.body || document.activeElement === null) {
+                card.querySelector("button.ack").focus();
+              }
+            }
+            card.dataset.kind = p.kind;
+            card.querySelector(".prompt-kind").textContent = kindLabels[p.kind] || p.kind;
+            card.querySelector(".prompt-text").textContent = p.text;
+            const old = expiryTimers.get(p.id);
+            if (old !== undefined) { clearTimeout(old); }
+            expiryTimers.set(p.id, setTimeout(function () { removeCard(p.id); }, Math.min(remaining, 2147483647)));
+            updateEmpty();
+          }
+          async function act(button, action) {
+            const card = button.closest("article.prompt");
+            if (!card) { return; }
+            const id = card.dataset.promptId;
+            const buttons = card.querySelectorAll("button");
+            const error = card.querySelector(".prompt-error");
+            card.dataset.hadFocus = String(card.contains(document.activeElement));
+            buttons.forEach(function (b) { b.disabled = true; });
+            let message;
+            try {
+              const response = await fetch(actionsURL + encodeURIComponent(id) + "/" + action, { method: "POST" });
+              if (response.status === 204 || response.status === 404) { removeCard(id); return; }
+              message = response.status === 409 ? "Already being saved… / Wordt al opgeslagen…"
+                                                : "Not saved, try again / Niet opgeslagen, probeer opnieuw";
+            } catch (e) {
+              message = "No connection, try again / Geen verbinding, probeer opnieuw";
+            }
+            error.textContent = message;
+            error.hidden = false;
+            card.dataset.hadFocus = "false";
+            buttons.forEach(function (b) { b.disabled = false; });
+            button.focus();
+          }
+          function parse(event) {
+            if (event.lastEventId) { lastEventId = event.lastEventId; }
+            try { return JSON.parse(event.data); } catch (e) { return null; }
+          }
+          function connect() {
+            // EventSource sends Last-Event-ID itself when it reconnects; the query parameter
+            // covers a fresh EventSource after the browser gave up on the old one.
+            const url = lastEventId ? eventsURL + "?lastEventId=" + encodeURIComponent(lastEventId) : eventsURL;
+            source = new EventSource(url);
+            source.onopen = function () { setConnection(true); };
+            source.onerror = function () {
+              setConnection(false);
+              if (source.readyState === EventSource.CLOSED) {
+                source.close();
+                setTimeout(connect, reconnectMs);
+              }
+            };
+            source.addEventListener("reset", function (event) {
+              const data = parse(event);
+              if (data && data.serverTime) { clockOffset = Date.parse(data.serverTime) - Date.now(); }
+              clearCards();
+            });
+            source.addEventListener("prompt", function (event) {
+              const data = parse(event);
+              if (data && typeof data.id === "string") { showPrompt(data); }
+            });
+            source.addEventListener("remove", function (event) {
+              const data = parse(event);
+              if (data && typeof data.id === "string") { removeCard(data.id); }
+            });
+          }
+          updateEmpty();
+          setConnection(false);
+          connect();
+        })();
+        </script>
+        </body>
+        </html>
+
+        """#
+    }
+}
