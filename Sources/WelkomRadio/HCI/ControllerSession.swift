@@ -129,6 +129,7 @@ final class ControllerSession {
     /// Delivers sightings until the transport fails (throws) or the task is cancelled (returns).
     func scan(onSighting: @Sendable (Sighting) async -> Void) async throws {
         var loggedFraming = false
+        var loggedMalformed = false
         while !Task.isCancelled {
             guard let packet = try await nextPacket(onFramingError: { error in
                 // The first one per session at warning level, the rest only in the counters.
@@ -139,12 +140,23 @@ final class ControllerSession {
             }) else { publish(); continue }
             guard packet.type == .event else { continue }
             let sightings: [Sighting]
+            let overrunsBefore = extractor.stats.malformedAdvertisingData
             do {
                 sightings = try extractor.sightings(in: packet, at: clock.now())
             } catch {
-                logger.debug("radio: \(error)")  // shapes and offsets only, never the bytes
+                // The first per session at warning level, the rest only in the counters;
+                // the error names shapes and offsets only, never the bytes.
+                if !loggedMalformed {
+                    loggedMalformed = true
+                    logger.warning("radio: malformed advertising report dropped: \(error)", metadata: ["transport": "\(transport.name)"])
+                }
                 publish()
                 continue
+            }
+            if !loggedMalformed, extractor.stats.malformedAdvertisingData > overrunsBefore {
+                loggedMalformed = true
+                logger.warning("radio: advertising data overruns its report; kept the AD structures before the overrun",
+                               metadata: ["transport": "\(transport.name)"])
             }
             if sightings.isEmpty, case .hardwareError(let code)? = try? HCIEvent.decode(packet) {
                 throw RadioSourceError.hardwareError(code: code)

@@ -22,8 +22,9 @@ public struct H4FramingError: Error, Sendable, Equatable, CustomStringConvertibl
 
     public var description: String {
         switch reason {
-        case .unknownType(let b):
-            "H4 framing error: unexpected packet type 0x\(String(b, radix: 16)); skipped \(skippedBytes) byte(s) to resynchronise"
+        case .unknownType:
+            // The byte itself is not printed: mid-stream it may be part of someone's advertisement.
+            "H4 framing error: a byte that starts no H4 packet; skipped \(skippedBytes) byte(s) to resynchronise"
         case .impossibleHeader(let t):
             "H4 framing error: impossible \(t) header; skipped \(skippedBytes) byte(s) to resynchronise"
         case .lengthMismatch(let declared, let actual):
