@@ -2,7 +2,7 @@
 public struct RadioSettings: Sendable, Equatable {
     /// `transport`: an HCI transport spec (design/contract.md): `hci0` (kernel socket),
     /// `serial:/dev/ttyACM0[@BAUD]` (H4 over a UART), `tcp:HOST:PORT` (H4 over TCP),
-    /// `btsnoop:FILE` (replay a capture). The radio module parses the details; the config
+    /// `btsnoop:FILE` (replay a capture), or empty for no radio. The radio module parses the details; the config
     /// checks only the form, so `welkom config check` catches a misspelt transport.
     public var transport: String
     /// `record`: a btsnoop file to record the radio traffic to; empty = off.
@@ -31,6 +31,8 @@ extension RadioSettings {
 
     /// Checks the form of a transport spec; nil when it looks right.
     static func problem(inTransport spec: String) -> String? {
+        // Empty means no radio: a store that reads only cards.
+        if spec.isEmpty { return nil }
         let expected = "expected hciN, serial:PATH[@BAUD], tcp:HOST:PORT or btsnoop:FILE"
         if spec.hasPrefix("hci") {
             let n = spec.dropFirst(3)

@@ -216,3 +216,11 @@ final class DefaultsTests: XCTestCase {
         XCTAssertEqual(config.tills, [TillSettings(id: "7", name: "7")])
     }
 }
+
+extension DefaultsTests {
+    /// A store that reads only cards runs without a radio.
+    func testEmptyTransportMeansNoRadio() throws {
+        let config = try WelkomConfig.parse("[radio]\ntransport = \"\"\n", file: "cards-only.toml")
+        XCTAssertEqual(config.radio.transport, "")
+    }
+}
