@@ -10,6 +10,7 @@ let package = Package(
     name: "Welkom",
     platforms: [.macOS(.v15)],
     products: [
+        .executable(name: "welkom", targets: ["welkom"]),
         .library(name: "WelkomCore", targets: ["WelkomCore"]),
         .library(name: "WelkomIdentifiers", targets: ["WelkomIdentifiers"]),
         .library(name: "WelkomRecogniser", targets: ["WelkomRecogniser"]),
@@ -72,6 +73,21 @@ let package = Package(
         ], swiftSettings: strict),
 
         // The agent wires the stages; the CLI sits on top.
+        .target(name: "WelkomAgent", dependencies: [
+            "WelkomCore", "WelkomIdentifiers", "WelkomRadio", "WelkomCards", "WelkomRecogniser",
+            "WelkomPolicy", "WelkomLedger", "WelkomTillHub", "WelkomRegistry", "WelkomConfig",
+            .product(name: "Logging", package: "swift-log"),
+            .product(name: "Metrics", package: "swift-metrics"),
+            .product(name: "Prometheus", package: "swift-prometheus"),
+            .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            .product(name: "Hummingbird", package: "hummingbird"),
+        ], swiftSettings: strict),
+        .executableTarget(name: "welkom", dependencies: [
+            "WelkomAgent", "WelkomCore", "WelkomIdentifiers", "WelkomRegistry", "WelkomLedger",
+            "WelkomConfig", "WelkomRadio", "WelkomRecogniser",
+            .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            .product(name: "Logging", package: "swift-log"),
+        ], swiftSettings: strict),
 
         .testTarget(name: "WelkomIdentifiersTests", dependencies: ["WelkomIdentifiers"], swiftSettings: strict),
         .testTarget(name: "WelkomRadioTests", dependencies: ["WelkomRadio", "WelkomIdentifiers"], swiftSettings: strict),
@@ -84,6 +100,10 @@ let package = Package(
         .testTarget(name: "WelkomTillHubTests", dependencies: [
             "WelkomTillHub", .product(name: "HummingbirdTesting", package: "hummingbird"),
             .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+        ], swiftSettings: strict),
+        .testTarget(name: "WelkomAgentTests", dependencies: [
+            "WelkomAgent", "WelkomCore", "WelkomIdentifiers", "WelkomLedger", "WelkomPolicy", "WelkomRecogniser",
+            "WelkomRegistry", "WelkomTillHub", .product(name: "Logging", package: "swift-log"),
         ], swiftSettings: strict),
     ]
 )

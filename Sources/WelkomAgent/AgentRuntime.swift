@@ -1,0 +1,131 @@
+import Foundation
+import Hummingbird
+import Logging
+import ServiceLifecycle
+import WelkomConfig
+import WelkomCore
+import WelkomLedger
+import WelkomPolicy
+import WelkomRecogniser
+import WelkomRegistry
+import WelkomTillHub
+
+/// The running agent: stores opened, stages wired, the till hub's HTTP server and every
+/// source started, all under one ServiceGroup so SIGTERM/SIGINT stop it cleanly.
+/// `welkom run` builds it from the config's sources; `welkom demo` from simulated ones.
+public final class AgentRuntime: Sendable {
+    public let config: WelkomConfig
+    public let dataDirectory: URL
+    public let registry: ConsentRegistry
+    public let ledger: Ledger
+    public let pipeline: Pipeline
+    public let hub: TillHub
+    public let metrics: AgentMetrics
+    let logger: Logger
+    let clock: any WelkomClock
+
+    public init(config: WelkomConfig, dataDirectory: URL, logger: Logger, clock: any WelkomClock = SystemClock(),
+                onEvent: @escaping @Sendable (AgentEvent) -> Void = { _ in }) throws {
+        self.config = config
+        self.dataDirectory = dataDirectory
+        self.logger = logger
+        self.clock = clock
+        registry = try ConsentRegistry(dataDirectory: dataDirectory)
+        ledger = try Ledger(dataDirectory: dataDirectory)
+        metrics = AgentMetrics()
+        let recogniser = Recogniser(
+            settings: RecogniserSettings(enabled: config.recognitionActive, companyID: config.recognition.companyID,
+                                         skewWindows: config.recognition.skewWindows),
+            pepper: registry.pepper)
+        let policy = Policy(settings: PolicySettings(
+            greetingCooldown: TimeInterval(config.policy.greetingCooldownMinutes * 60),
+            promptLifetime: TimeInterval(config.policy.promptLifetimeSeconds),
+            defaultTill: config.tills.first?.id ?? "1"))
+        let pipeline = Pipeline(recogniser: recogniser, policy: policy, ledger: ledger, registry: registry,
+                                metrics: metrics, logger: logger, onEvent: onEvent)
+        self.pipeline = pipeline
+        hub = TillHub(tills: config.tills.map { TillInfo(id: $0.id, name: $0.name) }, logger: logger) { [clock] action in
+            try await pipeline.record(action, at: clock.now())
+        }
+    }
+
+    /// The HTTP application: till pages and streams from the hub, plus /metrics.
+    func makeApplication(sources: [any SightingSource]) -> some ApplicationProtocol {
+        let router = Router()
+        hub.addRoutes(to: router)
+        let metrics = self.metrics
+        router.get("/metrics") { _, _ -> Response in
+            metrics.publish(SourceTotals(sources: sources))
+            return Response(status: .ok,
+                     headers: [.contentType: "text/plain; version=0.0.4; charset=utf-8"],
+                     body: ResponseBody(byteBuffer: ByteBuffer(string: metrics.render())))
+        }
+        return Application(
+            router: router,
+            configuration: .init(address: .hostname(config.tillDisplay.host, port: config.tillDisplay.port),
+                                 serverName: "welkom"),
+            logger: logger)
+    }
+
+    /// Runs until SIGTERM/SIGINT (or `shutdown` is triggered through the returned group handle).
+    public func run(sources: [any SightingSource], onServiceGroup: @Sendable (ServiceGroup) -> Void = { _ in }) async throws {
+        // Said at every start: recognition off, a testing company ID, recording bystanders, …
+        for notice in config.startupNotices { logger.warning("\(notice)") }
+        if config.recognitionActive {
+            try await pipeline.reloadConsents(at: clock.now())
+        }
+        await pipeline.attach(hub)
+        let customers = await pipeline.customerCount
+        logger.info("welkom started", metadata: [
+            "recognition": "\(config.recognitionActive ? "on" : "off")", "customers": "\(customers)",
+            "tills": "\(config.tills.count)", "listen": "\(config.tillDisplay.host):\(config.tillDisplay.port)",
+            "data": "\(dataDirectory.path)",
+        ])
+        let background = BackgroundWork(runtime: self, sources: sources)
+        let group = ServiceGroup(configuration: .init(
+            services: [.init(service: makeApplication(sources: sources)), .init(service: background)],
+            gracefulShutdownSignals: [.sigterm, .sigint],
+            logger: logger))
+        onServiceGroup(group)
+        try await group.run()
+        logger.info("welkom stopped")
+    }
+
+    /// Sources, the consent watcher and housekeeping, as one service.
+    struct BackgroundWork: Service {
+        let runtime: AgentRuntime
+        let sources: [any SightingSource]
+
+        func run() async throws {
+            let pipeline = runtime.pipeline
+            let logger = runtime.logger
+            await withTaskGroup(of: Void.self) { group in
+                for source in sources {
+                    group.addTask {
+                        do {
+                            try await source.run { sighting in await pipeline.handle(sighting) }
+                        } catch is CancellationError {
+                        } catch {
+                            // One source failing (no adapter, reader gone for good) must not stop the others.
+                            logger.error("source stopped", metadata: ["source": "\(source.name)", "error": "\(error)"])
+                        }
+                    }
+                }
+                if runtime.config.recognitionActive {
+                    group.addTask {
+                        await ConsentWatcher(registry: runtime.registry, pipeline: pipeline,
+                                             clock: runtime.clock, logger: logger).run()
+                    }
+                }
+                group.addTask {
+                    while !Task.isCancelled {
+                        try? await Task.sleep(for: .seconds(60))
+                        await pipeline.sweep(now: runtime.clock.now())
+                    }
+                }
+                try? await gracefulShutdown()
+                group.cancelAll()
+            }
+        }
+    }
+}

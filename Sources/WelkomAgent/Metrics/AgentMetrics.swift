@@ -1,0 +1,123 @@
+import Prometheus
+import WelkomCards
+import WelkomRadio
+import Synchronization
+import WelkomCore
+
+/// The agent's metrics, served at /metrics. Only aggregate counters and labels from fixed,
+/// small sets (source kind, scheme, till, entry kind): nothing derived from an identifier of
+/// anyone, enrolled or not (brief, invariant 2).
+public final class AgentMetrics: Sendable {
+    public let registry: PrometheusCollectorRegistry
+    private let sightings: [SourceKind: Counter]
+    private let unmatched: [SourceKind: Counter]
+    /// The same count, readable in-process (the Prometheus counters are write-only).
+    private let unmatchedCount = Atomic<Int>(0)
+    private let recognitions: [Scheme: Counter]
+    let prompts: Counter
+    let ledgerFailures: Counter
+    let ledgerEntries: Counter
+    let activeConsents: Gauge
+    let recognitionEnabled: Gauge
+    // The sources' own counters, pulled in at scrape time (see `publish`).
+    private let radioFramingErrors: Counter
+    private let radioMalformedReports: Counter
+    private let radioReopens: Counter
+    private let cardCodes: [String: Counter]
+    private let readerDisconnects: Counter
+    private let published = Mutex(SourceTotals())
+
+    public init() {
+        let registry = PrometheusCollectorRegistry()
+        self.registry = registry
+        sightings = Dictionary(uniqueKeysWithValues: SourceKind.allCases.map {
+            ($0, registry.makeCounter(name: "welkom_sightings_total", labels: [("source", $0.rawValue)],
+                                      help: "Sightings received from sources"))
+        })
+        unmatched = Dictionary(uniqueKeysWithValues: SourceKind.allCases.map {
+            ($0, registry.makeCounter(name: "welkom_sightings_unmatched_total", labels: [("source", $0.rawValue)],
+                                      help: "Sightings that matched no active consent, dropped without a trace"))
+        })
+        recognitions = Dictionary(uniqueKeysWithValues: Scheme.allCases.map {
+            ($0, registry.makeCounter(name: "welkom_recognitions_total", labels: [("scheme", $0.rawValue)],
+                                      help: "Sightings recognised as an opted-in customer"))
+        })
+        prompts = registry.makeCounter(name: "welkom_prompts_shown_total", help: "Prompts shown at tills after their ledger entry was durable")
+        ledgerFailures = registry.makeCounter(name: "welkom_ledger_failures_total", help: "Ledger appends that failed; no prompt was shown")
+        ledgerEntries = registry.makeCounter(name: "welkom_ledger_entries_written_total", help: "Ledger entries written by this agent")
+        activeConsents = registry.makeGauge(name: "welkom_active_consents", help: "Customers in the recogniser's tables")
+        recognitionEnabled = registry.makeGauge(name: "welkom_recognition_enabled", help: "1 when recognition is enabled with a DPIA reference")
+        radioFramingErrors = registry.makeCounter(name: "welkom_radio_framing_errors_total",
+                                                  help: "H4 framing errors: bytes skipped to resynchronise")
+        radioMalformedReports = registry.makeCounter(name: "welkom_radio_malformed_reports_total",
+                                                     help: "Advertising reports or AD structures whose lengths did not fit")
+        radioReopens = registry.makeCounter(name: "welkom_radio_reopens_total", help: "Times the controller was reopened")
+        cardCodes = Dictionary(uniqueKeysWithValues: ["loyalty", "invalid", "payment"].map {
+            ($0, registry.makeCounter(name: "welkom_card_codes_total", labels: [("result", $0)],
+                                      help: "Codes read by card readers; payment cards are dropped at the reader"))
+        })
+        readerDisconnects = registry.makeCounter(name: "welkom_reader_disconnects_total", help: "Card readers lost and reopened")
+    }
+
+    func sighting(_ s: Sighting, matched: Bool) {
+        sightings[s.source]?.increment()
+        if !matched {
+            unmatched[s.source]?.increment()
+            unmatchedCount.add(1, ordering: .relaxed)
+        }
+    }
+
+    public var unmatchedTotal: Int { unmatchedCount.load(ordering: .relaxed) }
+
+    func recognised(_ scheme: Scheme) { recognitions[scheme]?.increment() }
+
+    /// Brings the sources' cumulative counters into the registry by the amount they grew since the
+    /// last call. Sources count on their own threads; pulling at scrape time keeps their hot paths
+    /// free of metrics calls.
+    func publish(_ totals: SourceTotals) {
+        let last = published.withLock { last in
+            defer { last = totals }
+            return last
+        }
+        func bump(_ counter: Counter, _ now: Int, _ before: Int) {
+            if now > before { counter.increment(by: Int64(now - before)) }
+        }
+        bump(radioFramingErrors, totals.radio.framingErrors, last.radio.framingErrors)
+        bump(radioMalformedReports, totals.radio.malformedReports + totals.radio.malformedAdvertisingData,
+             last.radio.malformedReports + last.radio.malformedAdvertisingData)
+        bump(radioReopens, totals.radio.transportReopens, last.radio.transportReopens)
+        bump(cardCodes["loyalty"]!, totals.readers.loyalty, last.readers.loyalty)
+        bump(cardCodes["invalid"]!, totals.readers.invalid, last.readers.invalid)
+        bump(cardCodes["payment"]!, totals.readers.paymentDropped, last.readers.paymentDropped)
+        bump(readerDisconnects, totals.readers.disconnects, last.readers.disconnects)
+    }
+
+    /// Prometheus text exposition format.
+    public func render() -> String {
+        var buffer = [UInt8]()
+        registry.emit(into: &buffer)
+        return String(decoding: buffer, as: UTF8.self)
+    }
+}
+
+/// The sum of every source's own counters at one moment.
+struct SourceTotals: Sendable {
+    var radio = RadioStats()
+    var readers = ReaderStats()
+
+    init() {}
+
+    init(sources: [any SightingSource]) {
+        for source in sources {
+            if let radio = source as? RadioSource { self.radio = self.radio + radio.stats }
+            if let reader = source as? SerialScannerSource {
+                let r = reader.stats
+                readers.codesRead += r.codesRead
+                readers.loyalty += r.loyalty
+                readers.invalid += r.invalid
+                readers.paymentDropped += r.paymentDropped
+                readers.disconnects += r.disconnects
+            }
+        }
+    }
+}

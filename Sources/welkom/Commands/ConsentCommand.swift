@@ -1,0 +1,148 @@
+import ArgumentParser
+import Foundation
+import WelkomCore
+import WelkomIdentifiers
+import WelkomLedger
+import WelkomRegistry
+
+struct ConsentCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "consent",
+        abstract: "Enrol, withdraw and list customers' consents.",
+        discussion: """
+            Scopes: greeting, name, offers, notes. IDs are opaque strings chosen by the back office. \
+            Keys are 32 hex digits, most significant byte first. Every change is also a ledger entry. \
+            A running agent picks changes up within a second.
+            """,
+        subcommands: [Enroll.self, Withdraw.self, List.self, Export.self, Import.self])
+
+    struct Enroll: ParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "Record a customer's opt-in and their identifiers.")
+
+        @OptionGroup var data: DataOption
+        @Option(help: "The customer's ID (opaque, from the back office).") var customer: String
+        @Option(help: "Comma-separated scopes: greeting, name, offers, notes.") var scopes: String
+        @Option(help: "The name staff may see (shown only with the name scope).") var name: String?
+        @Option(help: "nl or en.") var locale: String = "nl"
+        @Option(name: .customLong("beacon-key"), help: ArgumentHelp("WLK1 beacon key, 32 hex digits.", valueName: "HEX"))
+        var beaconKey: String?
+        @Option(help: ArgumentHelp("A loyalty card number (repeatable). Only its keyed pseudonym is stored.", valueName: "NUMBER"))
+        var card: [String] = []
+        @Option(help: ArgumentHelp("The consent lapses at the start of this day (UTC).", valueName: "YYYY-MM-DD"))
+        var expires: String?
+        @Option(name: .customLong("consent-text-version"), help: "Which consent text the customer agreed to.")
+        var consentTextVersion: String?
+        @Option(help: "A note for the back office (not shown at the till).") var note: String?
+
+        func run() throws {
+            let enrolment = try ConsentInput(
+                customer: customer, scopes: scopes, name: name, locale: locale, beaconKey: beaconKey, cards: card,
+                expires: expires, consentTextVersion: consentTextVersion, note: note).enrolment()
+            try ConsentActions(data: data.url).enroll(enrolment)
+            print("enrolled \(customer): scopes \(enrolment.scopes.sorted().map(\.rawValue).joined(separator: ","))"
+                  + (enrolment.beaconKey != nil ? ", beacon key" : "") + (card.isEmpty ? "" : ", \(card.count) card(s)"))
+        }
+    }
+
+    struct Withdraw: ParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Withdraw a consent: delete the customer's keys and unlink their ledger entries.")
+        @OptionGroup var data: DataOption
+        @Option(help: "The customer's ID.") var customer: String
+
+        func run() throws {
+            let unlinked = try ConsentActions(data: data.url).withdraw(customer)
+            guard let unlinked else {
+                printError("no consent for customer \(customer) in \(data.data)")
+                throw Exit.dataError
+            }
+            print("withdrawn \(customer): key material deleted, \(unlinked) ledger entries unlinked")
+        }
+    }
+
+    struct List: ParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "List consents (never key material).")
+        @OptionGroup var data: DataOption
+        @Option(help: "table or jsonl.") var format: ListFormat = .table
+
+        func run() throws { try printConsents(data: data.url, format: format) }
+    }
+
+    struct Export: ParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "Export consents as JSON lines (never key material).")
+        @OptionGroup var data: DataOption
+        @Option(help: "jsonl or table.") var format: ListFormat = .jsonl
+
+        func run() throws { try printConsents(data: data.url, format: format) }
+    }
+
+    struct Import: ParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Enrol customers from a JSON-lines file.",
+            discussion: """
+                One object per line with the enroll options as keys: customer, scopes (list or \
+                comma-separated), name, locale, beacon_key, cards (list), expires, consent_text_version, note. \
+                Every line is checked before any is enrolled.
+                """)
+        @OptionGroup var data: DataOption
+        @Argument(help: ArgumentHelp("The file to import.", valueName: "FILE.jsonl")) var file: String
+
+        func run() throws {
+            guard let text = try? String(contentsOfFile: file, encoding: .utf8) else {
+                printError("\(file): cannot read the file as UTF-8 text")
+                throw Exit.ioError
+            }
+            var enrolments: [Enrolment] = []
+            var problems: [String] = []
+            for (index, line) in text.split(separator: "\n", omittingEmptySubsequences: false).enumerated() {
+                let trimmed = line.trimmingCharacters(in: .whitespaces)
+                guard !trimmed.isEmpty else { continue }
+                do {
+                    let input = try JSONDecoder().decode(ConsentInput.Line.self, from: Data(trimmed.utf8))
+                    enrolments.append(try input.consentInput.enrolment())
+                } catch let error as DecodingError {
+                    problems.append("\(file):\(index + 1): \(ConsentInput.describe(error))")
+                } catch {
+                    problems.append("\(file):\(index + 1): \(error)")
+                }
+            }
+            guard problems.isEmpty else {
+                problems.forEach(printError)
+                printError("nothing imported")
+                throw Exit.dataError
+            }
+            let actions = try ConsentActions(data: data.url)
+            for enrolment in enrolments { try actions.enroll(enrolment) }
+            print("imported \(enrolments.count) consent(s)")
+        }
+    }
+}
+
+enum ListFormat: String, ExpressibleByArgument, CaseIterable {
+    case table, jsonl
+}
+
+private func printConsents(data: URL, format: ListFormat) throws {
+    let consents = try ConsentRegistry(dataDirectory: data).consents()
+    switch format {
+    case .jsonl:
+        for c in consents {
+            print("{\"customer\":\(jsonQuote(c.customer)),\"scopes\":[\(c.scopes.sorted().map { "\"\($0.rawValue)\"" }.joined(separator: ","))],"
+                  + "\"name\":\(jsonQuote(c.name)),\"locale\":\"\(c.language.rawValue)\",\"beacon_key\":\(c.hasBeaconKey),"
+                  + "\"cards\":\(c.cardCount),\"enrolled\":\(jsonQuote(c.enrolled.rfc3339)),\"expires\":\(jsonQuote(c.expires?.rfc3339)),"
+                  + "\"consent_text_version\":\(jsonQuote(c.consentTextVersion))}")
+        }
+    case .table:
+        print("CUSTOMER".padding(toLength: 20, withPad: " ", startingAt: 0) + " SCOPES".padding(toLength: 28, withPad: " ", startingAt: 0)
+              + " LOCALE  IDENTIFIERS          EXPIRES")
+        for c in consents {
+            let ids = [c.hasBeaconKey ? "wlk1" : nil, c.cardCount > 0 ? "\(c.cardCount) card" : nil].compactMap { $0 }.joined(separator: ", ")
+            print(c.customer.padding(toLength: 20, withPad: " ", startingAt: 0) + " "
+                  + c.scopes.sorted().map(\.rawValue).joined(separator: ",").padding(toLength: 27, withPad: " ", startingAt: 0)
+                  + " " + c.language.rawValue.padding(toLength: 7, withPad: " ", startingAt: 0)
+                  + " " + ids.padding(toLength: 20, withPad: " ", startingAt: 0)
+                  + " " + (c.expires.map { String($0.rfc3339.prefix(10)) } ?? "-"))
+        }
+        print("\(consents.count) consent(s)")
+    }
+}

@@ -1,0 +1,128 @@
+import ArgumentParser
+import Foundation
+import WelkomCore
+import WelkomIdentifiers
+import WelkomLedger
+import WelkomRegistry
+
+/// What `consent enroll` and `consent import` accept, checked into an Enrolment with errors
+/// that say which option is wrong. Card numbers are classified here, so a payment card is
+/// refused before anything is stored.
+struct ConsentInput {
+    var customer: String
+    var scopes: String
+    var name: String?
+    var locale: String
+    var beaconKey: String?
+    var cards: [String]
+    var expires: String?
+    var consentTextVersion: String?
+    var note: String?
+
+    func enrolment(now: Date = Date()) throws -> Enrolment {
+        let trimmedID = customer.trimmingCharacters(in: .whitespaces)
+        guard !trimmedID.isEmpty else { throw ValidationError("--customer must not be empty") }
+        let scopeSet: Set<Scope>
+        do { scopeSet = try Scope.parseList(scopes) } catch { throw ValidationError("--scopes: \(error)") }
+        guard !scopeSet.isEmpty else { throw ValidationError("--scopes: give at least one of greeting, name, offers, notes") }
+        guard let language = Language(rawValue: locale) else { throw ValidationError("--locale must be nl or en") }
+        var key: Block128?
+        if let beaconKey {
+            guard let k = Block128(hex: beaconKey) else { throw ValidationError("--beacon-key must be 32 hex digits") }
+            key = k
+        }
+        var normalised: [String] = []
+        for (i, raw) in cards.enumerated() {
+            switch CardNumber.classify(raw) {
+            case let .loyalty(number, _): normalised.append(number)
+            case .paymentCard:
+                throw ValidationError("--card #\(i + 1) is a payment card; Welkom never enrols payment cards")
+            case let .invalid(problem):
+                throw ValidationError("--card #\(i + 1): \(problem)")
+            }
+        }
+        guard key != nil || !normalised.isEmpty else {
+            throw ValidationError("give --beacon-key or --card: without an identifier nobody can be recognised")
+        }
+        var expiry: Date?
+        if let expires {
+            let f = DateFormatter()
+            f.locale = Locale(identifier: "en_US_POSIX")
+            f.timeZone = TimeZone(identifier: "UTC")
+            f.dateFormat = "yyyy-MM-dd"
+            guard let d = f.date(from: expires) else { throw ValidationError("--expires must be YYYY-MM-DD") }
+            guard d > now else { throw ValidationError("--expires \(expires) is in the past") }
+            expiry = d
+        }
+        return Enrolment(customer: trimmedID, scopes: scopeSet, name: name, language: language, beaconKey: key,
+                         cards: normalised, expires: expiry, consentTextVersion: consentTextVersion, note: note)
+    }
+
+    /// One line of `consent import`.
+    struct Line: Decodable {
+        var customer: String
+        var scopes: Scopes
+        var name: String?
+        var locale: String?
+        var beacon_key: String?
+        var cards: [String]?
+        var expires: String?
+        var consent_text_version: String?
+        var note: String?
+
+        enum Scopes: Decodable {
+            case list([String]), text(String)
+            init(from decoder: Decoder) throws {
+                let c = try decoder.singleValueContainer()
+                if let l = try? c.decode([String].self) { self = .list(l) } else { self = .text(try c.decode(String.self)) }
+            }
+            var joined: String {
+                switch self { case let .list(l): l.joined(separator: ","); case let .text(t): t }
+            }
+        }
+
+        var consentInput: ConsentInput {
+            ConsentInput(customer: customer, scopes: scopes.joined, name: name, locale: locale ?? "nl", beaconKey: beacon_key,
+                         cards: cards ?? [], expires: expires, consentTextVersion: consent_text_version, note: note)
+        }
+    }
+
+    static func describe(_ error: DecodingError) -> String {
+        switch error {
+        case let .keyNotFound(key, _): "missing key \"\(key.stringValue)\""
+        case let .typeMismatch(_, ctx), let .valueNotFound(_, ctx):
+            "\(ctx.codingPath.map(\.stringValue).joined(separator: ".")): wrong type"
+        case .dataCorrupted: "not a JSON object"
+        @unknown default: "\(error)"
+        }
+    }
+}
+
+/// Consent changes as the CLI makes them: the registry change and its ledger entry together.
+struct ConsentActions {
+    let registry: ConsentRegistry
+    let ledger: Ledger
+
+    init(data: URL) throws {
+        registry = try ConsentRegistry(dataDirectory: data)
+        ledger = try Ledger(dataDirectory: data)
+    }
+
+    func enroll(_ e: Enrolment) throws {
+        try registry.enroll(e)
+        _ = try ledger.append(LedgerDraft(
+            time: Date(), kind: .consentGiven, customer: e.customer,
+            detail: "scopes=\(e.scopes.sorted().map(\.rawValue).joined(separator: ","))"
+                + (e.consentTextVersion.map { " text=\($0)" } ?? "")))
+    }
+
+    /// Deletes the key material first (recognition stops at the agent's next reload), then
+    /// unlinks the customer from their ledger entries, then records that a withdrawal happened —
+    /// without saying whose. Returns nil when the customer is unknown.
+    func withdraw(_ customer: CustomerID) throws -> Int? {
+        guard try registry.withdraw(customer: customer) else { return nil }
+        let unlinked = try ledger.unlink(customer: customer)
+        _ = try ledger.append(LedgerDraft(time: Date(), kind: .consentWithdrawn, detail: "key material deleted"))
+        return unlinked
+    }
+}

@@ -1,0 +1,46 @@
+import ArgumentParser
+import Foundation
+import WelkomAgent
+
+struct RunCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "run",
+        abstract: "The agent, headless (under systemd).",
+        discussion: "Exit codes: 0 clean stop, 64 usage, 78 bad config.")
+
+    @Option(help: ArgumentHelp("The config file (default /etc/welkom/welkom.toml, else embedded defaults).", valueName: "PATH"))
+    var config: String?
+
+    func run() async throws {
+        let (cfg, origin) = try loadConfig(path: config)
+        let logger = bootstrapLogging(format: cfg.log.format.rawValue, level: cfg.log.level.rawValue, toStdout: true)
+        let sources: [any SightingSource]
+        do { sources = try AgentSources.make(config: cfg, logger: logger) } catch {
+            printError("\(origin): \(error)")
+            throw Exit.config
+        }
+        logger.info("config loaded", metadata: ["from": "\(origin)"])
+        let runtime: AgentRuntime
+        do {
+            runtime = try AgentRuntime(config: cfg, dataDirectory: URL(fileURLWithPath: cfg.data.dir), logger: logger) { event in
+                switch event {
+                case let .greeted(prompt, seq):
+                    logger.info("prompt shown", metadata: ["customer": "\(prompt.customer)", "till": "\(prompt.till)",
+                                                           "scheme": "\(prompt.scheme.rawValue)", "ledger_seq": "\(seq)"])
+                case let .tillAction(action, seq):
+                    logger.info("till action recorded", metadata: ["action": "\(action)", "ledger_seq": "\(seq)"])
+                case let .consentsReloaded(customers):
+                    logger.info("consents loaded", metadata: ["customers": "\(customers)"])
+                case let .promptWithheld(customer, reason):
+                    logger.warning("prompt withheld", metadata: ["customer": "\(customer)", "reason": "\(reason)"])
+                case .started:
+                    break
+                }
+            }
+        } catch {
+            logger.critical("cannot open the data directory", metadata: ["dir": "\(cfg.data.dir)", "error": "\(error)"])
+            throw Exit.ioError
+        }
+        try await runtime.run(sources: sources)
+    }
+}
