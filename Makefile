@@ -39,8 +39,9 @@ test: deps-test
 	$(MAKE) --no-print-directory test-unit test-e2e
 
 # Swift unit and rig tests (XCTest). Not --parallel: it drops XCTest's summary line.
+# The suite is XCTest only; without --disable-swift-testing a "0 tests" line would close the run.
 test-unit:
-	WELKOM_RIG_PYTHON=$(PYTHON) $(SWIFT) test --skip-build
+	WELKOM_RIG_PYTHON=$(PYTHON) $(SWIFT) test --skip-build --disable-swift-testing
 
 # Whole-agent tests: the built binary against Bumble, Chromium and the CLI.
 test-e2e:

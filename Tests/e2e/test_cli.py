@@ -1,0 +1,72 @@
+"""The CLI's outside contract: token vectors, config check, refusing bad input with exit codes."""
+
+from conftest import WELKOM, welkom
+
+SPEC_KEY = "000102030405060708090a0b0c0d0e0f"
+
+
+def test_token_matches_the_spec_vectors():
+    out = welkom("token", "--beacon-key", SPEC_KEY, "--at", 1700000000).stdout.splitlines()
+    assert out == ["fb7438f19ef470f50bb3dd56d8a2135c", "02010615ffffff5701fb7438f19ef470f50bb3dd56d8a2135c"]
+    assert welkom("token", "--beacon-key", SPEC_KEY, "--at", 1700000599).stdout.splitlines()[0] == \
+        "8f9db5cc3d34197f11ec04336d601552"
+
+
+def test_token_rejects_a_short_key():
+    p = welkom("token", "--beacon-key", "0011", check=False)
+    assert p.returncode == 64
+    assert "32 hex digits" in p.stderr
+
+
+def test_config_check_prints_defaults_with_recognition_off():
+    p = welkom("config", "check")
+    assert "enabled = false" in p.stdout
+    assert "recognition is off" in p.stderr
+
+
+def test_config_with_a_wrong_type_is_refused_with_file_line_and_key(workdir):
+    bad = workdir / "bad.toml"
+    bad.write_text('[data]\ndir = "/tmp/x"\n\n[recognition]\nenabled = "yes"\n')
+    p = welkom("config", "check", bad, check=False)
+    assert p.returncode == 78
+    assert f"{bad}:5: recognition.enabled:" in p.stderr
+    run = welkom("run", "--config", bad, check=False)
+    assert run.returncode == 78
+    assert f"{bad}:5: recognition.enabled:" in run.stderr
+
+
+def test_enabled_without_dpia_reference_is_refused(workdir):
+    cfg = workdir / "nodpia.toml"
+    cfg.write_text("[recognition]\nenabled = true\n")
+    p = welkom("config", "check", cfg, check=False)
+    assert p.returncode == 78
+    assert "dpia" in p.stderr.lower()
+
+
+def test_corrupt_config_is_refused(workdir):
+    cfg = workdir / "corrupt.toml"
+    cfg.write_bytes(b"[recognition\n\x00\xff\xfe enabled = tru")
+    p = welkom("config", "check", cfg, check=False)
+    assert p.returncode == 78
+    assert str(cfg) in p.stderr
+
+
+def test_enrol_refuses_a_payment_card_and_stores_nothing(data_dir):
+    p = welkom("consent", "enroll", "--data", data_dir, "--customer", "x", "--scopes", "greeting",
+               "--card", ";4111111111111111=25121010000000000000?", check=False)
+    assert p.returncode != 0
+    assert "payment card" in p.stderr
+    assert "4111111111111111" not in p.stderr
+    assert welkom("consent", "list", "--data", data_dir, "--format", "jsonl").stdout == ""
+
+
+def test_enrol_list_and_registry_never_holds_the_card_number(data_dir):
+    welkom("consent", "enroll", "--data", data_dir, "--customer", "c-42", "--scopes", "greeting,offers",
+           "--card", "4006381333931", "--locale", "en")
+    table = welkom("consent", "list", "--data", data_dir).stdout
+    assert "c-42" in table and "greeting,offers" in table
+    stored = b"".join(p.read_bytes() for p in data_dir.iterdir() if p.is_file())
+    assert b"4006381333931" not in stored
+    pepper = data_dir / "card-pepper.key"
+    assert pepper.stat().st_mode & 0o777 == 0o600
+    assert len(pepper.read_bytes()) == 32
