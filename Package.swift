@@ -55,7 +55,7 @@ let package = Package(
                 swiftSettings: strict),
         .target(name: "WelkomPolicy", dependencies: ["WelkomCore"], swiftSettings: strict),
         .target(name: "WelkomLedger", dependencies: [
-            "WelkomCore", .product(name: "GRDB", package: "GRDB.swift"),
+            "WelkomCore", "WelkomStorage", .product(name: "GRDB", package: "GRDB.swift"),
             .product(name: "Crypto", package: "swift-crypto"),
         ], swiftSettings: strict),
         .target(name: "WelkomTillHub", dependencies: [
@@ -66,8 +66,11 @@ let package = Package(
 
         // Stores and settings the agent and the CLI share.
         .target(name: "WelkomRegistry", dependencies: [
-            "WelkomCore", "WelkomIdentifiers", .product(name: "GRDB", package: "GRDB.swift"),
+            "WelkomCore", "WelkomIdentifiers", "WelkomStorage", .product(name: "GRDB", package: "GRDB.swift"),
         ], swiftSettings: strict),
+        // The SQLite ground both stores stand on: private files, busy waits, safe error reasons.
+        .target(name: "WelkomStorage", dependencies: [.product(name: "GRDB", package: "GRDB.swift")],
+                swiftSettings: strict),
         .target(name: "WelkomConfig", dependencies: [
             "WelkomCore", .product(name: "TOMLKit", package: "TOMLKit"),
         ], swiftSettings: strict),

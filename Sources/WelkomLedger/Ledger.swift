@@ -1,5 +1,6 @@
 import Foundation
 import GRDB
+import WelkomStorage
 import WelkomCore
 
 /// The tamper-evident match log in DATA/ledger.sqlite (design brief: "the ledger").
@@ -21,7 +22,7 @@ public final class Ledger: Sendable {
     /// Opens (and on first use creates) DATA/ledger.sqlite. With `readOnly`, nothing is created
     /// or migrated and every write throws: for audits of a copied or write-protected data directory.
     public init(dataDirectory: URL, readOnly: Bool = false) throws {
-        fileURL = dataDirectory.appendingPathComponent(LedgerFiles.fileName)
+        fileURL = dataDirectory.appendingPathComponent("ledger.sqlite")
         let path = fileURL.path
         do {
             if readOnly {
@@ -29,9 +30,9 @@ public final class Ledger: Sendable {
                     throw LedgerError.storage(path: path, operation: "open", reason: "no ledger here")
                 }
             } else {
-                try LedgerFiles.prepare(directory: dataDirectory, file: fileURL)
+                try PrivateSQLiteFile.prepare(directory: dataDirectory, file: fileURL)
             }
-            pool = try DatabasePool(path: path, configuration: LedgerFiles.configuration(readOnly: readOnly))
+            pool = try DatabasePool(path: path, configuration: PrivateSQLiteFile.configuration(readOnly: readOnly))
             let migrator = LedgerSchema.migrator
             if !readOnly {
                 // GRDB sets NORMAL for WAL; FULL also syncs the log on every commit, which is
@@ -51,7 +52,7 @@ public final class Ledger: Sendable {
         } catch let error as LedgerError {
             throw error
         } catch {
-            throw LedgerError.storage(path: path, operation: "open", reason: LedgerFiles.reason(error))
+            throw LedgerError.storage(path: path, operation: "open", reason: PrivateSQLiteFile.reason(error))
         }
     }
 
@@ -87,7 +88,7 @@ public final class Ledger: Sendable {
                 return record
             }
         } catch {
-            throw LedgerError.storage(path: path, operation: "append", reason: LedgerFiles.reason(error))
+            throw LedgerError.storage(path: path, operation: "append", reason: PrivateSQLiteFile.reason(error))
         }
         return try record.entry()
     }
@@ -103,7 +104,7 @@ public final class Ledger: Sendable {
         do {
             return try pool.read { db in try Self.verify(db) }
         } catch {
-            throw LedgerError.storage(path: path, operation: "verify", reason: LedgerFiles.reason(error))
+            throw LedgerError.storage(path: path, operation: "verify", reason: PrivateSQLiteFile.reason(error))
         }
     }
 
@@ -140,12 +141,12 @@ public final class Ledger: Sendable {
                 return db.changesCount
             }
         } catch {
-            throw LedgerError.storage(path: path, operation: "unlink", reason: LedgerFiles.reason(error))
+            throw LedgerError.storage(path: path, operation: "unlink", reason: PrivateSQLiteFile.reason(error))
         }
         do {
             try pool.writeWithoutTransaction { db in _ = try db.checkpoint(.truncate) }
         } catch {
-            throw LedgerError.erasureIncomplete(path: path, unlinked: unlinked, reason: LedgerFiles.reason(error))
+            throw LedgerError.erasureIncomplete(path: path, unlinked: unlinked, reason: PrivateSQLiteFile.reason(error))
         }
         return unlinked
     }
@@ -154,7 +155,7 @@ public final class Ledger: Sendable {
         do {
             return try pool.read { db in try Int64.fetchOne(db, sql: "SELECT COUNT(*) FROM entry") ?? 0 }
         } catch {
-            throw LedgerError.storage(path: path, operation: "count", reason: LedgerFiles.reason(error))
+            throw LedgerError.storage(path: path, operation: "count", reason: PrivateSQLiteFile.reason(error))
         }
     }
 
@@ -167,7 +168,7 @@ public final class Ledger: Sendable {
                                           arguments: [seq, limit ?? -1])
             }
         } catch {
-            throw LedgerError.storage(path: path, operation: "read", reason: LedgerFiles.reason(error))
+            throw LedgerError.storage(path: path, operation: "read", reason: PrivateSQLiteFile.reason(error))
         }
     }
 

@@ -1,5 +1,6 @@
 import Foundation
 import GRDB
+import WelkomStorage
 import WelkomCore
 import WelkomIdentifiers
 
@@ -26,18 +27,18 @@ public final class ConsentRegistry: Sendable {
     /// DATA/card-pepper.key (32 random bytes, 0600). `clock` decides what "in the past" means
     /// for an expiry and stamps enrolments.
     public init(dataDirectory: URL, clock: any WelkomClock = SystemClock()) throws {
-        fileURL = dataDirectory.appendingPathComponent(RegistryFiles.fileName)
+        fileURL = dataDirectory.appendingPathComponent("registry.sqlite")
         pepperFileURL = dataDirectory.appendingPathComponent(CardPepper.fileName)
         self.clock = clock
         let path = fileURL.path
         do {
-            try RegistryFiles.prepare(directory: dataDirectory, file: fileURL)
+            try PrivateSQLiteFile.prepare(directory: dataDirectory, file: fileURL)
         } catch {
-            throw RegistryError.storage(path: path, operation: "create", reason: RegistryFiles.reason(error))
+            throw RegistryError.storage(path: path, operation: "create", reason: PrivateSQLiteFile.reason(error))
         }
         pepper = try CardPepper.loadOrCreate(at: pepperFileURL)
         do {
-            pool = try DatabasePool(path: path, configuration: RegistryFiles.configuration())
+            pool = try DatabasePool(path: path, configuration: PrivateSQLiteFile.configuration())
             let migrator = RegistrySchema.migrator
             // GRDB sets NORMAL for WAL; FULL makes an enrolment or withdrawal durable on return.
             try pool.writeWithoutTransaction { db in try db.execute(sql: "PRAGMA synchronous = FULL") }
@@ -48,7 +49,7 @@ public final class ConsentRegistry: Sendable {
         } catch let error as RegistryError {
             throw error
         } catch {
-            throw RegistryError.storage(path: path, operation: "open", reason: RegistryFiles.reason(error))
+            throw RegistryError.storage(path: path, operation: "open", reason: PrivateSQLiteFile.reason(error))
         }
     }
 
@@ -89,7 +90,7 @@ public final class ConsentRegistry: Sendable {
         } catch let error as RegistryError {
             throw error
         } catch {
-            throw RegistryError.storage(path: path, operation: "enroll", reason: RegistryFiles.reason(error))
+            throw RegistryError.storage(path: path, operation: "enroll", reason: PrivateSQLiteFile.reason(error))
         }
         // The replaced keys are gone from the tables; also flush them out of the WAL file.
         if replaced { try truncateLog() }
@@ -110,7 +111,7 @@ public final class ConsentRegistry: Sendable {
                 return true
             }
         } catch {
-            throw RegistryError.storage(path: path, operation: "withdraw", reason: RegistryFiles.reason(error))
+            throw RegistryError.storage(path: path, operation: "withdraw", reason: PrivateSQLiteFile.reason(error))
         }
         // Always, so that withdrawing again finishes an interrupted erasure.
         try truncateLog()
@@ -229,7 +230,7 @@ public final class ConsentRegistry: Sendable {
         do {
             try pool.writeWithoutTransaction { db in _ = try db.checkpoint(.truncate) }
         } catch {
-            throw RegistryError.erasureIncomplete(path: path, reason: RegistryFiles.reason(error))
+            throw RegistryError.erasureIncomplete(path: path, reason: PrivateSQLiteFile.reason(error))
         }
     }
 
@@ -239,7 +240,7 @@ public final class ConsentRegistry: Sendable {
         } catch let error as RegistryError {
             throw error
         } catch {
-            throw RegistryError.storage(path: path, operation: operation, reason: RegistryFiles.reason(error))
+            throw RegistryError.storage(path: path, operation: operation, reason: PrivateSQLiteFile.reason(error))
         }
     }
 }

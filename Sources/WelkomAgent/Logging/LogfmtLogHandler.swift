@@ -1,4 +1,5 @@
 import Logging
+import WelkomCore
 import Foundation
 #if canImport(Glibc)
 import Glibc
@@ -63,20 +64,6 @@ public struct LogfmtLogHandler: LogHandler {
             .replacingOccurrences(of: "\n", with: "\\n") + "\""
     }
 
-    static func jsonString(_ s: String) -> String {
-        var out = "\""
-        for scalar in s.unicodeScalars {
-            switch scalar {
-            case "\"": out += "\\\""
-            case "\\": out += "\\\\"
-            case "\n": out += "\\n"
-            case "\r": out += "\\r"
-            case "\t": out += "\\t"
-            case _ where scalar.value < 0x20: out += String(format: "\\u%04x", scalar.value)
-            default: out.unicodeScalars.append(scalar)
-            }
-        }
-        return out + "\""
-    }
+    static func jsonString(_ s: String) -> String { JSONText.quoted(s) }
 }
 

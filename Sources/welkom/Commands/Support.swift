@@ -3,6 +3,7 @@ import Foundation
 import Logging
 import WelkomAgent
 import WelkomConfig
+import WelkomCore
 
 /// sysexits(3) codes the contract names.
 enum Exit {
@@ -57,9 +58,5 @@ extension Date {
     }
 }
 
-/// Minimal JSON string quoting for the few JSON lines the CLI prints itself.
-func jsonQuote(_ s: String?) -> String {
-    guard let s else { return "null" }
-    let data = try! JSONEncoder().encode(s)
-    return String(decoding: data, as: UTF8.self)
-}
+/// A JSON string literal, or null.
+func jsonQuote(_ s: String?) -> String { JSONText.quoted(s) }

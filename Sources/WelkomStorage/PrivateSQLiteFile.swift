@@ -1,13 +1,12 @@
 import Foundation
 import GRDB
 
-/// Where the ledger lives and how its SQLite connections are set up.
-enum LedgerFiles {
-    static let fileName = "ledger.sqlite"
-
+/// The SQLite ground both stores (ledger and registry) stand on: private files, connections
+/// that wait for the other process, and error reasons that never carry SQL or values.
+public enum PrivateSQLiteFile {
     /// Creates the data directory (0700) and an empty database file (0600) if missing: SQLite
     /// gives its -wal and -shm files the database file's mode, so they are private too.
-    static func prepare(directory: URL, file: URL) throws {
+    public static func prepare(directory: URL, file: URL) throws {
         let fm = FileManager.default
         if !fm.fileExists(atPath: directory.path) {
             try fm.createDirectory(at: directory, withIntermediateDirectories: true,
@@ -22,21 +21,21 @@ enum LedgerFiles {
         }
     }
 
-    static func configuration(readOnly: Bool) -> Configuration {
+    public static func configuration(readOnly: Bool = false) -> Configuration {
         var config = Configuration()
         config.readonly = readOnly
         // Another process (the CLI next to the running agent) may hold the write lock briefly.
         config.busyMode = .timeout(10)
         config.prepareDatabase { db in
-            // Freed and overwritten bytes are zeroed, so an erased customer ID does not linger
-            // in free pages or cell gaps.
+            // Freed and overwritten bytes are zeroed, so an erased customer ID or withdrawn key
+            // does not linger in free pages or cell gaps.
             try db.execute(sql: "PRAGMA secure_delete = ON")
         }
         return config
     }
 
-    /// A short reason for an error, without SQL text or arguments (they could hold an ID).
-    static func reason(_ error: any Error) -> String {
+    /// A short reason for an error, without SQL text or arguments (they could hold an ID or a key).
+    public static func reason(_ error: any Error) -> String {
         if let db = error as? DatabaseError {
             return "\(db.resultCode): \(db.message ?? "no message")"
         }
