@@ -1,6 +1,7 @@
 import Foundation
 import Hummingbird
 import Logging
+import NIOCore
 import ServiceLifecycle
 import WelkomConfig
 import WelkomCore
@@ -87,7 +88,13 @@ public final class AgentRuntime: Sendable {
             gracefulShutdownSignals: [.sigterm, .sigint],
             logger: logger))
         onServiceGroup(group)
-        try await group.run()
+        do {
+            try await group.run()
+        } catch let error as IOError where error.errnoCode == EADDRINUSE || error.errnoCode == EADDRNOTAVAIL
+            || error.errnoCode == EACCES {
+            throw AgentError.cannotListen(address: "\(config.tillDisplay.host):\(config.tillDisplay.port)",
+                                          reason: String(cString: strerror(error.errnoCode)))
+        }
         logger.info("welkom stopped")
     }
 

@@ -70,3 +70,24 @@ def test_enrol_list_and_registry_never_holds_the_card_number(data_dir):
     pepper = data_dir / "card-pepper.key"
     assert pepper.stat().st_mode & 0o777 == 0o600
     assert len(pepper.read_bytes()) == 32
+
+
+def test_read_only_commands_refuse_a_missing_data_directory(workdir):
+    missing = workdir / "typo"
+    for args in (["audit", "verify"], ["audit", "export"], ["consent", "list"]):
+        p = welkom(*args, "--data", missing, check=False)
+        assert p.returncode == 66, (args, p.stdout, p.stderr)
+        assert "no such data directory" in p.stderr
+    assert not missing.exists(), "a read-only command created the data directory"
+
+
+def test_demo_says_clearly_when_its_port_is_taken():
+    import socket
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        s.listen()
+        port = s.getsockname()[1]
+        p = welkom("demo", "--port", port, "--duration", 5, check=False)
+    assert p.returncode != 0
+    assert f"cannot serve the till pages on 127.0.0.1:{port}" in p.stderr
+    assert "Address already in use" in p.stderr

@@ -15,7 +15,7 @@ struct AuditCommand: ParsableCommand {
         @OptionGroup var data: DataOption
 
         func run() throws {
-            switch try Ledger(dataDirectory: data.url).verify() {
+            switch try Ledger(dataDirectory: data.existing(), readOnly: true).verify() {
             case let .intact(entries, head):
                 print("ledger intact: \(entries) entries, head \(head)")
             case let .broken(seq, reason):
@@ -37,7 +37,7 @@ struct AuditCommand: ParsableCommand {
         }
 
         func run() throws {
-            try Ledger(dataDirectory: data.url).exportJSONLines { print($0) }
+            try Ledger(dataDirectory: data.existing(), readOnly: true).exportJSONLines { print($0) }
         }
     }
 }

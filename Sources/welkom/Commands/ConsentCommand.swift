@@ -34,10 +34,15 @@ struct ConsentCommand: ParsableCommand {
         var consentTextVersion: String?
         @Option(help: "A note for the back office (not shown at the till).") var note: String?
 
+        var input: ConsentInput {
+            ConsentInput(customer: customer, scopes: scopes, name: name, locale: locale, beaconKey: beaconKey, cards: card,
+                         expires: expires, consentTextVersion: consentTextVersion, note: note)
+        }
+
+        func validate() throws { _ = try input.enrolment() }
+
         func run() throws {
-            let enrolment = try ConsentInput(
-                customer: customer, scopes: scopes, name: name, locale: locale, beaconKey: beaconKey, cards: card,
-                expires: expires, consentTextVersion: consentTextVersion, note: note).enrolment()
+            let enrolment = try input.enrolment()
             try ConsentActions(data: data.url).enroll(enrolment)
             print("enrolled \(customer): scopes \(enrolment.scopes.sorted().map(\.rawValue).joined(separator: ","))"
                   + (enrolment.beaconKey != nil ? ", beacon key" : "") + (card.isEmpty ? "" : ", \(card.count) card(s)"))
@@ -51,7 +56,7 @@ struct ConsentCommand: ParsableCommand {
         @Option(help: "The customer's ID.") var customer: String
 
         func run() throws {
-            let unlinked = try ConsentActions(data: data.url).withdraw(customer)
+            let unlinked = try ConsentActions(data: data.existing()).withdraw(customer)
             guard let unlinked else {
                 printError("no consent for customer \(customer) in \(data.data)")
                 throw Exit.dataError
@@ -65,7 +70,7 @@ struct ConsentCommand: ParsableCommand {
         @OptionGroup var data: DataOption
         @Option(help: "table or jsonl.") var format: ListFormat = .table
 
-        func run() throws { try printConsents(data: data.url, format: format) }
+        func run() throws { try printConsents(data: data.existing(), format: format) }
     }
 
     struct Export: ParsableCommand {
@@ -73,7 +78,7 @@ struct ConsentCommand: ParsableCommand {
         @OptionGroup var data: DataOption
         @Option(help: "jsonl or table.") var format: ListFormat = .jsonl
 
-        func run() throws { try printConsents(data: data.url, format: format) }
+        func run() throws { try printConsents(data: data.existing(), format: format) }
     }
 
     struct Import: ParsableCommand {

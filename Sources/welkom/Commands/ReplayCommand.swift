@@ -30,7 +30,7 @@ struct ReplayCommand: ParsableCommand {
     func run() throws {
         let (cfg, _) = try loadConfig(path: config)
         if !cfg.recognitionActive { cfg.startupNotices.forEach { printError("note: \($0)") } }
-        let registry = try ConsentRegistry(dataDirectory: data.url)
+        let registry = try ConsentRegistry(dataDirectory: data.existing())
         let result: CaptureReplayResult
         do { result = try CaptureReplay.sightings(inCapture: capture) } catch {
             printError("\(error)")  // BtsnoopError names the file itself

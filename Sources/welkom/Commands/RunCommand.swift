@@ -41,6 +41,11 @@ struct RunCommand: AsyncParsableCommand {
             logger.critical("cannot open the data directory", metadata: ["dir": "\(cfg.data.dir)", "error": "\(error)"])
             throw Exit.ioError
         }
-        try await runtime.run(sources: sources)
+        do {
+            try await runtime.run(sources: sources)
+        } catch let error as AgentError {
+            logger.critical("\(error)")
+            throw Exit.ioError
+        }
     }
 }

@@ -9,6 +9,7 @@ import WelkomCore
 enum Exit {
     static let usage = ExitCode(64)
     static let dataError = ExitCode(65)
+    static let noInput = ExitCode(66)
     static let software = ExitCode(70)
     static let ioError = ExitCode(74)
     static let config = ExitCode(78)
@@ -48,6 +49,17 @@ struct DataOption: ParsableArguments {
     var data: String
 
     var url: URL { URL(fileURLWithPath: data, isDirectory: true) }
+
+    /// For commands that only read: a mistyped path must not quietly create an empty store
+    /// (and `audit verify` must not call an empty ledger intact).
+    func existing() throws -> URL {
+        var isDirectory: ObjCBool = false
+        guard FileManager.default.fileExists(atPath: data, isDirectory: &isDirectory), isDirectory.boolValue else {
+            printError("\(data): no such data directory")
+            throw Exit.noInput
+        }
+        return url
+    }
 }
 
 extension Date {
