@@ -91,3 +91,24 @@ def test_demo_says_clearly_when_its_port_is_taken():
     assert p.returncode != 0
     assert f"cannot serve the till pages on 127.0.0.1:{port}" in p.stderr
     assert "Address already in use" in p.stderr
+
+
+def test_import_checks_every_line_before_enrolling_any(workdir, data_dir):
+    good = '{"customer":"c1","scopes":["greeting","name"],"name":"Daan","beacon_key":"0f0e0d0c0b0a09080706050403020100"}'
+    bad_scope = '{"customer":"c2","scopes":"greeting,nmae","cards":["4006381333931"]}'
+    payment = '{"customer":"c3","scopes":"greeting","cards":[";4111111111111111=25121010000000000000?"]}'
+    jsonl = workdir / "consents.jsonl"
+    jsonl.write_text("\n".join([good, bad_scope, "not json", payment]) + "\n")
+    p = welkom("consent", "import", "--data", data_dir, jsonl, check=False)
+    assert p.returncode == 65
+    assert f"{jsonl}:2:" in p.stderr and "nmae" in p.stderr
+    assert f"{jsonl}:3:" in p.stderr
+    assert f"{jsonl}:4:" in p.stderr and "payment card" in p.stderr and "4111111111111111" not in p.stderr
+    assert "nothing imported" in p.stderr
+    assert welkom("consent", "list", "--data", data_dir, "--format", "jsonl").stdout == ""
+
+    jsonl.write_text(good + "\n")
+    assert "imported 1 consent" in welkom("consent", "import", "--data", data_dir, jsonl).stdout
+    listed = welkom("consent", "export", "--data", data_dir).stdout
+    assert '"customer":"c1"' in listed and '"beacon_key":true' in listed
+    assert "0f0e0d0c0b0a0908" not in listed  # export never carries key material

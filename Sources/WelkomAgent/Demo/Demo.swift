@@ -45,7 +45,7 @@ public enum Demo {
                 }
             case let .promptWithheld(customer, reason):
                 print("\(stamp()) prompt for \(names[customer] ?? customer) withheld: \(reason)")
-            case .started, .consentsReloaded:
+            case .consentsReloaded:
                 break
             }
         }

@@ -33,8 +33,6 @@ struct RunCommand: AsyncParsableCommand {
                     logger.info("consents loaded", metadata: ["customers": "\(customers)"])
                 case let .promptWithheld(customer, reason):
                     logger.warning("prompt withheld", metadata: ["customer": "\(customer)", "reason": "\(reason)"])
-                case .started:
-                    break
                 }
             }
         } catch {
