@@ -47,7 +47,8 @@ struct TOMLWriter {
         text += "\(key) = \(value)\n"
     }
 
-    /// A TOML basic string, escaped so any text reads back unchanged.
+    /// A TOML basic string, escaped so any text reads back unchanged. Not WelkomCore.JSONText:
+    /// TOML must also escape DEL (U+007F), which JSON leaves as it is.
     static func quoted(_ s: String) -> String {
         var out = "\""
         for ch in s.unicodeScalars {
