@@ -127,6 +127,18 @@ final class PipelineTests: XCTestCase {
         XCTAssertTrue(rig.metrics.render().contains("welkom_active_consents 0"))
     }
 
+    /// A withdrawn customer's name leaves the till pages too, not only the tables.
+    func testWithdrawalTakesTheCustomersPromptsOffTheTills() async throws {
+        let rig = try await makeRig()
+        await rig.pipeline.handle(annaSighting())
+        let before = await rig.hub.activePrompts(till: "1")
+        XCTAssertEqual(before.count, 1)
+        XCTAssertTrue(try ConsentRegistry(dataDirectory: dir).withdraw(customer: "anna"))
+        try await rig.pipeline.reloadConsents(at: Date())
+        let after = await rig.hub.activePrompts(till: "1")
+        XCTAssertEqual(after, [])
+    }
+
     func testConsentWatcherPicksUpAnotherProcessesWithdrawal() async throws {
         let rig = try await makeRig()
         let registry = try ConsentRegistry(dataDirectory: dir)

@@ -70,3 +70,5 @@ def test_withdrawal_takes_effect_within_a_second_and_unlinks_the_ledger(workdir,
     registry = b"".join(p.read_bytes() for p in data_dir.glob("registry.sqlite*"))
     assert bytes.fromhex(ANNA_KEY) not in registry
     assert b"anna" not in all_bytes_under(data_dir)
+    # Nor do the agent's logs tie the recognitions to her: they name ledger entries, not customers.
+    assert "anna" not in agent.process.output()

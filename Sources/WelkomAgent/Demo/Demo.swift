@@ -49,13 +49,12 @@ public enum Demo {
                 break
             }
         }
+        let consents = ConsentChanges(registry: runtime.registry, ledger: runtime.ledger, clock: clock)
         for customer in DemoCustomer.all {
-            try runtime.registry.enroll(Enrolment(
+            try consents.enroll(Enrolment(
                 customer: customer.id, scopes: customer.scopes, name: customer.name, language: customer.language,
                 beaconKey: customer.beaconKey, cards: customer.card.map { [$0] } ?? [], expires: nil,
                 consentTextVersion: "demo-1", note: nil))
-            _ = try runtime.ledger.append(LedgerDraft(time: clock.now(), kind: .consentGiven, customer: customer.id,
-                                                      detail: "scopes=\(customer.scopes.sorted().map(\.rawValue).joined(separator: ","))"))
         }
         print("Welkom demo — a simulated store: 3 enrolled customers, 200 anonymous phones, card scans at till 2")
         print("data directory: \(dir.path)")

@@ -1,5 +1,6 @@
 import ArgumentParser
 import Foundation
+import WelkomAgent
 import WelkomCore
 import WelkomIdentifiers
 import WelkomLedger
@@ -43,7 +44,7 @@ struct ConsentCommand: ParsableCommand {
 
         func run() throws {
             let enrolment = try input.enrolment()
-            try ConsentActions(data: data.url).enroll(enrolment)
+            try ConsentChanges(dataDirectory: data.url).enroll(enrolment)
             print("enrolled \(customer): scopes \(enrolment.scopes.sorted().map(\.rawValue).joined(separator: ","))"
                   + (enrolment.beaconKey != nil ? ", beacon key" : "") + (card.isEmpty ? "" : ", \(card.count) card(s)"))
         }
@@ -56,7 +57,7 @@ struct ConsentCommand: ParsableCommand {
         @Option(help: "The customer's ID.") var customer: String
 
         func run() throws {
-            let unlinked = try ConsentActions(data: data.existing()).withdraw(customer)
+            let unlinked = try ConsentChanges(dataDirectory: data.existing()).withdraw(customer)
             guard let unlinked else {
                 printError("no consent for customer \(customer) in \(data.data)")
                 throw Exit.dataError
@@ -116,7 +117,7 @@ struct ConsentCommand: ParsableCommand {
                 printError("nothing imported")
                 throw Exit.dataError
             }
-            let actions = try ConsentActions(data: data.url)
+            let actions = try ConsentChanges(dataDirectory: data.url)
             for enrolment in enrolments { try actions.enroll(enrolment) }
             print("imported \(enrolments.count) consent(s)")
         }

@@ -2,7 +2,6 @@ import ArgumentParser
 import Foundation
 import WelkomCore
 import WelkomIdentifiers
-import WelkomLedger
 import WelkomRegistry
 
 /// What `consent enroll` and `consent import` accept, checked into an Enrolment with errors
@@ -95,34 +94,5 @@ struct ConsentInput {
         case .dataCorrupted: "not a JSON object"
         @unknown default: "\(error)"
         }
-    }
-}
-
-/// Consent changes as the CLI makes them: the registry change and its ledger entry together.
-struct ConsentActions {
-    let registry: ConsentRegistry
-    let ledger: Ledger
-
-    init(data: URL) throws {
-        registry = try ConsentRegistry(dataDirectory: data)
-        ledger = try Ledger(dataDirectory: data)
-    }
-
-    func enroll(_ e: Enrolment) throws {
-        try registry.enroll(e)
-        _ = try ledger.append(LedgerDraft(
-            time: Date(), kind: .consentGiven, customer: e.customer,
-            detail: "scopes=\(e.scopes.sorted().map(\.rawValue).joined(separator: ","))"
-                + (e.consentTextVersion.map { " text=\($0)" } ?? "")))
-    }
-
-    /// Deletes the key material first (recognition stops at the agent's next reload), then
-    /// unlinks the customer from their ledger entries, then records that a withdrawal happened —
-    /// without saying whose. Returns nil when the customer is unknown.
-    func withdraw(_ customer: CustomerID) throws -> Int? {
-        guard try registry.withdraw(customer: customer) else { return nil }
-        let unlinked = try ledger.unlink(customer: customer)
-        _ = try ledger.append(LedgerDraft(time: Date(), kind: .consentWithdrawn, detail: "key material deleted"))
-        return unlinked
     }
 }

@@ -25,14 +25,16 @@ struct RunCommand: AsyncParsableCommand {
             runtime = try AgentRuntime(config: cfg, dataDirectory: URL(fileURLWithPath: cfg.data.dir), logger: logger) { event in
                 switch event {
                 case let .greeted(prompt, seq):
-                    logger.info("prompt shown", metadata: ["customer": "\(prompt.customer)", "till": "\(prompt.till)",
-                                                           "scheme": "\(prompt.scheme.rawValue)", "ledger_seq": "\(seq)"])
+                    // The ledger seq, not the customer ID: journald keeps lines for months, and only
+                    // the ledger can be unlinked when a customer withdraws.
+                    logger.info("prompt shown", metadata: ["till": "\(prompt.till)", "scheme": "\(prompt.scheme.rawValue)",
+                                                           "ledger_seq": "\(seq)"])
                 case let .tillAction(action, seq):
                     logger.info("till action recorded", metadata: ["action": "\(action)", "ledger_seq": "\(seq)"])
                 case let .consentsReloaded(customers):
                     logger.info("consents loaded", metadata: ["customers": "\(customers)"])
-                case let .promptWithheld(customer, reason):
-                    logger.warning("prompt withheld", metadata: ["customer": "\(customer)", "reason": "\(reason)"])
+                case let .promptWithheld(_, reason):
+                    logger.warning("prompt withheld", metadata: ["reason": "\(reason)"])
                 }
             }
         } catch {
