@@ -59,5 +59,7 @@ public enum LedgerEntryKind: String, Sendable, Codable, CaseIterable {
     case dismissal
     case consentGiven = "consent_given"
     case consentWithdrawn = "consent_withdrawn"
+    /// `audit erase`: a customer's keys, record bodies and salts deleted on request.
+    case erasure
     case purge
 }

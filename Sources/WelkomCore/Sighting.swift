@@ -14,13 +14,20 @@ public struct Sighting: Sendable, CustomStringConvertible {
     public var till: TillID?
     /// Which source produced it, for aggregate counters ("radio", "card").
     public var source: SourceKind
+    /// The advertiser's address, for radio sightings: an RPA may resolve to an enrolled IRK.
+    public var address: DeviceAddress?
+    /// Which receiver heard it (a radio's name from the config), for till zones.
+    public var receiver: String?
 
-    public init(time: Date, evidence: Evidence, rssi: Int? = nil, till: TillID? = nil, source: SourceKind) {
+    public init(time: Date, evidence: Evidence, rssi: Int? = nil, till: TillID? = nil, source: SourceKind,
+                address: DeviceAddress? = nil, receiver: String? = nil) {
         self.time = time
         self.evidence = evidence
         self.rssi = rssi
         self.till = till
         self.source = source
+        self.address = address
+        self.receiver = receiver
     }
 
     public var description: String {
@@ -40,6 +47,10 @@ public enum Evidence: Sendable, CustomStringConvertible {
     /// A loyalty card, its number already normalised as shared/spec/identifiers.md §4 says
     /// (digits alone, or "uid:" + lowercase hex for an NFC UID).
     case card(normalised: String)
+    /// An Eddystone-EID frame's 8-byte ephemeral identifier, most significant byte first.
+    case eid(UInt64)
+    /// An identifier that never changes (iBeacon, AltBeacon); matched only where allowed.
+    case staticIdentifier(StaticIdentifier)
     /// An advertisement that carries nothing any scheme matches on (still counted, in aggregate).
     case other
 
@@ -48,6 +59,8 @@ public enum Evidence: Sendable, CustomStringConvertible {
         switch self {
         case .wlk1: "wlk1"
         case .card: "card"
+        case .eid: "eid"
+        case let .staticIdentifier(id): id.kind
         case .other: "other"
         }
     }

@@ -100,7 +100,7 @@ public struct Recogniser: Sendable {
         case let .card(normalised):
             index = cards[CardPseudonym.compute(pepper: pepper, normalised: normalised)]
             scheme = .card
-        case .other:
+        case .eid, .staticIdentifier, .other:
             return nil
         }
         guard let index else { return nil }
