@@ -9,8 +9,8 @@ DEMO_ARGS  ?=
 
 # Build: the C libraries behind the CBluetooth and CUSB system-library targets, SQLite for GRDB.
 DEB_BUILD  := pkg-config libbluetooth-dev libusb-1.0-0-dev libsqlite3-dev
-# Tests: ptys for serial rigs, umockdev for USB readers, Chromium for the till page.
-DEB_TEST   := socat umockdev libumockdev-dev chromium chromium-driver sqlite3
+# Tests: ptys for serial rigs, umockdev (+ its GObject bindings for the live USB harness) for USB readers, Chromium for the till page.
+DEB_TEST   := socat umockdev libumockdev-dev python3-gi gir1.2-umockdev-1.0 chromium chromium-driver sqlite3
 
 .PHONY: all build demo test test-unit test-e2e bench fuzz deps-build deps-test venv clean
 
@@ -47,8 +47,30 @@ test-unit:
 test-e2e:
 	WELKOM_BIN=$(abspath $(BIN)) WELKOM_RIG_PYTHON=$(PYTHON) $(PYTHON) -m pytest -q Tests/e2e
 
-bench: deps-build
+# Then Home Assistant's resolver and parser on the same workloads (Benchmarks/peers, own venv).
+BENCH_VENV := Benchmarks/peers/.venv
+bench: deps-build $(BENCH_VENV)/.installed
 	cd Benchmarks && $(SWIFT) package --disable-sandbox benchmark --no-progress
+	$(BENCH_VENV)/bin/python Benchmarks/peers/ha_bench.py
+
+$(BENCH_VENV)/.installed: Benchmarks/peers/requirements.txt
+	python3 -m venv $(BENCH_VENV)
+	$(BENCH_VENV)/bin/pip install --quiet --disable-pip-version-check -r Benchmarks/peers/requirements.txt
+	touch $@
+
+# libFuzzer over the radio's parsers (Fuzz/, a package of its own): a short bounded run of each
+# target, new inputs kept in a scratch directory, the seeds in Fuzz/Corpus/ read only.
+# lld, the Swift toolchain's linker: gold fails with an internal error on libFuzzer's objects.
+FUZZ_TARGETS := FuzzH4Decoder FuzzHCIEvent FuzzADStructures
+FUZZ_SECONDS ?= 20
+fuzz: deps-build
+	cd Fuzz && $(SWIFT) build -Xswiftc -sanitize=fuzzer -Xswiftc -use-ld=lld
+	@set -e; for t in $(FUZZ_TARGETS); do \
+		work=$$(mktemp -d); \
+		echo "fuzz: $$t for $(FUZZ_SECONDS) s"; \
+		Fuzz/.build/debug/$$t -max_total_time=$(FUZZ_SECONDS) -print_final_stats=1 $$work Fuzz/Corpus/$$t; \
+		rm -rf $$work; \
+	done
 
 clean:
 	rm -rf .build $(VENV)

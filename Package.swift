@@ -15,6 +15,13 @@ let package = Package(
         .library(name: "WelkomIdentifiers", targets: ["WelkomIdentifiers"]),
         .library(name: "WelkomRecogniser", targets: ["WelkomRecogniser"]),
         .library(name: "WelkomRadio", targets: ["WelkomRadio"]),
+        .library(name: "WelkomZones", targets: ["WelkomZones"]),
+        .library(name: "WelkomLedger", targets: ["WelkomLedger"]),
+        // For Benchmarks/TillLatencyBenchmarks: the whole agent, end to end.
+        .library(name: "WelkomAgent", targets: ["WelkomAgent"]),
+        .library(name: "WelkomConfig", targets: ["WelkomConfig"]),
+        .library(name: "WelkomRegistry", targets: ["WelkomRegistry"]),
+        .library(name: "WelkomTillHub", targets: ["WelkomTillHub"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser.git", from: "1.8.2"),
@@ -35,11 +42,15 @@ let package = Package(
         .systemLibrary(name: "CUSB", path: "Sources/CUSB", pkgConfig: "libusb-1.0",
                        providers: [.apt(["libusb-1.0-0-dev"])]),
 
+        // AES-128 for the recogniser's bulk work: AES-NI / ARMv8 crypto extensions chosen at run time,
+        // a portable fallback (issue 3; why not swift-crypto alone: see its header).
+        .target(name: "CWelkomAES", path: "Sources/CWelkomAES"),
+
         // The shared vocabulary: value types only, no I/O, no dependencies.
         .target(name: "WelkomCore", swiftSettings: strict),
         // shared/spec/identifiers.md in code: WLK1 tokens, card pseudonyms, barcode checks.
         .target(name: "WelkomIdentifiers", dependencies: [
-            "WelkomCore", .product(name: "Crypto", package: "swift-crypto"),
+            "WelkomCore", "CWelkomAES", .product(name: "Crypto", package: "swift-crypto"),
             .product(name: "_CryptoExtras", package: "swift-crypto"),
         ], swiftSettings: strict),
 
@@ -47,23 +58,33 @@ let package = Package(
         .target(name: "WelkomRadio", dependencies: ["WelkomCore", "WelkomIdentifiers", "CBluetooth",
                                              .product(name: "Logging", package: "swift-log")],
                 swiftSettings: strict),
-        .target(name: "WelkomCards", dependencies: ["WelkomCore", "WelkomIdentifiers", "CUSB",
+        .target(name: "WelkomCards", dependencies: ["WelkomCore", "WelkomIdentifiers", "WelkomConfig", "CUSB",
                                              .product(name: "Logging", package: "swift-log")],
                 swiftSettings: strict),
 
         // The stages.
-        .target(name: "WelkomRecogniser", dependencies: ["WelkomCore", "WelkomIdentifiers"],
+        .target(name: "WelkomRecogniser", dependencies: ["WelkomCore", "WelkomIdentifiers", "CWelkomAES"],
                 swiftSettings: strict),
         .target(name: "WelkomPolicy", dependencies: ["WelkomCore"], swiftSettings: strict),
+        // Till zones: which till a recognised customer stands at, from smoothed RSSI (issue 4).
+        .target(name: "WelkomZones", dependencies: ["WelkomCore"], swiftSettings: strict),
         .target(name: "WelkomLedger", dependencies: [
             "WelkomCore", "WelkomStorage", .product(name: "GRDB", package: "GRDB.swift"),
             .product(name: "Crypto", package: "swift-crypto"),
         ], swiftSettings: strict),
+        // The privacy officer's tools over the ledger and the registry (`welkom audit …`, issue 7).
+        .target(name: "WelkomAudit", dependencies: ["WelkomCore", "WelkomLedger", "WelkomRegistry", "WelkomConfig"],
+                swiftSettings: strict),
         .target(name: "WelkomTillHub", dependencies: [
-            "WelkomCore", .product(name: "Hummingbird", package: "hummingbird"),
+            "WelkomCore", "WelkomStorage", .product(name: "Hummingbird", package: "hummingbird"),
+            .product(name: "GRDB", package: "GRDB.swift"), .product(name: "Crypto", package: "swift-crypto"),
             .product(name: "Logging", package: "swift-log"),
             .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
         ], swiftSettings: strict),
+
+        // Customer pole displays: ESC/POS and CD5220 line displays on a serial port.
+        .target(name: "WelkomPoleDisplay", dependencies: ["WelkomCore", .product(name: "Logging", package: "swift-log")],
+                swiftSettings: strict),
 
         // Stores and settings the agent and the CLI share.
         .target(name: "WelkomRegistry", dependencies: [
@@ -79,29 +100,36 @@ let package = Package(
         // The agent wires the stages; the CLI sits on top.
         .target(name: "WelkomAgent", dependencies: [
             "WelkomCore", "WelkomIdentifiers", "WelkomRadio", "WelkomCards", "WelkomRecogniser",
-            "WelkomPolicy", "WelkomLedger", "WelkomTillHub", "WelkomRegistry", "WelkomConfig",
+            "WelkomPolicy", "WelkomLedger", "WelkomTillHub", "WelkomRegistry", "WelkomConfig", "WelkomPoleDisplay", "WelkomZones",
             .product(name: "Logging", package: "swift-log"),
             .product(name: "Metrics", package: "swift-metrics"),
             .product(name: "Prometheus", package: "swift-prometheus"),
             .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             .product(name: "Hummingbird", package: "hummingbird"),
+            .product(name: "HummingbirdTLS", package: "hummingbird"),
+            .product(name: "HummingbirdCore", package: "hummingbird"),
             .product(name: "NIOCore", package: "swift-nio"),
         ], swiftSettings: strict),
         .executableTarget(name: "welkom", dependencies: [
-            "WelkomAgent", "WelkomCore", "WelkomIdentifiers", "WelkomRegistry", "WelkomLedger",
-            "WelkomConfig", "WelkomRadio", "WelkomRecogniser",
+            "WelkomAgent", "WelkomCore", "WelkomIdentifiers", "WelkomRegistry", "WelkomLedger", "WelkomAudit",
+            "WelkomConfig", "WelkomRadio", "WelkomRecogniser", "WelkomTillHub", "WelkomCards",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
             .product(name: "Logging", package: "swift-log"),
         ], swiftSettings: strict),
 
         .testTarget(name: "WelkomIdentifiersTests", dependencies: ["WelkomIdentifiers"], swiftSettings: strict),
         .testTarget(name: "WelkomRadioTests", dependencies: ["WelkomRadio", "WelkomIdentifiers"], swiftSettings: strict),
-        .testTarget(name: "WelkomCardsTests", dependencies: ["WelkomCards"], exclude: ["Fixtures"], swiftSettings: strict),
+        .testTarget(name: "WelkomCardsTests", dependencies: ["WelkomCards", "WelkomConfig", "WelkomIdentifiers"], exclude: ["Fixtures"], swiftSettings: strict),
         .testTarget(name: "WelkomRecogniserTests", dependencies: ["WelkomRecogniser", "WelkomIdentifiers"], swiftSettings: strict),
         .testTarget(name: "WelkomPolicyTests", dependencies: ["WelkomPolicy"], swiftSettings: strict),
+        .testTarget(name: "WelkomZonesTests", dependencies: ["WelkomZones"], swiftSettings: strict),
         .testTarget(name: "WelkomLedgerTests", dependencies: ["WelkomLedger"], swiftSettings: strict),
+        .testTarget(name: "WelkomAuditTests", dependencies: [
+            "WelkomAudit", "WelkomLedger", "WelkomRegistry", "WelkomConfig", "WelkomCore",
+        ], swiftSettings: strict),
         .testTarget(name: "WelkomRegistryTests", dependencies: ["WelkomRegistry"], swiftSettings: strict),
         .testTarget(name: "WelkomConfigTests", dependencies: ["WelkomConfig"], swiftSettings: strict),
+        .testTarget(name: "WelkomPoleDisplayTests", dependencies: ["WelkomPoleDisplay"], swiftSettings: strict),
         .testTarget(name: "WelkomTillHubTests", dependencies: [
             "WelkomTillHub", .product(name: "HummingbirdTesting", package: "hummingbird"),
             .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),

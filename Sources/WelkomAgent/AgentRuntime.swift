@@ -3,13 +3,16 @@ import Hummingbird
 import Logging
 import NIOCore
 import ServiceLifecycle
+import WelkomCards
 import WelkomConfig
 import WelkomCore
 import WelkomLedger
+import WelkomPoleDisplay
 import WelkomPolicy
 import WelkomRecogniser
 import WelkomRegistry
 import WelkomTillHub
+import WelkomZones
 
 /// The running agent: stores opened, stages wired, the till hub's HTTP server and every
 /// source started, all under one ServiceGroup so SIGTERM/SIGINT stop it cleanly.
@@ -21,6 +24,9 @@ public final class AgentRuntime: Sendable {
     public let ledger: Ledger
     public let pipeline: Pipeline
     public let hub: TillHub
+    /// DATA/till-pairings.sqlite: the paired till displays.
+    public let pairings: PairingStore
+    public let poleDisplays: [PoleDisplay]
     public let metrics: AgentMetrics
     let logger: Logger
     let clock: any WelkomClock
@@ -36,22 +42,40 @@ public final class AgentRuntime: Sendable {
         metrics = AgentMetrics()
         let recogniser = Recogniser(
             settings: RecogniserSettings(enabled: config.recognitionActive, companyID: config.recognition.companyID,
-                                         skewWindows: config.recognition.skewWindows),
+                                         skewWindows: config.recognition.skewWindows,
+                                         allowStaticIdentifiers: config.recognition.allowStaticIdentifiers,
+                                         rpaFalseMatchBound: config.recognition.rpaFalseMatchBound),
             pepper: registry.pepper)
-        let policy = Policy(settings: PolicySettings(
-            greetingCooldown: TimeInterval(config.policy.greetingCooldownMinutes * 60),
-            promptLifetime: TimeInterval(config.policy.promptLifetimeSeconds),
-            defaultTill: config.tills.first?.id ?? "1"))
+        let policy = Policy(settings: PolicyConfiguration.settings(from: config))
         let pipeline = Pipeline(recogniser: recogniser, policy: policy, ledger: ledger, registry: registry,
-                                metrics: metrics, logger: logger, onEvent: onEvent)
+                                metrics: metrics, logger: logger, zones: Self.zoneTracker(config.zones), onEvent: onEvent)
         self.pipeline = pipeline
-        hub = TillHub(tills: config.tills.map { TillInfo(id: $0.id, name: $0.name) }, logger: logger) { [clock] action in
+        pairings = try PairingStore(dataDirectory: dataDirectory)
+        let poles = config.poleDisplays.map { PoleDisplay(PoleDisplayConfiguration(
+            till: $0.till, path: $0.path, commandSet: PoleDisplayCommandSet(rawValue: $0.commandSet.rawValue) ?? .escpos,
+            baud: $0.baud, clearAfter: .seconds($0.clearAfterSeconds), codePage: UInt8(clamping: $0.codePage)), logger: logger) }
+        poleDisplays = poles
+        hub = TillHub(tills: config.tills.map { TillInfo(id: $0.id, name: $0.name, language: Language(rawValue: $0.language)) },
+                      logger: logger,
+                      pairings: pairings, secureCookies: config.tillDisplay.usesTLS,
+                      onShown: { prompt in for pole in poles { pole.submit(prompt) } }) { [clock] action in
             try await pipeline.record(action, at: clock.now())
         }
     }
 
+    /// Till zones from `[zones]` and `[[zone]]`; nil without any zone (prompts go to the first till).
+    static func zoneTracker(_ settings: ZoneSettings) -> ZoneTracker? {
+        guard !settings.zones.isEmpty else { return nil }
+        return ZoneTracker(
+            zones: settings.zones.map { Zone(till: $0.till, receiver: $0.receiver.isEmpty ? nil : $0.receiver,
+                                             rssiMin: $0.rssiMin, rssiMax: $0.rssiMax) },
+            tuning: ZoneTuning(percentile: settings.percentile, windowSeconds: settings.windowSeconds,
+                               enterMarginDB: settings.enterMarginDB, leaveMarginDB: settings.leaveMarginDB,
+                               dwellSeconds: settings.dwellSeconds))
+    }
+
     /// The HTTP application: till pages and streams from the hub, plus /metrics.
-    func makeApplication(sources: [any SightingSource]) -> some ApplicationProtocol {
+    func makeApplication(sources: [any SightingSource]) throws -> some ApplicationProtocol {
         let router = Router()
         hub.addRoutes(to: router)
         let metrics = self.metrics
@@ -63,6 +87,7 @@ public final class AgentRuntime: Sendable {
         }
         return Application(
             router: router,
+            server: try TillDisplayServer.builder(config.tillDisplay),
             configuration: .init(address: .hostname(config.tillDisplay.host, port: config.tillDisplay.port),
                                  serverName: "welkom"),
             logger: logger)
@@ -74,6 +99,8 @@ public final class AgentRuntime: Sendable {
         for notice in config.startupNotices { logger.warning("\(notice)") }
         if config.recognitionActive {
             try await pipeline.reloadConsents(at: clock.now())
+            let rpaNotice = await pipeline.rpaBoundNotice
+            logger.notice("\(rpaNotice)")
         }
         await pipeline.attach(hub)
         let customers = await pipeline.customerCount
@@ -84,7 +111,7 @@ public final class AgentRuntime: Sendable {
         ])
         let background = BackgroundWork(runtime: self, sources: sources)
         let group = ServiceGroup(configuration: .init(
-            services: [.init(service: makeApplication(sources: sources)), .init(service: background)],
+            services: [.init(service: try makeApplication(sources: sources)), .init(service: background)],
             gracefulShutdownSignals: [.sigterm, .sigint],
             logger: logger))
         onServiceGroup(group)
@@ -95,6 +122,7 @@ public final class AgentRuntime: Sendable {
             throw AgentError.cannotListen(address: "\(config.tillDisplay.host):\(config.tillDisplay.port)",
                                           reason: String(cString: strerror(error.errnoCode)))
         }
+        ledgerHousekeeping.checkpoint(reason: "shutdown")
         logger.info("welkom stopped")
     }
 
@@ -110,7 +138,12 @@ public final class AgentRuntime: Sendable {
                 for source in sources {
                     group.addTask {
                         do {
-                            try await source.run { sighting in await pipeline.handle(sighting) }
+                            if let reader = source as? any CardReaderSource {
+                                // Readers hear back whether the card was recognised (the ACR122U's LED).
+                                try await reader.run { await pipeline.handle($0) ? .recognised : .notRecognised }
+                            } else {
+                                try await source.run { sighting in await pipeline.handle(sighting) }
+                            }
                         } catch is CancellationError {
                         } catch {
                             // One source failing (no adapter, reader gone for good) must not stop the others.
@@ -130,6 +163,7 @@ public final class AgentRuntime: Sendable {
                         await pipeline.sweep(now: runtime.clock.now())
                     }
                 }
+                group.addTask { await runtime.ledgerHousekeeping.run() }
                 try? await gracefulShutdown()
                 group.cancelAll()
             }

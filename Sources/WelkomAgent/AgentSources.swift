@@ -13,6 +13,18 @@ extension SerialScannerSource: SightingSource {
     public var name: String { "reader(serial \(path), till \(till))" }
 }
 
+// The other card readers: sightings only, for callers that do not give a verdict back.
+extension SightingSource where Self: CardReaderSource {
+    public var name: String { "reader(\(readerName), till \(till))" }
+    public func run(onSighting: @escaping @Sendable (Sighting) async -> Void) async throws {
+        try await run(onCard: { await onSighting($0); return .notRecognised })
+    }
+}
+extension HIDKeyboardSource: SightingSource {}
+extension HIDPOSSource: SightingSource {}
+extension ACR122USource: SightingSource {}
+extension EvdevSource: SightingSource {}
+
 /// The sources a config asks for. Problems that make a source impossible to start are
 /// config errors (exit 78), said with the key they come from.
 public enum AgentSources {
@@ -20,6 +32,11 @@ public enum AgentSources {
         public var key: String
         public var message: String
         public var description: String { "\(key): \(message)" }
+    }
+
+    static func radioOptions(_ radio: RadioSettings) -> TransportOptions {
+        TransportOptions(flowControl: radio.flowControl,
+                         kernelChannel: KernelSocketChannel(rawValue: radio.kernelChannel.rawValue) ?? .raw)
     }
 
     public static func make(config: WelkomConfig, logger: Logger) throws(Problem) -> [any SightingSource] {
@@ -37,18 +54,38 @@ public enum AgentSources {
                     throw Problem(key: "radio.record", message: "\(error)")
                 }
             }
-            sources.append(RadioSource(spec: spec, logger: logger, recorder: recorder))
+            sources.append(RadioSource(spec: spec, logger: logger, recorder: recorder, receiver: config.radio.name,
+                                       options: radioOptions(config.radio)))
         }
-        for (index, reader) in config.readers.enumerated() {
-            switch reader.kind {
-            case .serial:
-                sources.append(SerialScannerSource(path: reader.path, baud: reader.baud, till: reader.till, logger: logger))
-            default:
-                // USB, NFC and evdev readers arrive with the card-reader issue; say so rather than pretend.
-                logger.error("reader not started: this build reads serial scanners only",
-                             metadata: ["reader": "\(index + 1)", "kind": "\(reader.kind.rawValue)"])
+        // Further receivers ([[radio.receiver]]): each its own source, named for till zones.
+        for (index, receiver) in config.radio.receivers.enumerated() {
+            let spec: TransportSpec
+            do { spec = try TransportSpec(parsing: receiver.transport) } catch {
+                throw Problem(key: "radio.receiver[\(index + 1)].transport", message: "\(error)")
             }
+            sources.append(RadioSource(spec: spec, logger: logger, receiver: receiver.name, options: radioOptions(config.radio)))
+        }
+        for reader in config.readers {
+            sources.append(makeReader(reader, logger: logger))
         }
         return sources
+    }
+
+    /// One `[[reader]]` as the source of its kind (the config already checked its keys).
+    static func makeReader(_ reader: ReaderSettings, logger: Logger) -> any SightingSource {
+        let port = reader.port.isEmpty ? nil : reader.port
+        let usb = reader.usb ?? ACR122USource.defaultID
+        switch reader.kind {
+        case .serial:
+            return SerialScannerSource(path: reader.path, baud: reader.baud, till: reader.till, logger: logger)
+        case .hidKeyboard:
+            return HIDKeyboardSource(usb: usb, port: port, layout: reader.layout, till: reader.till, logger: logger)
+        case .hidPOS:
+            return HIDPOSSource(usb: usb, port: port, till: reader.till, logger: logger)
+        case .acr122u:
+            return ACR122USource(usb: usb, port: port, till: reader.till, logger: logger)
+        case .evdev:
+            return EvdevSource(path: reader.path, layout: reader.layout, till: reader.till, logger: logger)
+        }
     }
 }

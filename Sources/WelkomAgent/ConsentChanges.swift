@@ -34,15 +34,26 @@ public struct ConsentChanges: Sendable {
         }
     }
 
-    /// Enrols, then records it. A consent the ledger cannot record is undone: no recognition
-    /// may rest on a consent the privacy officer cannot see.
-    public func enroll(_ e: Enrolment) throws {
+    /// Enrols, then records it with a consent receipt (ConsentReceipt: when, how, which consent
+    /// text and its hash, scopes, expiry). A consent the ledger cannot record is undone: no
+    /// recognition may rest on a consent the privacy officer cannot see. `channel` says how the
+    /// consent reached Welkom ("cli", "import", "demo", "api").
+    public func enroll(_ e: Enrolment, channel: String = "cli") throws {
         try registry.enroll(e)
+        let now = clock.now()
+        var identifiers: [String] = []
+        if e.beaconKey != nil { identifiers.append("wlk1") }
+        if !e.cards.isEmpty { identifiers.append("card") }
+        let receipt = ConsentReceipt(
+            event: .given, time: now, collectionMethod: channel, language: e.language.rawValue,
+            consentTextVersion: e.consentTextVersion,
+            consentTextSHA256: ConsentReceipt.textHash(version: e.consentTextVersion, dataDirectory: ledger.dataDirectory),
+            scopes: Array(e.scopes), identifierKinds: identifiers, expires: e.expires)
         do {
             _ = try ledger.append(LedgerDraft(
-                time: clock.now(), kind: .consentGiven, customer: e.customer,
+                time: now, kind: .consentGiven, customer: e.customer,
                 detail: "scopes=\(e.scopes.sorted().map(\.rawValue).joined(separator: ","))"
-                    + (e.consentTextVersion.map { " text=\($0)" } ?? "")))
+                    + (e.consentTextVersion.map { " text=\($0)" } ?? "")), receipt: receipt)
         } catch {
             try? registry.withdraw(customer: e.customer)
             throw Failure.notRecorded(customer: e.customer, reason: "\(error)")
@@ -54,13 +65,19 @@ public struct ConsentChanges: Sendable {
     /// without saying whose. Running it again after a ledger failure finishes the job, since the
     /// unlink no longer depends on the registry still knowing the customer.
     /// Returns how many entries were unlinked, or nil when there was nothing to withdraw.
-    public func withdraw(_ customer: CustomerID) throws -> Int? {
+    public func withdraw(_ customer: CustomerID, channel: String = "cli") throws -> Int? {
         let hadConsent = try registry.withdraw(customer: customer)
         do {
+            // The receipts this withdrawal ends, found while the entries still name the customer.
+            let ended = try ledger.stored(LedgerQuery(customer: customer, kinds: [.consentGiven]))
+                .compactMap { $0.receipt.flatMap(ConsentReceipt.parse)?.consentReceiptID }
             let unlinked = try ledger.unlink(customer: customer)
             // Neither a consent nor linked entries: nothing to do, and nothing to record.
             guard hadConsent || unlinked > 0 else { return nil }
-            _ = try ledger.append(LedgerDraft(time: clock.now(), kind: .consentWithdrawn, detail: "key material deleted"))
+            let now = clock.now()
+            _ = try ledger.append(LedgerDraft(time: now, kind: .consentWithdrawn, detail: "key material deleted"),
+                                  receipt: ConsentReceipt(event: .withdrawn, time: now, collectionMethod: channel,
+                                                          endsReceipts: ended))
             return unlinked
         } catch {
             throw Failure.withdrawalNotRecorded(customer: customer, reason: "\(error)")

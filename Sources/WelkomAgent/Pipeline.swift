@@ -5,6 +5,7 @@ import WelkomPolicy
 import WelkomRecogniser
 import WelkomRegistry
 import WelkomTillHub
+import WelkomZones
 import struct Foundation.Date
 
 /// The flow of the brief in one place: sighting → recogniser → policy → ledger → till hub.
@@ -20,9 +21,13 @@ public actor Pipeline {
     private let metrics: AgentMetrics
     private let logger: Logger
     private let onEvent: @Sendable (AgentEvent) -> Void
+    /// Till zones for radio recognitions; nil when the config has no `[[zone]]`.
+    private var zones: ZoneTracker?
 
     public init(recogniser: Recogniser, policy: Policy, ledger: Ledger, registry: ConsentRegistry,
-                metrics: AgentMetrics, logger: Logger, onEvent: @escaping @Sendable (AgentEvent) -> Void) {
+                metrics: AgentMetrics, logger: Logger, zones: ZoneTracker? = nil,
+                onEvent: @escaping @Sendable (AgentEvent) -> Void) {
+        self.zones = zones
         self.recogniser = recogniser
         self.policy = policy
         self.ledger = ledger
@@ -48,41 +53,67 @@ public actor Pipeline {
         // A withdrawn customer's name leaves the tills too, not only the tables.
         for customer in profiles.keys where newProfiles[customer] == nil {
             policy.forget(customer: customer)
+            zones?.forget(customer: customer)
             await hub?.removePrompts(of: customer)
         }
         profiles = newProfiles
-        recogniser.load(keys, at: time)
+        // In place: only customers whose keys changed, arrived or left (no rebuild of the tables).
+        let wasExceeded = recogniser.rpaMatchNeedsConfirmation
+        recogniser.reconcile(with: keys, at: time)
+        if recogniser.rpaMatchNeedsConfirmation != wasExceeded { logger.warning("\(rpaBoundNotice)") }
         metrics.activeConsents.set(Double(recogniser.customerCount))
         onEvent(.consentsReloaded(customers: recogniser.customerCount))
     }
 
+    /// Invariant 8 with the figure: N enrolled IRKs, N/2^24 against `rpa_false_match_bound`.
+    public var rpaBoundNotice: String {
+        let n = recogniser.enrolledIRKCount, p = recogniser.rpaFalseMatchChance, bound = recogniser.settings.rpaFalseMatchBound
+        return recogniser.rpaMatchNeedsConfirmation
+            ? "RPA false-match bound exceeded: \(n) enrolled IRKs give N/2^24 = \(p) > recognition.rpa_false_match_bound = \(bound); an RPA match alone is not a recognition, it needs a WLK1 token or card of the same customer from the same visit"
+            : "RPA false-match chance with \(n) enrolled IRKs: N/2^24 = \(p) within recognition.rpa_false_match_bound = \(bound); an RPA match alone counts"
+    }
+
     /// One sighting through the whole flow. A sighting nobody consented for only bumps a counter.
-    public func handle(_ sighting: Sighting) async {
-        guard let recognition = recogniser.recognise(sighting) else {
+    /// Returns whether it was recognised (a card reader signals that to the customer).
+    @discardableResult
+    public func handle(_ sighting: Sighting) async -> Bool {
+        guard var recognition = recogniser.recognise(sighting) else {
             metrics.sighting(sighting, matched: false)
-            return
+            return false
         }
         metrics.sighting(sighting, matched: true)
         metrics.recognised(recognition.scheme)
-        guard let profile = profiles[recognition.customer],
-              let prompt = policy.decide(recognition, profile: profile) else { return }
-        // Fail closed (invariant 4): the prompt shows only once its ledger entry is durable.
-        let entry: LedgerEntry
-        do {
-            entry = try ledger.append(LedgerDraft(
-                time: recognition.time, kind: .recognition, customer: recognition.customer,
-                scheme: recognition.scheme, till: prompt.till, prompt: prompt.id, detail: "prompt=\(prompt.kind.rawValue)"))
-        } catch {
-            policy.forget(prompt)
-            metrics.ledgerFailures.increment()
-            logger.error("ledger append failed; prompt not shown", metadata: ["error": "\(error)", "till": "\(prompt.till)"])
-            onEvent(.promptWithheld(customer: recognition.customer, reason: "ledger append failed: \(error)"))
-            return
+        // Radio recognitions go to the till whose zone the customer stands in; none yet, no prompt
+        // yet (the next sighting may settle it). Card recognitions keep their reader's till.
+        if sighting.source == .radio, zones != nil {
+            guard let till = zones?.observe(customer: recognition.customer, receiver: sighting.receiver,
+                                            rssi: sighting.rssi, at: recognition.time) else { return true }
+            recognition.till = till
         }
-        metrics.ledgerEntries.increment()
-        await hub?.show(prompt)
-        metrics.prompts.increment()
-        onEvent(.greeted(prompt, ledgerSeq: entry.seq))
+        guard let profile = profiles[recognition.customer] else { return true }
+        let prompts = policy.decide(recognition, profile: profile)
+        // One ledger entry per prompt, each durable before its prompt shows (fail closed,
+        // invariant 4). If one cannot be written, it and the rest are not shown.
+        for (index, prompt) in prompts.enumerated() {
+            let entry: LedgerEntry
+            do {
+                // submit: suspends rather than blocking a pool thread; concurrent appends share an fsync.
+                entry = try await ledger.submit(LedgerDraft(
+                    time: recognition.time, kind: .recognition, customer: recognition.customer,
+                    scheme: recognition.scheme, till: prompt.till, prompt: prompt.id, detail: "prompt=\(prompt.kind.rawValue)"))
+            } catch {
+                for unshown in prompts[index...] { policy.forget(unshown) }
+                metrics.ledgerFailures.increment()
+                logger.error("ledger append failed; prompt not shown", metadata: ["error": "\(error)", "till": "\(prompt.till)"])
+                onEvent(.promptWithheld(customer: recognition.customer, reason: "ledger append failed: \(error)"))
+                return true
+            }
+            metrics.ledgerEntries.increment()
+            await hub?.show(prompt)
+            metrics.prompts.increment()
+            onEvent(.greeted(prompt, ledgerSeq: entry.seq))
+        }
+        return true
     }
 
     /// Staff acknowledged or dismissed a prompt: recorded durably before the page is told it worked.
@@ -101,5 +132,6 @@ public actor Pipeline {
 
     public func sweep(now: Date) {
         policy.sweep(now: now)
+        zones?.sweep(now: now)
     }
 }

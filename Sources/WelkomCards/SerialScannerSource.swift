@@ -205,3 +205,12 @@ extension Duration {
         return seconds * 1000 + attoseconds / 1_000_000_000_000_000
     }
 }
+
+extension SerialScannerSource: CardReaderSource {
+    public var readerName: String { "serial \(path)" }
+
+    /// A serial scanner has no way to signal the customer: the verdict is not used.
+    public func run(onCard: @escaping @Sendable (Sighting) async -> ReaderVerdict) async throws {
+        try await run(onSighting: { _ = await onCard($0) })
+    }
+}

@@ -19,20 +19,25 @@ public enum USBInventory {
         var result: [USBDeviceInfo] = []
         for i in 0..<Int(count) {
             guard let device = list[i] else { continue }
-            var descriptor = libusb_device_descriptor()
-            // Cached by libusb since 1.0.16; a failure means a device that vanished mid-listing.
-            guard libusb_get_device_descriptor(device, &descriptor) == 0 else { continue }
-            var ports = [UInt8](repeating: 0, count: 8) // USB 3 allows at most 7 tiers
-            let depth = libusb_get_port_numbers(device, &ports, Int32(ports.count))
-            result.append(USBDeviceInfo(
-                vendor: descriptor.idVendor, product: descriptor.idProduct,
-                bus: libusb_get_bus_number(device), address: libusb_get_device_address(device),
-                portPath: depth > 0 ? Array(ports.prefix(Int(depth))) : []))
+            if let info = info(of: device) { result.append(info) }
         }
         // Stable order (bus, then port path) whatever order the kernel listed them in.
         return result.sorted { a, b in
             a.bus != b.bus ? a.bus < b.bus : a.portPath.lexicographicallyPrecedes(b.portPath)
         }
+    }
+
+    /// One device's IDs and place; nil for a device that vanished mid-listing.
+    static func info(of device: OpaquePointer) -> USBDeviceInfo? {
+        var descriptor = libusb_device_descriptor()
+        // Cached by libusb since 1.0.16; a failure means a device that vanished mid-listing.
+        guard libusb_get_device_descriptor(device, &descriptor) == 0 else { return nil }
+        var ports = [UInt8](repeating: 0, count: 8) // USB 3 allows at most 7 tiers
+        let depth = libusb_get_port_numbers(device, &ports, Int32(ports.count))
+        return USBDeviceInfo(
+            vendor: descriptor.idVendor, product: descriptor.idProduct,
+            bus: libusb_get_bus_number(device), address: libusb_get_device_address(device),
+            portPath: depth > 0 ? Array(ports.prefix(Int(depth))) : [])
     }
 
     private static func error(_ operation: String, _ code: Int32) -> USBError {

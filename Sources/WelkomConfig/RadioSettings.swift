@@ -8,10 +8,33 @@ public struct RadioSettings: Sendable, Equatable {
     /// `record`: a btsnoop file to record the radio traffic to; empty = off.
     /// Recording keeps raw advertisements of everyone nearby, so it says so at start.
     public var record: String
+    /// `name`: what zones call the receiver behind `transport` (`[[zone]] receiver`). Default "radio".
+    public var name: String
+    /// `flow_control`: RTS/CTS hardware flow control on serial transports. Zephyr's hci_uart
+    /// expects it on a real UART; a USB CDC-ACM dongle and a pty ignore it. Default true.
+    public var flowControl: Bool
+    /// `kernel_channel`: how an `hciN` transport opens the adapter. Default raw.
+    public var kernelChannel: KernelChannel
+    /// `[[radio.receiver]]`: further receivers (one more controller per till, say), each with
+    /// its own name and transport; the same options apply to each. None by default.
+    public var receivers: [ReceiverSettings]
 
-    public init(transport: String = "hci0", record: String = "") {
+    public static let defaultName = "radio"
+
+    public init(transport: String = "hci0", record: String = "", name: String = RadioSettings.defaultName,
+                flowControl: Bool = true, kernelChannel: KernelChannel = .raw, receivers: [ReceiverSettings] = []) {
         self.transport = transport
         self.record = record
+        self.name = name
+        self.flowControl = flowControl
+        self.kernelChannel = kernelChannel
+        self.receivers = receivers
+    }
+
+    /// Every receiver the config names: `[radio]` itself (unless its transport is empty), then
+    /// each `[[radio.receiver]]`.
+    public var allReceivers: [ReceiverSettings] {
+        (transport.isEmpty ? [] : [ReceiverSettings(name: name, transport: transport)]) + receivers
     }
 }
 
@@ -26,6 +49,22 @@ extension RadioSettings {
             }
         }
         if let v = s.string("record") { record = v }
+        if let v = s.string("name") {
+            if let problem = ReceiverSettings.problem(inName: v) { s.report("name", problem) } else { name = v }
+        }
+        if let v = s.bool("flow_control") { flowControl = v }
+        if let v = s.choice("kernel_channel", of: KernelChannel.self) { kernelChannel = v }
+        if let sections = s.tables("receiver") {
+            var names: Set<String> = transport.isEmpty ? [] : [name]
+            for var section in sections {
+                guard let receiver = ReceiverSettings.read(&section) else { continue }
+                if !names.insert(receiver.name).inserted {
+                    section.report("name", "duplicate receiver name \(TOMLWriter.quoted(receiver.name)); each receiver needs its own")
+                } else {
+                    receivers.append(receiver)
+                }
+            }
+        }
         s.finish()
     }
 
@@ -69,6 +108,10 @@ extension RadioSettings {
         w.table("radio")
         w.key("transport", transport)
         w.key("record", record)
+        w.key("name", name)
+        w.key("flow_control", flowControl)
+        w.key("kernel_channel", kernelChannel.rawValue)
+        for receiver in receivers { receiver.render(into: &w) }
     }
 }
 

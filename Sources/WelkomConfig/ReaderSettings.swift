@@ -12,19 +12,23 @@ public struct ReaderSettings: Sendable, Equatable {
     public var till: String
     /// `baud`: line speed of a serial reader. Default 9600.
     public var baud: Int
+    /// `port`: the USB port path ("1-1.3", as in /sys/bus/usb/devices) that tells two readers
+    /// with the same vendor:product apart. Empty: the first such device. libusb kinds only.
+    public var port: String
 
     public static let defaultBaud = 9600
     /// The rates a Linux tty can be set to that scanners use.
     public static let baudRates = [1200, 2400, 4800, 9600, 19200, 38400, 57600, 115200, 230400, 460800, 921600]
 
     public init(kind: ReaderKind, till: String, usb: USBDeviceID? = nil, path: String = "",
-                layout: KeyboardLayout = .us, baud: Int = ReaderSettings.defaultBaud) {
+                layout: KeyboardLayout = .us, baud: Int = ReaderSettings.defaultBaud, port: String = "") {
         self.kind = kind
         self.usb = usb
         self.path = path
         self.layout = layout
         self.till = till
         self.baud = baud
+        self.port = port
     }
 }
 
@@ -40,6 +44,7 @@ extension ReaderSettings {
         let layout = s.choice("layout", of: KeyboardLayout.self)
         let till = s.string("till")
         let baud = s.integer("baud", in: 1...Int.max)
+        let port = s.string("port") ?? ""
         s.finish()
 
         var usable = true
@@ -85,6 +90,10 @@ extension ReaderSettings {
                     s.report("path", "path applies only to evdev and serial readers; \(kind.withArticle) reader is found by usb")
                     usable = false
                 }
+                if !port.isEmpty, !Self.isPortPath(port) {
+                    s.report("port", "expected a USB port path such as \"1-1.3\" (bus-port.port…, as in /sys/bus/usb/devices), found \(TOMLWriter.quoted(port))")
+                    usable = false
+                }
             } else {
                 if path.isEmpty {
                     let example = kind == .serial ? "/dev/ttyACM0" : "/dev/input/event7"
@@ -98,6 +107,10 @@ extension ReaderSettings {
                     s.report("usb", "usb applies only to hid-keyboard, hid-pos and acr122u readers; \(kind.withArticle) reader is found by path")
                     usable = false
                 }
+                if !port.isEmpty {
+                    s.report("port", "port applies only to hid-keyboard, hid-pos and acr122u readers; \(kind.withArticle) reader is found by path")
+                    usable = false
+                }
             }
             if kind != .serial, let baud, baud != defaultBaud {
                 s.report("baud", "baud applies only to serial readers")
@@ -107,7 +120,15 @@ extension ReaderSettings {
 
         guard usable, let kind, let till else { return nil }
         return ReaderSettings(kind: kind, till: till, usb: usb, path: path,
-                              layout: layout ?? .us, baud: baud ?? defaultBaud)
+                              layout: layout ?? .us, baud: baud ?? defaultBaud, port: port)
+    }
+
+    /// "1-1.3": a bus number, a dash, then port numbers joined by dots (1…7 tiers).
+    static func isPortPath(_ text: String) -> Bool {
+        let parts = text.split(separator: "-", omittingEmptySubsequences: false)
+        guard parts.count == 2, let bus = Int(parts[0]), bus > 0 else { return false }
+        let ports = parts[1].split(separator: ".", omittingEmptySubsequences: false)
+        return (1...7).contains(ports.count) && ports.allSatisfy { Int($0).map { $0 > 0 && $0 < 256 } ?? false }
     }
 
     func render(into w: inout TOMLWriter) {
@@ -118,5 +139,6 @@ extension ReaderSettings {
         w.key("layout", layout.rawValue)
         w.key("till", till)
         w.key("baud", baud)
+        w.key("port", port)
     }
 }

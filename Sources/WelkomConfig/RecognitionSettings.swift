@@ -18,6 +18,17 @@ public struct RecognitionSettings: Sendable, Equatable {
 
     public static let skewWindowsRange = 0...6
 
+    /// The most IRKs N for which N/2^24 stays within `rpaFalseMatchBound` (invariant 8).
+    public var maximumIRKsForRPAAlone: Int { Int((rpaFalseMatchBound * 16_777_216).rounded(.down)) }
+
+    /// What `config check` can say about the RPA bound without the registry: the IRK count at
+    /// which it is exceeded. The running agent states the real N and N/2^24 at start.
+    public var rpaBoundSummary: String {
+        "an RPA match alone counts only while N enrolled IRKs keep N/2^24 within rpa_false_match_bound = \(rpaFalseMatchBound), "
+            + "i.e. up to \(maximumIRKsForRPAAlone) IRKs; above that it needs a WLK1 token or card from the same visit "
+            + "(this check does not read the registry: the running agent states N and N/2^24 at start)"
+    }
+
     public init(enabled: Bool = false, dpiaReference: String = "", skewWindows: Int = 1,
                 allowStaticIdentifiers: Bool = false, rpaFalseMatchBound: Double = 1e-5,
                 companyID: UInt16 = 0xFFFF) {

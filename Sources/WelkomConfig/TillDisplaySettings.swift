@@ -4,11 +4,20 @@ public struct TillDisplaySettings: Sendable, Equatable {
     public var host: String
     /// The port part of `listen`, 1…65535.
     public var port: Int
+    /// `tls_certificate`, `tls_key`: PEM files; when both are set the pages are served over
+    /// HTTPS (the pairing token then never crosses the shop LAN in the clear). "" = plain HTTP.
+    public var tlsCertificate: String
+    public var tlsKey: String
 
-    public init(host: String = "127.0.0.1", port: Int = 8080) {
+    public init(host: String = "127.0.0.1", port: Int = 8080, tlsCertificate: String = "", tlsKey: String = "") {
         self.host = host
         self.port = port
+        self.tlsCertificate = tlsCertificate
+        self.tlsKey = tlsKey
     }
+
+    /// Whether the pages are served over HTTPS.
+    public var usesTLS: Bool { !tlsCertificate.isEmpty && !tlsKey.isEmpty }
 
     /// `listen` as written in the config: `HOST:PORT`, or `[V6]:PORT` for an IPv6 address.
     public var listen: String {
@@ -52,9 +61,20 @@ extension TillDisplaySettings {
         self.init()
         if let v = s.string("listen") {
             switch Self.parseListen(v) {
-            case .success(let parsed): self = parsed
+            case .success(let parsed): (host, port) = (parsed.host, parsed.port)
             case .failure(let problem): s.report("listen", problem.message)
             }
+        }
+        let certificate = s.string("tls_certificate") ?? ""
+        let key = s.string("tls_key") ?? ""
+        for (name, value) in [("tls_certificate", certificate), ("tls_key", key)] where !value.isEmpty && !value.hasPrefix("/") {
+            s.report(name, "expected an absolute path to a PEM file, found \(TOMLWriter.quoted(value))")
+        }
+        if certificate.isEmpty != key.isEmpty {
+            s.report(certificate.isEmpty ? "tls_certificate" : "tls_key",
+                     "tls_certificate and tls_key go together: set both for HTTPS, or neither for plain HTTP")
+        } else if certificate.hasPrefix("/") && key.hasPrefix("/") {
+            (tlsCertificate, tlsKey) = (certificate, key)
         }
         s.finish()
     }
@@ -62,5 +82,7 @@ extension TillDisplaySettings {
     func render(into w: inout TOMLWriter) {
         w.table("till_display")
         w.key("listen", listen)
+        w.key("tls_certificate", tlsCertificate)
+        w.key("tls_key", tlsKey)
     }
 }

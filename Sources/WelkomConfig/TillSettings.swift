@@ -5,11 +5,16 @@ public struct TillSettings: Sendable, Equatable {
     public var id: String
     /// `name`: what staff see, e.g. "Kassa 1". Default: the id.
     public var name: String
+    /// `language`: the till page's own words, "nl" or "en"; "" (the default) shows both.
+    public var language: String
 
-    public init(id: String, name: String) {
+    public init(id: String, name: String, language: String = "") {
         self.id = id
         self.name = name
+        self.language = language
     }
+
+    public static let languages = ["", "nl", "en"]
 
     /// The one till a config without `[[till]]` has.
     public static let defaultTills = [TillSettings(id: "1", name: "Kassa 1")]
@@ -31,7 +36,12 @@ extension TillSettings {
     static func read(_ s: inout ConfigSection) -> TillSettings? {
         let id = s.string("id")
         let name = s.string("name")
+        let language = s.string("language") ?? ""
         s.finish()
+        if !languages.contains(language) {
+            s.report("language", "expected \"nl\", \"en\" or \"\" (both), found \(TOMLWriter.quoted(language))")
+            return nil
+        }
         guard let id else {
             if !s.contains("id") { s.report("id", "missing; every [[till]] needs an id") }
             return nil
@@ -40,12 +50,13 @@ extension TillSettings {
             s.report("id", problem)
             return nil
         }
-        return TillSettings(id: id, name: name ?? id)
+        return TillSettings(id: id, name: name ?? id, language: language)
     }
 
     func render(into w: inout TOMLWriter) {
         w.arrayTable("till")
         w.key("id", id)
         w.key("name", name)
+        w.key("language", language)
     }
 }

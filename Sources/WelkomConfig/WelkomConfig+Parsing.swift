@@ -32,7 +32,7 @@ extension WelkomConfig {
     }
 
     /// The top-level keys: the sections, in the order the docs and `rendered()` use.
-    static let sectionNames = ["data", "recognition", "radio", "reader", "till", "till_display", "ledger", "policy", "log"]
+    static let sectionNames = ["data", "recognition", "radio", "zones", "zone", "reader", "till", "till_display", "ledger", "policy", "templates", "offer", "pole_display", "log"]
 
     /// Reads every section, logging problems and keeping defaults where a value is wrong,
     /// so that one pass finds all the problems.
@@ -81,16 +81,50 @@ extension WelkomConfig {
             }
         }
 
+        s = root.section("zones")
+        config.zones = ZoneSettings(reading: &s)
+        if let sections = root.tables("zone") {
+            let receivers = Set(config.radio.allReceivers.map(\.name))
+            config.zones.zones = sections.compactMap { section in
+                var section = section
+                return ZoneEntry.read(&section, tills: tillIDs, receivers: receivers)
+            }
+        }
+
         s = root.section("till_display")
         config.tillDisplay = TillDisplaySettings(reading: &s)
         s = root.section("ledger")
         config.ledger = LedgerSettings(reading: &s)
         s = root.section("policy")
         config.policy = PolicySettings(reading: &s)
+        s = root.section("templates")
+        config.templates = PolicyTemplates(reading: &s)
+        config.offers = readOffers(&root)
+        if let sections = root.tables("pole_display") {
+            config.poleDisplays = sections.compactMap { section in
+                var section = section
+                return PoleDisplaySettings.read(&section, tills: tillIDs)
+            }
+        }
         s = root.section("log")
         config.log = LogSettings(reading: &s)
         root.finish()
         return config
+    }
+
+    /// `[[offer]]`: each id once.
+    private static func readOffers(_ root: inout ConfigSection) -> [OfferSettings] {
+        guard let sections = root.tables("offer") else { return [] }
+        var offers: [OfferSettings] = []
+        for var section in sections {
+            guard let offer = OfferSettings.read(&section) else { continue }
+            if offers.contains(where: { $0.id == offer.id }) {
+                section.report("id", "duplicate offer id \(TOMLWriter.quoted(offer.id)); each [[offer]] needs its own")
+            } else {
+                offers.append(offer)
+            }
+        }
+        return offers
     }
 
     /// How many entries `till` has, tables or not (an entry that is not a table was reported).

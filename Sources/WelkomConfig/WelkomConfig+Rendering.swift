@@ -7,6 +7,7 @@ extension WelkomConfig {
         data.render(into: &w)
         recognition.render(into: &w)
         radio.render(into: &w)
+        zones.render(into: &w)
         if readers.isEmpty {
             w.blankLine()
             w.comment("no [[reader]] configured")
@@ -16,6 +17,9 @@ extension WelkomConfig {
         tillDisplay.render(into: &w)
         ledger.render(into: &w)
         policy.render(into: &w)
+        templates.render(into: &w)
+        for offer in offers { offer.render(into: &w) }
+        for display in poleDisplays { display.render(into: &w) }
         log.render(into: &w)
         return w.text
     }

@@ -7,6 +7,8 @@ public struct WelkomConfig: Sendable, Equatable {
     public var data: DataSettings
     public var recognition: RecognitionSettings
     public var radio: RadioSettings
+    /// `[zones]` and `[[zone]]`: which till a radio-recognised customer stands at. No zones by default.
+    public var zones: ZoneSettings
     /// `[[reader]]`, in file order. None by default.
     public var readers: [ReaderSettings]
     /// `[[till]]`, in file order. One till ("1", "Kassa 1") when the file has none.
@@ -14,25 +16,39 @@ public struct WelkomConfig: Sendable, Equatable {
     public var tillDisplay: TillDisplaySettings
     public var ledger: LedgerSettings
     public var policy: PolicySettings
+    /// `[templates]`: the words of each prompt, per language.
+    public var templates: PolicyTemplates
+    /// `[[offer]]`, the offer catalogue, in file order. None by default.
+    public var offers: [OfferSettings]
+    /// `[[pole_display]]`, customer pole displays, in file order. None by default.
+    public var poleDisplays: [PoleDisplaySettings]
     public var log: LogSettings
 
     public init(data: DataSettings = DataSettings(),
                 recognition: RecognitionSettings = RecognitionSettings(),
                 radio: RadioSettings = RadioSettings(),
+                zones: ZoneSettings = ZoneSettings(),
                 readers: [ReaderSettings] = [],
                 tills: [TillSettings] = TillSettings.defaultTills,
                 tillDisplay: TillDisplaySettings = TillDisplaySettings(),
                 ledger: LedgerSettings = LedgerSettings(),
                 policy: PolicySettings = PolicySettings(),
+                templates: PolicyTemplates = PolicyTemplates(),
+                offers: [OfferSettings] = [],
+                poleDisplays: [PoleDisplaySettings] = [],
                 log: LogSettings = LogSettings()) {
         self.data = data
         self.recognition = recognition
         self.radio = radio
+        self.zones = zones
         self.readers = readers
         self.tills = tills
         self.tillDisplay = tillDisplay
         self.ledger = ledger
         self.policy = policy
+        self.templates = templates
+        self.offers = offers
+        self.poleDisplays = poleDisplays
         self.log = log
     }
 

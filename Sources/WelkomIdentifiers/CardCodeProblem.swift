@@ -30,6 +30,11 @@ public enum CardCodeProblem: Error, Sendable, Equatable, CustomStringConvertible
     /// read (a scanner sends a whole code in one burst), discarded so it cannot merge with the
     /// next code.
     case partialRead(silenceMilliseconds: Int)
+    /// A keyboard-wedge scanner pressed a key that types nothing in the configured layout
+    /// (a function key, Ctrl+…) at this 1-based position of the code: wrong layout or garbage.
+    case unmappedKey(position: Int)
+    /// A reader's report or frame that breaks its protocol (HID-POS, CCID); fixed words only.
+    case malformedReport(String)
 
     public enum TrackDefect: String, Sendable, Equatable {
         case noEndSentinel = "has no end sentinel '?'"
@@ -65,6 +70,10 @@ public enum CardCodeProblem: Error, Sendable, Equatable, CustomStringConvertible
             "line longer than \(limit) bytes discarded as garbage"
         case .partialRead(let ms):
             "partial code discarded (no line end within \(ms) ms)"
+        case .unmappedKey(let position):
+            "a key at position \(position) types nothing in the configured keyboard layout"
+        case .malformedReport(let what):
+            "malformed reader report: \(what)"
         }
     }
 

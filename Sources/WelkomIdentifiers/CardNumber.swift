@@ -97,6 +97,22 @@ public enum CardNumber {
         }
     }
 
+    // MARK: Enrolment
+
+    /// A card number as the back office writes it at enrolment: everything `classify(_:)`
+    /// accepts, and NFC UIDs written "uid:" + hex (4, 7 or 10 bytes, either case), which no
+    /// reader delivers as text. Kept apart from `classify` so a printed code reading "uid:…"
+    /// can never pass for a tapped card.
+    public static func enrolment(_ text: String) -> CardCode {
+        let trimmed = Array(text.utf8).drop { $0 == 0x20 }.reversed().drop { $0 == 0x20 }.reversed()
+        guard String(decoding: trimmed.prefix(4), as: UTF8.self).lowercased() == "uid:" else { return classify(text) }
+        let hex = String(decoding: trimmed.dropFirst(4), as: UTF8.self)
+        guard hex.utf8.count % 2 == 0, let bytes = Hex.decode(hex) else {
+            return .invalid(.malformedReport("an NFC UID is \"uid:\" followed by pairs of hex digits"))
+        }
+        return normaliseNFC(uid: bytes)
+    }
+
     // MARK: NFC
 
     /// An NFC card's UID: 4, 7 or 10 bytes → "uid:" + lowercase hex; other sizes are invalid.

@@ -11,6 +11,11 @@ public enum LedgerError: Error, CustomStringConvertible, Sendable, Equatable {
     /// The customer's entries were unlinked and committed, but the write-ahead log still holds
     /// the old bytes because another process kept reading; running the erasure again finishes it.
     case erasureIncomplete(path: String, unlinked: Int, reason: String)
+    /// The checkpoint signing key cannot be read or made.
+    case signingKey(path: String, reason: String)
+    /// No checkpoint with that number, or a proof asked for a tree the ledger does not have.
+    case noSuchCheckpoint(Int64)
+    case proof(String)
 
     public var description: String {
         switch self {
@@ -24,6 +29,12 @@ public enum LedgerError: Error, CustomStringConvertible, Sendable, Equatable {
             "ledger \(path): \(reason)"
         case let .erasureIncomplete(path, unlinked, reason):
             "ledger \(path): \(unlinked) entries unlinked, but old bytes remain in \(path)-wal until it can be checkpointed (\(reason)); run the erasure again"
+        case let .signingKey(path, reason):
+            "ledger signing key \(path): \(reason)"
+        case let .noSuchCheckpoint(id):
+            "ledger: there is no checkpoint \(id)"
+        case let .proof(reason):
+            "ledger: cannot build the proof: \(reason)"
         }
     }
 }

@@ -16,17 +16,31 @@ import WelkomCore
 /// Logs carry kinds, counts, statuses and the transport's name, never addresses or payloads.
 public final class RadioSource: Sendable {
     public let spec: TransportSpec
+    /// The receiver's name from the config, stamped on every sighting (till zones); nil for none.
+    public let receiver: String?
+    public let options: TransportOptions
     private let logger: Logger
     private let clock: any WelkomClock
     private let recorder: BtsnoopWriter?
+    /// A scanning controller silent for this long is set up again (nil: never). A busy shop is
+    /// never silent for a minute; a closed one costs a reset a minute, which is harmless.
+    let silenceLimit: Duration?
+    public static let defaultSilenceLimit: Duration = .seconds(60)
     private let counter = RadioStatsCounter()
     private let modeBox = ModeBox()
 
     /// - Parameters:
     ///   - clock: stamps live sightings (captures use their own timestamps).
     ///   - recorder: if given, every packet sent and received is written to it (`welkom scan --record`).
-    public init(spec: TransportSpec, logger: Logger, clock: any WelkomClock = SystemClock(), recorder: BtsnoopWriter? = nil) {
+    ///   - receiver: the name sightings carry in `Sighting.receiver`.
+    ///   - options: serial flow control and the kernel channel.
+    public init(spec: TransportSpec, logger: Logger, clock: any WelkomClock = SystemClock(), recorder: BtsnoopWriter? = nil,
+                receiver: String? = nil, options: TransportOptions = TransportOptions(),
+                silenceLimit: Duration? = RadioSource.defaultSilenceLimit) {
         self.spec = spec
+        self.silenceLimit = silenceLimit
+        self.receiver = receiver
+        self.options = options
         self.logger = logger
         self.clock = clock
         self.recorder = recorder
@@ -38,7 +52,17 @@ public final class RadioSource: Sendable {
     /// How the controller is being scanned right now; nil while (re)connecting.
     public var scanMode: RadioScanMode? { modeBox.value }
 
-    public func run(onSighting: @escaping @Sendable (Sighting) async -> Void) async throws {
+    /// The last scan mode the controller was set up in, kept after the source stopped.
+    public var lastScanMode: RadioScanMode? { modeBox.last }
+
+    public func run(onSighting deliver: @escaping @Sendable (Sighting) async -> Void) async throws {
+        let receiver = self.receiver
+        let onSighting: @Sendable (Sighting) async -> Void = { sighting in
+            guard receiver != nil else { return await deliver(sighting) }
+            var stamped = sighting
+            stamped.receiver = receiver
+            await deliver(stamped)
+        }
         if case .btsnoop(let path) = spec {
             modeBox.value = .replay
             defer { modeBox.value = nil }
@@ -56,7 +80,7 @@ public final class RadioSource: Sendable {
         var backoff = Backoff()
         var everScanned = false
         while !Task.isCancelled {
-            guard let transport = spec.makeTransport() else { return }
+            guard let transport = spec.makeTransport(options: options) else { return }
             var session: ControllerSession?
             do {
                 try transport.open()
@@ -67,7 +91,19 @@ public final class RadioSource: Sendable {
                 everScanned = true
                 backoff.reset()
                 logger.info("radio: scanning", metadata: ["transport": "\(transport.name)", "mode": "\(mode.rawValue)"])
-                try await s.scan(onSighting: onSighting)
+                while true {
+                    do {
+                        // A shared kernel adapter may be quiet because BlueZ paused scanning: no watchdog there.
+                        try await s.scan(silenceLimit: transport.isShared ? nil : silenceLimit, onSighting: onSighting)
+                        break
+                    } catch let error as RadioSourceError where error == .controllerReset || error.isSilence {
+                        // Same transport, set up again: the controller is there, it only forgot.
+                        counter.update { $0.controllerResets += 1 }
+                        modeBox.value = nil
+                        logger.warning("radio: \(error); setting it up again", metadata: ["transport": "\(transport.name)"])
+                        modeBox.value = try await s.start()
+                    }
+                }
                 s.close()
                 modeBox.value = nil
                 return
@@ -98,8 +134,10 @@ public final class RadioSource: Sendable {
 final class ModeBox: @unchecked Sendable {
     private let lock = NSLock()
     private var mode: RadioScanMode?
+    private var lastMode: RadioScanMode?
     var value: RadioScanMode? {
         get { lock.lock(); defer { lock.unlock() }; return mode }
-        set { lock.lock(); mode = newValue; lock.unlock() }
+        set { lock.lock(); mode = newValue; if let newValue { lastMode = newValue }; lock.unlock() }
     }
+    var last: RadioScanMode? { lock.lock(); defer { lock.unlock() }; return lastMode }
 }

@@ -5,6 +5,10 @@ public enum RadioSourceError: Error, Sendable, Equatable, CustomStringConvertibl
     case resetNotAcknowledged(attempts: Int)
     case badReturnParameters(command: String)
     case hardwareError(code: UInt8)
+    /// The controller restarted (NOP Command Complete, or a reset we did not send): set it up again.
+    case controllerReset
+    /// A scanning controller sent nothing for this many seconds: taken for a silent restart.
+    case controllerSilent(seconds: Int)
 
     public var description: String {
         switch self {
@@ -13,6 +17,12 @@ public enum RadioSourceError: Error, Sendable, Equatable, CustomStringConvertibl
         case .resetNotAcknowledged(let n): "controller did not complete HCI_Reset after \(n) attempts (is it an HCI controller? right baud rate?)"
         case .badReturnParameters(let c): "controller's answer to \(c) is too short"
         case .hardwareError(let code): "controller reported Hardware Error 0x\(String(code, radix: 16))"
+        case .controllerReset: "controller restarted (it forgot the scan setup)"
+        case .controllerSilent(let s): "controller sent nothing for \(s) s while scanning (restarted without saying so?)"
         }
     }
+}
+
+extension RadioSourceError {
+    var isSilence: Bool { if case .controllerSilent = self { true } else { false } }
 }

@@ -13,6 +13,8 @@ public struct RadioStats: Sendable, Equatable, CustomStringConvertible {
     public var malformedAdvertisingData = 0
     /// Times the transport closed or failed and was reopened.
     public var transportReopens = 0
+    /// Times the controller restarted on its own and was set up again on the same transport.
+    public var controllerResets = 0
 
     public init() {}
 
@@ -29,11 +31,12 @@ public struct RadioStats: Sendable, Equatable, CustomStringConvertible {
         s.malformedReports += b.malformedReports
         s.malformedAdvertisingData += b.malformedAdvertisingData
         s.transportReopens += b.transportReopens
+        s.controllerResets += b.controllerResets
         return s
     }
 
     public var description: String {
         "reports=\(reports) wlk1=\(wlk1Reports) other=\(otherReports) framing_errors=\(framingErrors) "
-            + "malformed_reports=\(malformedReports) malformed_ad=\(malformedAdvertisingData) reopens=\(transportReopens)"
+            + "malformed_reports=\(malformedReports) malformed_ad=\(malformedAdvertisingData) reopens=\(transportReopens) controller_resets=\(controllerResets)"
     }
 }

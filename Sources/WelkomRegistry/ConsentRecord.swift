@@ -16,6 +16,12 @@ struct ConsentRecord: FetchableRecord, PersistableRecord, Sendable {
     var expiresMilliseconds: Int64?
     var consentTextVersion: String?
     var note: String?
+    var eidKey: Data?
+    var eidExponent: Int64?
+    var eidEpoch: Int64?
+    var irk: Data?
+    /// Sorted, comma-separated tags.
+    var tags: String?
 
     init(_ e: Enrolment, enrolled: Date) {
         customer = e.customer
@@ -27,6 +33,11 @@ struct ConsentRecord: FetchableRecord, PersistableRecord, Sendable {
         expiresMilliseconds = e.expires.map(RegistryTime.milliseconds)
         consentTextVersion = e.consentTextVersion
         note = e.note
+        eidKey = e.eid.map { Data($0.identityKey.bytes) }
+        eidExponent = e.eid.map { Int64($0.exponent) }
+        eidEpoch = e.eid?.epoch
+        irk = e.irk.map { Data($0.bytes) }
+        tags = e.tags.isEmpty ? nil : e.tags.sorted().joined(separator: ",")
     }
 
     init(row: Row) throws {
@@ -39,6 +50,11 @@ struct ConsentRecord: FetchableRecord, PersistableRecord, Sendable {
         expiresMilliseconds = try row.decode(forColumn: "expires_ms")
         consentTextVersion = try row.decode(forColumn: "consent_text_version")
         note = try row.decode(forColumn: "note")
+        eidKey = try row.decode(forColumn: "eid_key")
+        eidExponent = try row.decode(forColumn: "eid_exponent")
+        eidEpoch = try row.decode(forColumn: "eid_epoch")
+        irk = try row.decode(forColumn: "irk")
+        tags = try row.decode(forColumn: "tags")
     }
 
     func encode(to container: inout PersistenceContainer) throws {
@@ -51,6 +67,11 @@ struct ConsentRecord: FetchableRecord, PersistableRecord, Sendable {
         container["expires_ms"] = expiresMilliseconds
         container["consent_text_version"] = consentTextVersion
         container["note"] = note
+        container["eid_key"] = eidKey
+        container["eid_exponent"] = eidExponent
+        container["eid_epoch"] = eidEpoch
+        container["irk"] = irk
+        container["tags"] = tags
     }
 
     func parsedScopes() throws(RegistryError) -> Set<Scope> {
@@ -76,15 +97,40 @@ struct ConsentRecord: FetchableRecord, PersistableRecord, Sendable {
         return key
     }
 
-    func profile() throws(RegistryError) -> CustomerProfile {
-        CustomerProfile(customer: customer, name: name, language: try parsedLanguage(), scopes: try parsedScopes())
+    func parsedEID() throws(RegistryError) -> EIDRegistration? {
+        guard let eidKey else { return nil }
+        guard let key = Block128(bytes: eidKey) else {
+            throw .unreadableConsent(customer: customer, reason: "EID key is \(eidKey.count) bytes, expected 16")
+        }
+        guard let exponent = eidExponent.flatMap({ UInt8(exactly: $0) }), exponent <= 15, let eidEpoch else {
+            throw .unreadableConsent(customer: customer, reason: "EID key without a rotation exponent 0…15 and an epoch")
+        }
+        return EIDRegistration(identityKey: key, exponent: exponent, epoch: eidEpoch)
     }
 
-    func summary(cardCount: Int) throws(RegistryError) -> ConsentSummary {
+    func parsedIRK() throws(RegistryError) -> Block128? {
+        guard let irk else { return nil }
+        guard let key = Block128(bytes: irk) else {
+            throw .unreadableConsent(customer: customer, reason: "IRK is \(irk.count) bytes, expected 16")
+        }
+        return key
+    }
+
+    var parsedTags: Set<String> {
+        Set((tags ?? "").split(separator: ",").map(String.init))
+    }
+
+    func profile() throws(RegistryError) -> CustomerProfile {
+        CustomerProfile(customer: customer, name: name, language: try parsedLanguage(), scopes: try parsedScopes(),
+                        note: note, tags: parsedTags)
+    }
+
+    func summary(cardCount: Int, staticKinds: [String] = []) throws(RegistryError) -> ConsentSummary {
         ConsentSummary(customer: customer, scopes: try parsedScopes(), name: name, language: try parsedLanguage(),
                        hasBeaconKey: beaconKey != nil, cardCount: cardCount,
                        enrolled: RegistryTime.date(enrolledMilliseconds),
                        expires: expiresMilliseconds.map(RegistryTime.date),
-                       consentTextVersion: consentTextVersion, note: note)
+                       consentTextVersion: consentTextVersion, note: note, hasEID: eidKey != nil, hasIRK: irk != nil,
+                       staticKinds: staticKinds, tags: parsedTags)
     }
 }

@@ -5,7 +5,7 @@ import WelkomCore
 import WelkomIdentifiers
 
 /// The consent registry in DATA/registry.sqlite: who opted in, to what, and the key material to
-/// recognise them by (WLK1 beacon keys, card pseudonyms). Everyone not in here stays anonymous.
+/// recognise them by (WLK1 beacon keys, EID keys, IRKs, static identifiers, card pseudonyms). Everyone not in here stays anonymous.
 ///
 /// The agent and the CLI open it at the same time: writes serialise on SQLite's write lock
 /// (WAL, busy timeout), and every enrolment or withdrawal bumps `changeCounter()`, which the
@@ -77,12 +77,32 @@ public final class ConsentRegistry: Sendable {
                         throw RegistryError.beaconKeyEnrolledForAnotherCustomer(customer: e.customer)
                     }
                 }
+                for (column, what, key) in [("eid_key", "EID key", e.eid?.identityKey), ("irk", "IRK", e.irk)] {
+                    guard let key else { continue }
+                    let owner = try String.fetchOne(db, sql: "SELECT customer FROM consent WHERE \(column) = ?",
+                                                    arguments: [Data(key.bytes)])
+                    if let owner, owner != e.customer {
+                        throw RegistryError.identifierEnrolledForAnotherCustomer(customer: e.customer, what: what)
+                    }
+                }
+                for (i, s) in e.staticIdentifiers.enumerated() {
+                    let owner = try String.fetchOne(db, sql: "SELECT customer FROM static_identifier WHERE canonical = ?",
+                                                    arguments: [s.canonical])
+                    if let owner, owner != e.customer {
+                        throw RegistryError.identifierEnrolledForAnotherCustomer(customer: e.customer,
+                                                                                 what: "static identifier \(i + 1)")
+                    }
+                }
+                try db.execute(sql: "DELETE FROM static_identifier WHERE customer = ?", arguments: [e.customer])
                 try db.execute(sql: "DELETE FROM card WHERE customer = ?", arguments: [e.customer])
                 try db.execute(sql: "DELETE FROM consent WHERE customer = ?", arguments: [e.customer])
                 let existed = db.changesCount > 0
                 try ConsentRecord(e, enrolled: now).insert(db)
                 for (_, p) in pseudonyms {
                     try CardRecord(pseudonym: p, customer: e.customer).insert(db)
+                }
+                for s in Set(e.staticIdentifiers.map(\.canonical)) {
+                    try StaticIdentifierRecord(canonical: s, customer: e.customer).insert(db)
                 }
                 try Self.bumpCounter(db)
                 return existed
@@ -96,7 +116,8 @@ public final class ConsentRegistry: Sendable {
         if replaced { try truncateLog() }
     }
 
-    /// Deletes the customer's consent, beacon key and card pseudonyms (gone, not flagged).
+    /// Deletes the customer's consent and all key material: beacon key, EID key, IRK, static
+    /// identifiers and card pseudonyms (gone, not flagged).
     /// Returns false if the customer was not enrolled.
     @discardableResult
     public func withdraw(customer: CustomerID) throws -> Bool {
@@ -105,6 +126,7 @@ public final class ConsentRegistry: Sendable {
         do {
             deleted = try pool.write { db -> Bool in
                 try db.execute(sql: "DELETE FROM card WHERE customer = ?", arguments: [customer])
+                try db.execute(sql: "DELETE FROM static_identifier WHERE customer = ?", arguments: [customer])
                 try db.execute(sql: "DELETE FROM consent WHERE customer = ?", arguments: [customer])
                 guard db.changesCount > 0 else { return false }
                 try Self.bumpCounter(db)
@@ -122,23 +144,27 @@ public final class ConsentRegistry: Sendable {
 
     /// Every consent, expired or not, ordered by customer ID (`welkom consent list`).
     public func consents() throws -> [ConsentSummary] {
-        let rows = try read("list") { db -> [(ConsentRecord, Int)] in
+        let rows = try read("list") { db -> [(ConsentRecord, Int, [String])] in
             let counts = try Row.fetchAll(db, sql: "SELECT customer, COUNT(*) AS n FROM card GROUP BY customer")
             var cardCount: [String: Int] = [:]
             for row in counts {
                 cardCount[try row.decode(String.self, forColumn: "customer")] = try row.decode(Int.self, forColumn: "n")
             }
+            var kinds: [String: [String]] = [:]
+            for s in try StaticIdentifierRecord.fetchAll(db, sql: "SELECT * FROM static_identifier ORDER BY canonical") {
+                kinds[s.customer, default: []].append(StaticIdentifier(canonical: s.canonical)?.kind ?? "unknown")
+            }
             return try ConsentRecord.fetchAll(db, sql: "SELECT * FROM consent ORDER BY customer")
-                .map { ($0, cardCount[$0.customer] ?? 0) }
+                .map { ($0, cardCount[$0.customer] ?? 0, kinds[$0.customer] ?? []) }
         }
-        return try rows.map { try $0.0.summary(cardCount: $0.1) }
+        return try rows.map { try $0.0.summary(cardCount: $0.1, staticKinds: $0.2) }
     }
 
     /// The key material of every consent that has not expired at `at` (expiry is exclusive:
     /// a consent expiring at `at` is no longer active). Ordered by customer ID.
     public func activeKeys(at: Date) throws -> [ConsentKeys] {
         let cutoff = RegistryTime.milliseconds(at)
-        let (consents, cards) = try read("read keys") { db in
+        let (consents, cards, statics) = try read("read keys") { db in
             let consents = try ConsentRecord.fetchAll(db, sql: """
                 SELECT * FROM consent WHERE expires_ms IS NULL OR expires_ms > ? ORDER BY customer
                 """, arguments: [cutoff])
@@ -150,12 +176,23 @@ public final class ConsentRegistry: Sendable {
             while let card = try rows.next() {
                 cards[card.customer, default: []].append(Array(card.pseudonym))
             }
-            return (consents, cards)
+            var statics: [String: [String]] = [:]
+            for s in try StaticIdentifierRecord.fetchAll(db, sql: "SELECT * FROM static_identifier ORDER BY canonical") {
+                statics[s.customer, default: []].append(s.canonical)
+            }
+            return (consents, cards, statics)
         }
         return try consents.map { c in
-            ConsentKeys(customer: c.customer, beaconKey: try c.parsedBeaconKey(),
-                        cardPseudonyms: (cards[c.customer] ?? []).sorted { $0.lexicographicallyPrecedes($1) },
-                        expires: c.expiresMilliseconds.map(RegistryTime.date))
+            let staticIDs = try (statics[c.customer] ?? []).map { text throws(RegistryError) -> StaticIdentifier in
+                guard let s = StaticIdentifier(canonical: text) else {
+                    throw RegistryError.unreadableConsent(customer: c.customer, reason: "a static identifier is not in canonical form")
+                }
+                return s
+            }
+            return ConsentKeys(customer: c.customer, beaconKey: try c.parsedBeaconKey(),
+                               cardPseudonyms: (cards[c.customer] ?? []).sorted { $0.lexicographicallyPrecedes($1) },
+                               eid: try c.parsedEID(), irk: try c.parsedIRK(), staticIdentifiers: staticIDs,
+                               expires: c.expiresMilliseconds.map(RegistryTime.date))
         }
     }
 
@@ -194,7 +231,13 @@ public final class ConsentRegistry: Sendable {
     private func validated(_ e: Enrolment) throws(RegistryError) -> [(Int, [UInt8])] {
         guard !e.customer.trimmingCharacters(in: .whitespacesAndNewlines).isEmpty else { throw .emptyCustomerID }
         guard !e.scopes.isEmpty else { throw .noScopes(customer: e.customer) }
-        guard e.beaconKey != nil || !e.cards.isEmpty else { throw .nothingToRecognise(customer: e.customer) }
+        guard e.beaconKey != nil || !e.cards.isEmpty || e.eid != nil || e.irk != nil || !e.staticIdentifiers.isEmpty else {
+            throw .nothingToRecognise(customer: e.customer)
+        }
+        if let eid = e.eid, eid.exponent > 15 { throw .eidExponentOutOfRange(customer: e.customer, exponent: eid.exponent) }
+        for (i, tag) in e.tags.sorted().enumerated() where !Enrolment.isValidTag(tag) {
+            throw .invalidTag(customer: e.customer, tag: i + 1)
+        }
         if let expires = e.expires, expires <= clock.now() {
             throw .expiryInPast(customer: e.customer, expires: expires)
         }

@@ -14,9 +14,15 @@ public struct ConsentSummary: Sendable, Equatable {
     public var expires: Date?
     public var consentTextVersion: String?
     public var note: String?
+    public var hasEID: Bool
+    public var hasIRK: Bool
+    /// Static identifiers by kind only ("ibeacon", "address"): never their values.
+    public var staticKinds: [String]
+    public var tags: Set<String>
 
     public init(customer: CustomerID, scopes: Set<Scope>, name: String?, language: Language, hasBeaconKey: Bool,
-                cardCount: Int, enrolled: Date, expires: Date?, consentTextVersion: String?, note: String?) {
+                cardCount: Int, enrolled: Date, expires: Date?, consentTextVersion: String?, note: String?,
+                hasEID: Bool = false, hasIRK: Bool = false, staticKinds: [String] = [], tags: Set<String> = []) {
         self.customer = customer
         self.scopes = scopes
         self.name = name
@@ -27,5 +33,9 @@ public struct ConsentSummary: Sendable, Equatable {
         self.expires = expires
         self.consentTextVersion = consentTextVersion
         self.note = note
+        self.hasEID = hasEID
+        self.hasIRK = hasIRK
+        self.staticKinds = staticKinds
+        self.tags = tags
     }
 }

@@ -19,10 +19,19 @@ public struct Enrolment: Sendable, Equatable {
     public var consentTextVersion: String?
     /// Free text for the back office; holds no identifier.
     public var note: String?
+    /// Eddystone-EID beacon: identity key, rotation exponent, epoch.
+    public var eid: EIDRegistration?
+    /// Identity resolving key of a paired fob or phone (RPAs).
+    public var irk: Block128?
+    /// iBeacon/AltBeacon IDs and fixed addresses; matched only where static identifiers are allowed.
+    public var staticIdentifiers: [StaticIdentifier]
+    /// Back-office tags that offers target ("coffee", "family"): letters, digits, '-', '_', '.'.
+    public var tags: Set<String>
 
     public init(customer: CustomerID, scopes: Set<Scope>, name: String? = nil, language: Language = .nl,
                 beaconKey: Block128? = nil, cards: [String] = [], expires: Date? = nil,
-                consentTextVersion: String? = nil, note: String? = nil) {
+                consentTextVersion: String? = nil, note: String? = nil, eid: EIDRegistration? = nil,
+                irk: Block128? = nil, staticIdentifiers: [StaticIdentifier] = [], tags: Set<String> = []) {
         self.customer = customer
         self.scopes = scopes
         self.name = name
@@ -32,5 +41,16 @@ public struct Enrolment: Sendable, Equatable {
         self.expires = expires
         self.consentTextVersion = consentTextVersion
         self.note = note
+        self.eid = eid
+        self.irk = irk
+        self.staticIdentifiers = staticIdentifiers
+        self.tags = tags
+    }
+
+    /// Whether a tag is spelled so that it survives the comma-separated column and a URL.
+    public static func isValidTag(_ tag: String) -> Bool {
+        !tag.isEmpty && tag.count <= 64 && tag.unicodeScalars.allSatisfy {
+            ("a"..."z").contains($0) || ("A"..."Z").contains($0) || ("0"..."9").contains($0) || "-_.".unicodeScalars.contains($0)
+        }
     }
 }

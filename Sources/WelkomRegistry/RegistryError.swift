@@ -11,6 +11,10 @@ public enum RegistryError: Error, CustomStringConvertible, Sendable, Equatable {
     case cardNotNormalised(customer: String, card: Int)
     case cardEnrolledForAnotherCustomer(customer: String, card: Int)
     case beaconKeyEnrolledForAnotherCustomer(customer: String)
+    /// `what` names the identifier kind only ("EID key", "IRK", "static identifier 2").
+    case identifierEnrolledForAnotherCustomer(customer: String, what: String)
+    case eidExponentOutOfRange(customer: String, exponent: UInt8)
+    case invalidTag(customer: String, tag: Int)
     case pepperWrongSize(path: String, size: Int)
     case pepperWrongMode(path: String, mode: UInt16)
     case pepperUnusable(path: String, reason: String)
@@ -30,7 +34,7 @@ public enum RegistryError: Error, CustomStringConvertible, Sendable, Equatable {
         case let .noScopes(customer):
             "customer \(customer): no scopes given (some of: greeting, name, offers, notes)"
         case let .nothingToRecognise(customer):
-            "customer \(customer): neither a beacon key nor a card, so nothing to recognise them by"
+            "customer \(customer): no beacon key, EID key, IRK, static identifier or card, so nothing to recognise them by"
         case let .expiryInPast(customer, expires):
             "customer \(customer): expiry \(RegistryTime.iso(expires)) is not in the future"
         case let .cardNotNormalised(customer, card):
@@ -39,6 +43,12 @@ public enum RegistryError: Error, CustomStringConvertible, Sendable, Equatable {
             "customer \(customer): card \(card) is already enrolled for another customer"
         case let .beaconKeyEnrolledForAnotherCustomer(customer):
             "customer \(customer): the beacon key is already enrolled for another customer"
+        case let .identifierEnrolledForAnotherCustomer(customer, what):
+            "customer \(customer): the \(what) is already enrolled for another customer"
+        case let .eidExponentOutOfRange(customer, exponent):
+            "customer \(customer): EID rotation exponent \(exponent) is out of range 0…15"
+        case let .invalidTag(customer, tag):
+            "customer \(customer): tag \(tag) must be 1–64 letters, digits, '-', '_' or '.'"
         case let .pepperWrongSize(path, size):
             "card pepper \(path): \(size) bytes, expected 32; restore the original file (a new pepper orphans every enrolled card)"
         case let .pepperWrongMode(path, mode):

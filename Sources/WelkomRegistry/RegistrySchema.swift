@@ -34,6 +34,24 @@ enum RegistrySchema {
                 INSERT INTO registry_state (id, change_counter) VALUES (1, 0);
                 """)
         }
+        // Issue 3: every identifier scheme of shared/spec/identifiers.md, and offer tags.
+        m.registerMigration("v2-identifier-schemes") { db in
+            try db.execute(sql: """
+                ALTER TABLE consent ADD COLUMN eid_key BLOB;           -- 16 bytes, Eddystone-EID identity key
+                ALTER TABLE consent ADD COLUMN eid_exponent INTEGER;   -- rotation exponent K, 0…15
+                ALTER TABLE consent ADD COLUMN eid_epoch INTEGER;      -- Unix time the beacon's counter read 0
+                ALTER TABLE consent ADD COLUMN irk BLOB;               -- 16 bytes, identity resolving key
+                ALTER TABLE consent ADD COLUMN tags TEXT;              -- sorted, comma-separated
+                CREATE UNIQUE INDEX consent_eid_key ON consent(eid_key) WHERE eid_key IS NOT NULL;
+                CREATE UNIQUE INDEX consent_irk ON consent(irk) WHERE irk IS NOT NULL;
+                -- iBeacon IDs, AltBeacon IDs and fixed addresses in their canonical spelling.
+                CREATE TABLE static_identifier (
+                    canonical TEXT PRIMARY KEY NOT NULL,
+                    customer TEXT NOT NULL REFERENCES consent(customer) ON DELETE CASCADE
+                );
+                CREATE INDEX static_identifier_customer ON static_identifier(customer);
+                """)
+        }
         return m
     }
 }

@@ -14,16 +14,31 @@ extension TillHub {
     /// | `GET /till/{id}/events` | `text/event-stream`: `reset` + active prompts (or, with `Last-Event-ID`, what was missed), then `prompt` / `remove` events and a heartbeat comment |
     /// | `POST /till/{id}/prompts/{promptID}/ack` | acknowledge: 204, 404 unknown, 409 already being recorded, 503 not recorded (prompt stays) |
     /// | `POST /till/{id}/prompts/{promptID}/dismiss` | dismiss: same answers |
+    /// | `GET /pair` | the pairing page (`?code=` fills it in and sends it) |
+    /// | `POST /pair` | `code=…` (form or JSON `{"code":…}`): 303 to the till page with the cookie set, or JSON `{"till","pairing","token"}` when the client accepts JSON; 401 wrong code, 429 too many wrong codes |
+    ///
+    /// With a `PairingStore`, every route but `/healthz` and `/pair` needs a paired display's
+    /// token (cookie or bearer): without one the answer is 401 and holds no customer data; a
+    /// token of another till gets 403. An open stream ends within seconds of its pairing being
+    /// revoked.
     ///
     /// The agent adds its own routes (e.g. `/metrics`) to the same router and builds the `Application`.
     public nonisolated func addRoutes<Context: RequestContext>(to router: Router<Context>) {
-        router.get("/") { _, _ in
-            Self.html(TillIndexPage.render(tills: self.tills))
+        router.get("/") { request, _ in
+            if let refusal = self.refusal(request, till: nil, html: true) { return refusal }
+            return Self.html(TillIndexPage.render(tills: self.tills))
+        }
+        router.get("/pair") { request, _ in
+            Self.pairPage(code: request.uri.queryParameters.get("code"), message: nil, status: .ok)
+        }
+        router.post("/pair") { request, _ in
+            await self.pairResponse(request)
         }
         router.get("/healthz") { _, _ in
             Self.text(.ok, "ok")
         }
-        router.get("/till/{till}") { _, context in
+        router.get("/till/{till}") { request, context in
+            if let refusal = self.refusal(request, till: self.tillID(in: context), html: true) { return refusal }
             guard let till = self.till(in: context) else { return Self.unknownTill }
             var response = Self.html(TillPage.render(till: till, reconnectMilliseconds: self.reconnectMilliseconds))
             // The page loads nothing from elsewhere; say so, so a browser refuses if it ever tried.
@@ -32,8 +47,15 @@ extension TillHub {
             return response
         }
         router.get("/till/{till}/events") { request, context in
+            let access = self.access(request, till: self.tillID(in: context))
+            guard case .allowed(let pairingID) = access else { return Self.refusal(access, html: false) }
             guard let till = self.till(in: context) else { return Self.unknownTill }
-            return self.eventStream(till: till.id, lastEventID: Self.lastEventID(of: request))
+            return self.eventStream(till: till.id, lastEventID: Self.lastEventID(of: request), pairingID: pairingID)
+        }
+        // The page asks this after its stream closed, to tell "revoked" from "agent away".
+        router.head("/till/{till}/events") { request, context in
+            if let refusal = self.refusal(request, till: self.tillID(in: context), html: false) { return refusal }
+            return self.till(in: context) == nil ? Self.unknownTill : Response(status: .noContent)
         }
         router.post("/till/{till}/prompts/{prompt}/ack") { request, context in
             await self.actionResponse(request: request, context: context) { .acknowledge(promptID: $0, till: $1) }
@@ -45,7 +67,7 @@ extension TillHub {
 
     // MARK: Server-Sent Events
 
-    private nonisolated func eventStream(till: TillID, lastEventID: UInt64?) -> Response {
+    private nonisolated func eventStream(till: TillID, lastEventID: UInt64?, pairingID: String?) -> Response {
         var headers: HTTPFields = [
             .contentType: "text/event-stream; charset=utf-8",
             .cacheControl: "no-store",
@@ -64,9 +86,21 @@ extension TillHub {
                 try await writer.write(ByteBuffer(string: "retry: \(retry)\n\n"))
                 try await withThrowingTaskGroup(of: Void.self) { group in
                     group.addTask {
+                        // Every second, whether the pairing still stands: a revoked display's
+                        // stream ends, and its reconnection gets 401.
+                        var sinceHeartbeat = Duration.zero
+                        let tick = min(heartbeat, .seconds(1))
                         while true {
-                            try await Task.sleep(for: heartbeat)
-                            subscription.continuation.yield(.heartbeat)
+                            try await Task.sleep(for: tick)
+                            if let pairingID, let store = self.pairings, (try? store.exists(pairingID: pairingID)) != true {
+                                subscription.continuation.finish()
+                                return
+                            }
+                            sinceHeartbeat += tick
+                            if sinceHeartbeat >= heartbeat {
+                                sinceHeartbeat = .zero
+                                subscription.continuation.yield(.heartbeat)
+                            }
                         }
                     }
                     // Without cancelOnGracefulShutdown this loop would never end and the server's
@@ -102,6 +136,7 @@ extension TillHub {
     private nonisolated func actionResponse<Context: RequestContext>(
         request: Request, context: Context, makeAction: (String, TillID) -> TillAction
     ) async -> Response {
+        if let refusal = refusal(request, till: tillID(in: context), html: false) { return refusal }
         guard let till = till(in: context) else { return Self.unknownTill }
         guard let promptID = context.parameters.get("prompt").map(Self.decoded), !promptID.isEmpty else {
             return Self.text(.notFound, "unknown prompt")
@@ -132,7 +167,103 @@ extension TillHub {
         return origin == "http://\(authority)" || origin == "https://\(authority)"
     }
 
+    // MARK: Pairing and access
+
+    private nonisolated func access(_ request: Request, till: TillID?) -> TillAccess.Decision {
+        TillAccess.decide(request, till: till, store: pairings)
+    }
+
+    /// Nil when the request may go on; else the answer that refuses it.
+    private nonisolated func refusal(_ request: Request, till: TillID?, html: Bool) -> Response? {
+        let decision = access(request, till: till)
+        if case .allowed = decision { return nil }
+        return Self.refusal(decision, html: html)
+    }
+
+    private nonisolated static func refusal(_ decision: TillAccess.Decision, html: Bool) -> Response {
+        switch decision {
+        case .allowed:
+            return text(.ok, "")
+        case .unauthorised:
+            var response = html ? Self.html(PairPage.notPaired) : text(.unauthorized, "this display is not paired: see /pair")
+            response.status = .unauthorized
+            response.headers[.wwwAuthenticate] = "Bearer realm=\"welkom till\""
+            return response
+        case .forbidden:
+            return text(.forbidden, "this display is paired with another till")
+        case .unavailable:
+            return text(.serviceUnavailable, "pairings cannot be read right now")
+        }
+    }
+
+    private nonisolated func pairResponse(_ request: Request) async -> Response {
+        guard Self.isSameOrigin(request) else { return Self.text(.forbidden, "cross-origin request refused") }
+        let wantsJSON = (request.headers[.accept] ?? "").contains("application/json")
+        var request = request
+        let body = (try? await request.collectBody(upTo: 4096)).map { String(buffer: $0) } ?? ""
+        let code = Self.code(fromBody: body, contentType: request.headers[.contentType] ?? "")
+        switch await pair(code: code) {
+        case .paired(let made):
+            let cookie = TillAccess.setCookie(till: made.pairing.till, token: made.token, secure: secureCookies)
+            var response: Response
+            if wantsJSON {
+                response = Response(status: .ok, headers: [.contentType: "application/json", .cacheControl: "no-store"],
+                                    body: ResponseBody(byteBuffer: ByteBuffer(string:
+                                        "{\"till\":\(JSONText.quoted(made.pairing.till)),\"pairing\":\(JSONText.quoted(made.pairing.id)),\"token\":\(JSONText.quoted(made.token))}")))
+            } else {
+                response = Response(status: .seeOther, headers: [.location: "/till/" + HTMLText.pathSegment(made.pairing.till),
+                                                                 .cacheControl: "no-store"])
+            }
+            response.headers[.setCookie] = cookie
+            return response
+        case .refused:
+            return wantsJSON ? Self.text(.unauthorized, "unknown, used or expired code")
+                : Self.pairPage(code: nil, message: "Unknown, used or expired code / Onbekende, gebruikte of verlopen code",
+                                status: .unauthorized)
+        case .tooManyAttempts(let retryAfter):
+            var response = wantsJSON ? Self.text(.tooManyRequests, "too many wrong codes; wait \(retryAfter) s")
+                : Self.pairPage(code: nil, message: "Too many wrong codes, wait \(retryAfter) s / Te veel foute codes, wacht \(retryAfter) s",
+                                status: .tooManyRequests)
+            response.headers[.retryAfter] = String(retryAfter)
+            return response
+        case .unavailable:
+            return Self.text(.serviceUnavailable, "pairing is not available")
+        }
+    }
+
+    /// `code=…` from a form, or `{"code": "…"}` from a script.
+    nonisolated static func code(fromBody body: String, contentType: String) -> String {
+        if contentType.contains("application/json") {
+            struct Body: Decodable { var code: String }
+            return (try? JSONDecoder().decode(Body.self, from: Data(body.utf8)))?.code ?? ""
+        }
+        for pair in body.split(separator: "&") {
+            let parts = pair.split(separator: "=", maxSplits: 1)
+            if parts.count == 2, parts[0] == "code" {
+                return String(parts[1]).replacingOccurrences(of: "+", with: " ").removingPercentEncoding ?? ""
+            }
+        }
+        return ""
+    }
+
+    private nonisolated static func pairPage(code: String?, message: String?, status: HTTPResponse.Status) -> Response {
+        var response = html(PairPage.render(code: code, message: message))
+        response.status = status
+        // With no-referrer a browser sends `Origin: null` on the form's POST, which the origin
+        // check must refuse; same-origin keeps the origin on our own form and sends nothing elsewhere.
+        if let referrerPolicy = HTTPFields.Element.Name("Referrer-Policy") {
+            response.headers[referrerPolicy] = "same-origin"
+        }
+        response.headers[.contentSecurityPolicy] =
+            "default-src 'none'; style-src 'unsafe-inline'; script-src 'unsafe-inline'; form-action 'self'; base-uri 'none'; frame-ancestors 'none'"
+        return response
+    }
+
     // MARK: Helpers
+
+    private nonisolated func tillID<Context: RequestContext>(in context: Context) -> TillID? {
+        context.parameters.get("till").map(Self.decoded)
+    }
 
     private nonisolated var reconnectMilliseconds: Int {
         let (seconds, attoseconds) = reconnectDelay.components

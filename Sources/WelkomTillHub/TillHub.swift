@@ -34,10 +34,15 @@ public actor TillHub {
     nonisolated let heartbeatInterval: Duration
     /// What a reconnecting page is told to wait before it tries again (SSE `retry:`).
     nonisolated let reconnectDelay: Duration
+    /// Paired displays; nil serves every page to anyone (unit tests of the hub alone).
+    nonisolated let pairings: PairingStore?
+    /// Whether the pages are served over HTTPS (the pairing cookie is then `Secure`).
+    nonisolated let secureCookies: Bool
 
     private let logger: Logger
     private let clock: any WelkomClock
     private let onAction: @Sendable (TillAction) async throws -> Void
+    private let onShown: @Sendable (Prompt) -> Void
     private var board: PromptBoard
     /// Open pages per till, each the continuation feeding its stream.
     private var pages: [TillID: [Int: AsyncStream<TillStreamItem>.Continuation]] = [:]
@@ -46,6 +51,7 @@ public actor TillHub {
     private var inFlight: Set<PromptKey> = []
     private var expiryTimer: Task<Void, Never>?
     private var expiryTimerDeadline: Date?
+    private var pairingAttempts = PairingAttempts()
 
     /// - Parameters:
     ///   - tills: the configured tills; pages exist for these only.
@@ -53,6 +59,9 @@ public actor TillHub {
     ///   - clock: decides when a prompt has expired (a hand-set clock in tests).
     ///   - heartbeatInterval: comment lines on idle streams.
     ///   - replayCapacity: how many recent events a reconnecting page can be replayed.
+    ///   - pairings: the paired displays; nil serves every page to anyone (tests of the hub alone).
+    ///   - secureCookies: the pages are served over HTTPS, so the pairing cookie is `Secure`.
+    ///   - onShown: told of each prompt once it is up (the agent's pole displays); must not block.
     ///   - onAction: called when staff acknowledge or dismiss a prompt; the agent writes the ledger
     ///     entry durably here. Only when it returns without throwing does the prompt go away.
     public init(
@@ -62,6 +71,9 @@ public actor TillHub {
         heartbeatInterval: Duration = .seconds(15),
         reconnectDelay: Duration = .seconds(2),
         replayCapacity: Int = 256,
+        pairings: PairingStore? = nil,
+        secureCookies: Bool = false,
+        onShown: @escaping @Sendable (Prompt) -> Void = { _ in },
         onAction: @escaping @Sendable (TillAction) async throws -> Void
     ) {
         self.tills = tills
@@ -69,9 +81,12 @@ public actor TillHub {
         self.tillsByID = Dictionary(tills.map { ($0.id, $0) }, uniquingKeysWith: { first, _ in first })
         self.heartbeatInterval = heartbeatInterval
         self.reconnectDelay = reconnectDelay
+        self.pairings = pairings
+        self.secureCookies = secureCookies
         self.logger = logger
         self.clock = clock
         self.onAction = onAction
+        self.onShown = onShown
         // Event IDs start at the start time in microseconds, so IDs from an earlier run of the
         // agent are always below this run's replay range and such a page gets a fresh snapshot.
         let micros = clock.now().timeIntervalSince1970 * 1_000_000
@@ -105,6 +120,7 @@ public actor TillHub {
         }
         publish([event])
         scheduleExpirySweep()
+        onShown(prompt)
         logger.debug("prompt shown", metadata: ["till": "\(prompt.till)", "kind": "\(prompt.kind.rawValue)",
                                                 "pages": "\(pages[prompt.till]?.count ?? 0)"])
     }
@@ -129,6 +145,41 @@ public actor TillHub {
     }
 
     // MARK: Used by the routes
+
+    /// What a display's code bought it.
+    enum PairingOutcome: Sendable, Equatable {
+        case paired(NewPairing)
+        /// Unknown, used or expired code.
+        case refused
+        /// Too many wrong codes lately; try again after this many seconds.
+        case tooManyAttempts(retryAfter: Int)
+        case unavailable
+    }
+
+    /// Exchanges a pairing code for a token, under the rate limit on wrong codes.
+    func pair(code: String) -> PairingOutcome {
+        guard let pairings else { return .unavailable }
+        let now = clock.now()
+        if let wait = pairingAttempts.check(now: now) { return .tooManyAttempts(retryAfter: Int(wait.rounded(.up))) }
+        do {
+            guard let made = try pairings.redeem(code: code, now: now) else {
+                pairingAttempts.recordFailure(now: now)
+                logger.notice("pairing code refused (unknown, used or expired)")
+                return .refused
+            }
+            guard tillsByID[made.pairing.till] != nil else {
+                // Paired for a till this config does not have: keep nothing.
+                try pairings.revoke(pairingID: made.pairing.id)
+                pairingAttempts.recordFailure(now: now)
+                return .refused
+            }
+            logger.info("till display paired", metadata: ["till": "\(made.pairing.till)", "pairing": "\(made.pairing.id)"])
+            return .paired(made)
+        } catch {
+            logger.error("pairing store failed", metadata: ["error": "\(error)"])
+            return .unavailable
+        }
+    }
 
     /// Registers a page of `till` and gives it the events it should start with.
     func subscribe(till: TillID, lastEventID: UInt64?) -> TillPageSubscription {

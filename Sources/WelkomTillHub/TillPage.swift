@@ -3,7 +3,12 @@
 ///
 /// Stable hooks for browser tests: `#prompts` holds one `<article class="prompt"
 /// data-prompt-id="…">` per prompt with `.prompt-text`, `button.ack` and `button.dismiss`;
-/// `#connection[data-state]` is `open` or `closed`; `#empty` shows when there are no prompts.
+/// `#connection[data-state]` is `open`, `closed` or `unpaired` (the pairing was revoked: the
+/// page clears every card); `#empty` shows when there are no prompts.
+///
+/// Keyboard: Enter acknowledges the focused prompt (focus sits on its Acknowledge button),
+/// Escape dismisses it (or the first prompt when none has focus), arrow keys move between
+/// prompts. Buttons are large enough for touch.
 ///
 /// The script inserts prompt text with `textContent` only, never as HTML.
 enum TillPage {
@@ -12,9 +17,11 @@ enum TillPage {
         let base = "/till/" + HTMLText.pathSegment(till.id)
         let events = HTMLText.escape(base + "/events")
         let actions = HTMLText.escape(base + "/prompts/")
+        let t = TillPageText.for(till.language)
+        let js = TillPageText.js
         return #"""
         <!doctype html>
-        <html lang="en">
+        <html lang="\#(t.lang)">
         <head>
         <meta charset="utf-8">
         <meta name="viewport" content="width=device-width, initial-scale=1">
@@ -29,6 +36,7 @@ enum TillPage {
         #connection { font-size: 22px; font-weight: 700; padding: 6px 14px; border-radius: 8px; white-space: nowrap; }
         #connection[data-state="open"] { background: #0b6b00; color: #fff; }
         #connection[data-state="closed"] { background: #ffd400; color: #000; }
+        #connection[data-state="unpaired"] { background: #a00000; color: #fff; }
         main { padding: 24px; }
         #prompts { display: flex; flex-direction: column; gap: 24px; }
         .prompt { background: #fff; color: #000; border-radius: 16px; padding: 20px 28px;
@@ -51,11 +59,11 @@ enum TillPage {
         <body data-events="\#(events)" data-actions="\#(actions)">
         <header>
         <h1 id="till-name">\#(name)</h1>
-        <span id="connection" data-state="closed" role="status" aria-live="polite">reconnecting… / opnieuw verbinden…</span>
+        <span id="connection" data-state="closed" role="status" aria-live="polite">\#(HTMLText.escape(t.reconnecting))</span>
         </header>
         <main>
-        <section id="prompts" aria-label="Prompts / Meldingen" aria-live="polite"></section>
-        <p id="empty">No prompts / Geen meldingen</p>
+        <section id="prompts" aria-label="\#(HTMLText.escape(t.prompts))" aria-live="polite"></section>
+        <p id="empty">\#(HTMLText.escape(t.noPrompts))</p>
         </main>
         <script>
         "use strict";
@@ -66,15 +74,22 @@ enum TillPage {
           const empty = document.getElementById("empty");
           const connection = document.getElementById("connection");
           const reconnectMs = \#(reconnectMilliseconds);
-          const kindLabels = { greeting: "Greeting / Begroeting", offer: "Offer / Aanbieding", note: "Note / Notitie" };
+          const kindLabels = { greeting: \#(js(t.greeting)), offer: \#(js(t.offer)), note: \#(js(t.note)) };
           const expiryTimers = new Map();
           let clockOffset = 0;      // hub time minus this display's time, from the reset event
           let lastEventId = "";
           let source = null;
 
           function setConnection(open) {
+            if (connection.dataset.state === "unpaired" && !open) { return; }
             connection.dataset.state = open ? "open" : "closed";
-            connection.textContent = open ? "connected / verbonden" : "reconnecting… / opnieuw verbinden…";
+            connection.textContent = open ? \#(js(t.connected)) : \#(js(t.reconnecting));
+          }
+          function setUnpaired() {
+            // Revoked: nothing about any customer stays on a display that is no longer trusted.
+            clearCards();
+            connection.dataset.state = "unpaired";
+            connection.textContent = \#(js(t.notPaired));
           }
           function updateEmpty() { empty.hidden = list.children.length > 0; }
           function cardFor(id) {
@@ -122,8 +137,8 @@ enum TillPage {
               text.className = "prompt-text";
               const actions = document.createElement("div");
               actions.className = "actions";
-              actions.append(makeButton("ack", "Acknowledge / Gezien", "ack"),
-                             makeButton("dismiss", "Dismiss / Wegdoen", "dismiss"));
+              actions.append(makeButton("ack", \#(js(t.acknowledge)), "ack"),
+                             makeButton("dismiss", \#(js(t.dismiss)), "dismiss"));
               const error = document.createElement("p");
               error.className = "prompt-error";
               error.setAttribute("role", "alert");
@@ -155,10 +170,10 @@ enum TillPage {
             try {
               const response = await fetch(actionsURL + encodeURIComponent(id) + "/" + action, { method: "POST" });
               if (response.status === 204 || response.status === 404) { removeCard(id); return; }
-              message = response.status === 409 ? "Already being saved… / Wordt al opgeslagen…"
-                                                : "Not saved, try again / Niet opgeslagen, probeer opnieuw";
+              message = response.status === 409 ? \#(js(t.alreadySaving))
+                                                : \#(js(t.notSaved));
             } catch (e) {
-              message = "No connection, try again / Geen verbinding, probeer opnieuw";
+              message = \#(js(t.noConnection));
             }
             error.textContent = message;
             error.hidden = false;
@@ -180,6 +195,10 @@ enum TillPage {
               setConnection(false);
               if (source.readyState === EventSource.CLOSED) {
                 source.close();
+                // EventSource hides the status; ask once whether this display is still paired.
+                fetch(eventsURL, { method: "HEAD", cache: "no-store" }).then(function (r) {
+                  if (r.status === 401 || r.status === 403) { setUnpaired(); }
+                }).catch(function () {});
                 setTimeout(connect, reconnectMs);
               }
             };
@@ -197,6 +216,24 @@ enum TillPage {
               if (data && typeof data.id === "string") { removeCard(data.id); }
             });
           }
+          document.addEventListener("keydown", function (event) {
+            const cards = Array.from(list.children);
+            if (cards.length === 0) { return; }
+            const focused = cards.find(function (c) { return c.contains(document.activeElement); });
+            if (event.key === "Escape") {
+              const card = focused || cards[0];
+              const button = card.querySelector("button.dismiss");
+              if (!button.disabled) { event.preventDefault(); button.click(); }
+            } else if (event.key === "ArrowDown" || event.key === "ArrowUp") {
+              const at = focused ? cards.indexOf(focused) : -1;
+              const next = cards[Math.max(0, Math.min(cards.length - 1, at + (event.key === "ArrowDown" ? 1 : -1)))];
+              event.preventDefault();
+              next.querySelector("button.ack").focus();
+            } else if (event.key === "Enter" && !focused) {
+              event.preventDefault();
+              cards[0].querySelector("button.ack").click();
+            }
+          });
           updateEmpty();
           setConnection(false);
           connect();

@@ -9,16 +9,6 @@ import XCTest
 final class SerialScannerSourceTests: XCTestCase {
     private let visaTestPAN = "4111111111111111"
 
-    final class Sightings: @unchecked Sendable {
-        private let lock = NSLock()
-        private var stored: [Sighting] = []
-        var all: [Sighting] { lock.lock(); defer { lock.unlock() }; return stored }
-        func append(_ s: Sighting) { lock.lock(); stored.append(s); lock.unlock() }
-        var numbers: [String] {
-            all.map { if case .card(let n) = $0.evidence { n } else { "not a card" } }
-        }
-    }
-
     func testScannerLinesBecomeSightingsAndTheReaderReconnects() async throws {
         let dir = FileManager.default.temporaryDirectory.appendingPathComponent("welkom-cards-\(UUID().uuidString)")
         try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)

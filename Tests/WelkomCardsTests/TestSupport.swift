@@ -66,3 +66,14 @@ func eventually(seconds: Double = 5, _ condition: () -> Bool) async -> Bool {
     }
     return condition()
 }
+
+/// Every sighting a source delivered, safe to read from the test while the source runs.
+final class Sightings: @unchecked Sendable {
+    private let lock = NSLock()
+    private var stored: [Sighting] = []
+    var all: [Sighting] { lock.lock(); defer { lock.unlock() }; return stored }
+    func append(_ s: Sighting) { lock.lock(); stored.append(s); lock.unlock() }
+    var numbers: [String] {
+        all.map { if case .card(let n) = $0.evidence { n } else { "not a card" } }
+    }
+}

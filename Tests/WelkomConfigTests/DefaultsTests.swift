@@ -48,7 +48,7 @@ final class DefaultsTests: XCTestCase {
         let written = KeyLocator(text: text)
         let rendered = WelkomConfig.defaults.rendered()
         let keyLines = rendered.split(separator: "\n").filter { !$0.hasPrefix("#") && $0.contains(" = ") }
-        XCTAssertEqual(keyLines.count, 17)
+        XCTAssertEqual(keyLines.count, 44)
         var section = ""
         for line in rendered.split(separator: "\n") {
             if line.hasPrefix("[[") { section = line.trimmingCharacters(in: CharacterSet(charactersIn: "[]")) + "[1]"; continue }
@@ -58,7 +58,7 @@ final class DefaultsTests: XCTestCase {
             XCTAssertNotNil(written.exactLine(of: key), "config/welkom.toml does not write \(key)")
         }
         // The commented reader example names every reader key.
-        for key in ["kind", "usb", "path", "layout", "till", "baud"] {
+        for key in ["kind", "usb", "port", "path", "layout", "till", "baud"] {
             XCTAssertTrue(text.contains("# \(key) = "), "the [[reader]] example lacks \(key)")
         }
     }
@@ -151,22 +151,53 @@ final class DefaultsTests: XCTestCase {
             [radio]
             transport = "hci0"
             record = ""
+            name = "radio"
+            flow_control = true
+            kernel_channel = "raw"
+
+            [zones]
+            percentile = 75.0
+            window_seconds = 2.0
+            enter_margin_db = 3.0
+            leave_margin_db = 3.0
+            dwell_seconds = 2.0
 
             # no [[reader]] configured
 
             [[till]]
             id = "1"
             name = "Kassa 1"
+            language = ""
 
             [till_display]
             listen = "127.0.0.1:8080"
+            tls_certificate = ""
+            tls_key = ""
 
             [ledger]
             retention_days = 30
+            checkpoint_interval_seconds = 300
+            controller = ""
+            privacy_contact = ""
 
             [policy]
             greeting_cooldown_minutes = 30
             prompt_lifetime_seconds = 120
+            note_cooldown_minutes = 30
+            offer_cooldown_minutes = 240
+            max_offers = 2
+            quiet_hours = ""
+            time_zone = ""
+
+            [templates]
+            greeting_named_nl = "Welkom terug, {name}"
+            greeting_named_en = "Welcome back, {name}"
+            greeting_nl = "Welkom terug — vaste klant"
+            greeting_en = "Welcome back — regular customer"
+            offer_nl = "{offer}"
+            offer_en = "{offer}"
+            note_nl = "{note}"
+            note_en = "{note}"
 
             [log]
             format = "logfmt"

@@ -155,6 +155,26 @@ final class CardNumberTests: XCTestCase {
         XCTAssertEqual(CardNumber.classify("%B1234567890?"), .invalid(.malformedTrack(track: 1, defect: .noFieldSeparator)))
     }
 
+    func testWhatScannersPrefixAndStrip() {
+        // A HID-POS scanner puts its AIM identifier before QR and Code 128 payloads.
+        XCTAssertEqual(CardNumber.classify("]Q1https://example.test/c/00012345"),
+                       .loyalty(normalised: "00012345", symbology: .text))
+        XCTAssertEqual(CardNumber.classify("]C0AH-2620-1234"), .loyalty(normalised: "26201234", symbology: .text))
+        XCTAssertEqual(CardNumber.classify("]C0MEMBER CARD NO. 1234567890123456789012345 OF WELKOM SHOP, UTRECHT"),
+                       .loyalty(normalised: "1234567890123456789012345", symbology: .text))
+        // A payment card stays one whatever wraps it: an AIM prefix, stripped sentinels, a QR.
+        XCTAssertEqual(CardNumber.classify("]E0;\(visaTestPAN)=25121010000000000000?"), .paymentCard)
+        XCTAssertEqual(CardNumber.classify("\(visaTestPAN)=25121010000000000000"), .paymentCard)
+        XCTAssertEqual(CardNumber.classify("]Q1pay:%B\(visaTestPAN)^DOE/JANE^2512101?"), .paymentCard)
+    }
+
+    func testReaderProblemsNameNoCode() {
+        XCTAssertEqual(CardCodeProblem.unmappedKey(position: 3).description,
+                       "a key at position 3 types nothing in the configured keyboard layout")
+        XCTAssertEqual(CardCodeProblem.malformedReport("CCID answer out of sequence").description,
+                       "malformed reader report: CCID answer out of sequence")
+    }
+
     // MARK: NFC
 
     func testNFCUIDSizes() {
@@ -168,6 +188,18 @@ final class CardNumberTests: XCTestCase {
             XCTAssertEqual(CardNumber.normaliseNFC(uid: [UInt8](repeating: 0xAB, count: size)),
                            .invalid(.uidLength(bytes: size)), "size \(size)")
         }
+    }
+
+    func testEnrolmentAcceptsNFCUIDsThatNoReaderTypes() {
+        XCTAssertEqual(CardNumber.enrolment("uid:04A1B2C3"), .loyalty(normalised: "uid:04a1b2c3", symbology: .nfcUID))
+        XCTAssertEqual(CardNumber.enrolment(" UID:04112233445566 "),
+                       .loyalty(normalised: "uid:04112233445566", symbology: .nfcUID))
+        XCTAssertEqual(CardNumber.enrolment("uid:0411223344"), .invalid(.uidLength(bytes: 5)))
+        XCTAssertEqual(CardNumber.enrolment("uid:04A1B2C"),
+                       .invalid(.malformedReport("an NFC UID is \"uid:\" followed by pairs of hex digits")))
+        XCTAssertEqual(CardNumber.enrolment("8712345678906"), .loyalty(normalised: "8712345678906", symbology: .ean13))
+        // A reader's text is never an NFC UID: a printed "uid:…" is just a code with digits.
+        XCTAssertEqual(CardNumber.classify("uid:04a1b2c3"), .loyalty(normalised: "04123", symbology: .text))
     }
 
     // MARK: Privacy

@@ -31,8 +31,9 @@ final class AdvertisingDataTests: XCTestCase {
         var wrongType = specPayload; wrongType[7] = 0x58
         var wrongVersion = specPayload; wrongVersion[8] = 0x02
         let short = Hex.bytes("020106") + [0x14, 0xFF, 0xFF, 0xFF, 0x57, 0x01] + Array(repeating: 0, count: 15)
-        let eddystone = Hex.bytes("0201060303aafe0d16aafe30e73439c83a6564bfdf")
-        for payload in [wrongType, wrongVersion, short, eddystone, []] {
+        // An Eddystone frame other than EID (0x10 URL) is not evidence either (EID: AdvertisingSchemesTests).
+        let eddystoneURL = Hex.bytes("0201060303aafe0d16aafe10e73439c83a6564bfdf")
+        for payload in [wrongType, wrongVersion, short, eddystoneURL, []] {
             XCTAssertEqual(AdvertisingData.evidence(in: payload).kind, "other", "\(payload)")
         }
     }

@@ -52,6 +52,9 @@ final class BumbleRig {
 
     var stderr: String { (try? String(contentsOf: errorFile, encoding: .utf8)) ?? "" }
 
+    /// Everything the rig printed on stdout so far.
+    var stdout: String { output.text }
+
     /// SIGTERM (the rig removes its pty link and exits 0), then wait.
     @discardableResult
     func stop() -> Int32 {

@@ -39,7 +39,8 @@ final class ConsentRegistryTests: XCTestCase {
                            consentTextVersion: nil, note: nil),
         ])
         XCTAssertEqual(try reg.profile(of: "anna-42"),
-                       CustomerProfile(customer: "anna-42", name: "Anna", language: .en, scopes: [.greeting, .name]))
+                       CustomerProfile(customer: "anna-42", name: "Anna", language: .en, scopes: [.greeting, .name],
+                                       note: "no Air Miles question"))
         XCTAssertNil(try reg.profile(of: "nobody"))
         XCTAssertEqual(Set(try reg.profiles().keys), ["anna-42", "bert-7"])
 

@@ -41,6 +41,15 @@ def wait_until(predicate, timeout: float, what: str, interval: float = 0.2):
     raise AssertionError(f"timed out after {timeout}s waiting for {what} (last: {last!r})")
 
 
+def prompt_texts(browser) -> list:
+    """The text of each prompt on a till page, read in one script call: reading elements one by
+    one races the page, which removes an acknowledged or expired card at any moment
+    (Selenium's StaleElementReferenceException)."""
+    return browser.execute_script(
+        "return Array.from(document.querySelectorAll('#prompts .prompt .prompt-text'))"
+        ".map(e => e.textContent.trim());")
+
+
 def welkom(*args, check=True, **kw) -> subprocess.CompletedProcess:
     p = subprocess.run([WELKOM, *map(str, args)], capture_output=True, text=True, timeout=120, **kw)
     if check and p.returncode != 0:
@@ -109,12 +118,49 @@ class BumbleStore:
         self.process.stop()
 
 
+def insecure_tls():
+    """Tests' own self-signed certificates: encryption checked, the certificate not."""
+    import ssl
+    context = ssl.create_default_context()
+    context.check_hostname = False
+    context.verify_mode = ssl.CERT_NONE
+    return context
+
+
+def pair_code(data_dir, till="1", config=None) -> str:
+    """A one-time pairing code from `welkom till pair` (its first line), digits only."""
+    args = ["till", "pair", "--till", till, "--data", data_dir] + (["--config", config] if config else [])
+    first = welkom(*args).stdout.splitlines()[0]
+    return "".join(ch for ch in first if ch.isdigit())
+
+
+def pair_browser(browser, base_url, data_dir, till="1", config=None):
+    """Pairs a browser as staff would: a code from the CLI, entered at /pair (here through
+    the ?code= link, which fills in the form and sends it). Ends on the till's page, connected."""
+    code = pair_code(data_dir, till, config)
+    browser.get(f"{base_url}/pair?code={code}")
+    wait_until(lambda: browser.current_url.rstrip("/").endswith(f"/till/{till}"), 20, "pairing to open the till page")
+    wait_until(lambda: browser.find_element("id", "connection").get_attribute("data-state") == "open", 20,
+               "the till page's live connection")
+
+
+def pair_token(base_url, data_dir, till="1", config=None) -> str:
+    """Pairs a script (no browser): the code exchanged for a bearer token."""
+    code = pair_code(data_dir, till, config)
+    req = urllib.request.Request(base_url + "/pair", data=json.dumps({"code": code}).encode(), method="POST",
+                                 headers={"Content-Type": "application/json", "Accept": "application/json"})
+    with urllib.request.urlopen(req, timeout=10, context=insecure_tls()) as r:
+        return json.loads(r.read())["token"]
+
+
 class Agent:
     """`welkom run` with a config written for the test."""
 
     def __init__(self, workdir: Path, data_dir: Path, radio: str = "", enabled=True, extra_toml="",
-                 readers_toml="", cooldown_minutes=30):
-        self.port = free_port()
+                 readers_toml="", cooldown_minutes=30, port=None, log_name="agent.log", tls=None):
+        # tls: (certificate path, key path) to serve the till pages over HTTPS.
+        self.port = port or free_port()
+        self.tls = tls
         self.data_dir = data_dir
         self.config = workdir / "welkom.toml"
         recognition = '[recognition]\nenabled = true\ndpia_reference = "DPIA-TEST-1"\n' if enabled else ""
@@ -122,27 +168,32 @@ class Agent:
             f'[data]\ndir = "{data_dir}"\n\n{recognition}\n'
             f'[radio]\ntransport = "{radio}"\n\n'
             f'[[till]]\nid = "1"\nname = "Kassa 1"\n\n[[till]]\nid = "2"\nname = "Kassa 2"\n\n'
-            f'[till_display]\nlisten = "127.0.0.1:{self.port}"\n\n'
+            f'[till_display]\nlisten = "127.0.0.1:{self.port}"\n'
+            + (f'tls_certificate = "{tls[0]}"\ntls_key = "{tls[1]}"\n' if tls else '') + '\n' +
             f'[policy]\ngreeting_cooldown_minutes = {cooldown_minutes}\n\n'
             f'{readers_toml}\n{extra_toml}\n')
-        self.process = Process([WELKOM, "run", "--config", str(self.config)], workdir / "agent.log")
+        self.process = Process([WELKOM, "run", "--config", str(self.config)], workdir / log_name)
         wait_until(lambda: self.healthy() or not self.process.alive(), 60, "the agent's HTTP server")
         if not self.process.alive():
             raise AssertionError("the agent exited at start:\n" + self.process.output())
 
     @property
     def url(self) -> str:
-        return f"http://127.0.0.1:{self.port}"
+        return f"{'https' if self.tls else 'http'}://127.0.0.1:{self.port}"
 
     def healthy(self) -> bool:
         try:
-            with urllib.request.urlopen(self.url + "/healthz", timeout=2) as r:
+            with urllib.request.urlopen(self.url + "/healthz", timeout=2, context=insecure_tls()) as r:
                 return r.status == 200
         except OSError:
             return False
 
+    def pair(self, browser, till="1"):
+        """Pairs `browser` with `till` and leaves it on that till's page, connected."""
+        pair_browser(browser, self.url, self.data_dir, till, self.config)
+
     def metrics(self) -> str:
-        with urllib.request.urlopen(self.url + "/metrics", timeout=5) as r:
+        with urllib.request.urlopen(self.url + "/metrics", timeout=5, context=insecure_tls()) as r:
             return r.read().decode()
 
     def counter(self, name: str, **labels) -> float:

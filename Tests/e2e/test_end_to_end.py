@@ -4,7 +4,7 @@ the till page in headless Chromium → the ledger export."""
 import pytest
 from selenium.webdriver.common.by import By
 
-from conftest import ANNA_KEY, Agent, BumbleStore, ledger, wait_until, welkom
+from conftest import ANNA_KEY, Agent, BumbleStore, ledger, prompt_texts, wait_until, welkom
 
 
 def enrol_anna(data_dir):
@@ -13,7 +13,7 @@ def enrol_anna(data_dir):
 
 
 def prompts_on(browser):
-    return [e.text for e in browser.find_elements(By.CSS_SELECTOR, "#prompts .prompt .prompt-text")]
+    return prompt_texts(browser)
 
 
 @pytest.mark.parametrize("reports", ["legacy", "extended"])
@@ -24,9 +24,7 @@ def test_enrolled_customer_is_greeted_at_the_till_and_nobody_else(reports, workd
     agent = Agent(workdir, data_dir, radio=f"serial:{rig.pty}")
     cleanup(agent.stop)
 
-    browser.get(agent.url + "/till/1")
-    wait_until(lambda: browser.find_element(By.ID, "connection").get_attribute("data-state") == "open", 20,
-               "the till page's live connection")
+    agent.pair(browser, "1")
     texts = wait_until(lambda: prompts_on(browser), 60, "a prompt on the till page")
     assert texts == ["Welkom terug, Anna"]
 
@@ -62,7 +60,7 @@ def test_recognition_off_by_default_greets_nobody(workdir, data_dir, browser, cl
     agent = Agent(workdir, data_dir, radio=f"serial:{rig.pty}", enabled=False)
     cleanup(agent.stop)
 
-    browser.get(agent.url + "/till/1")
+    agent.pair(browser, "1")
     # Wait until the agent has demonstrably processed Anna's advertisements (hundreds of reports).
     wait_until(lambda: agent.counter("welkom_sightings_total", source="radio") >= 300, 60, "sightings to arrive")
     assert prompts_on(browser) == []

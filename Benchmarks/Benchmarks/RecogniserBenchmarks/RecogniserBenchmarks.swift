@@ -5,49 +5,110 @@ import WelkomIdentifiers
 import WelkomRadio
 import WelkomRecogniser
 
-/// Figures issue 3 will push further; these establish the walking skeleton's baseline.
+/// Issue 3's figures (README, Performance). Throughput is per operation: each inner iteration is
+/// one lookup, one roll-over, one IRK trial batch, one report. Home Assistant's resolver and parser
+/// run on the same IRKs, addresses and reports in Benchmarks/peers/ha_bench.py (`make bench`).
 let benchmarks: @Sendable () -> Void = {
     Benchmark.defaultConfiguration = .init(metrics: [.wallClock, .throughput], maxDuration: .seconds(3))
 
-    let enrolledCount = 10_000
-    let now = Date(timeIntervalSince1970: 1_700_000_000)
-    var rng = SystemRandomNumberGenerator()
-    let consents = (0..<enrolledCount).map { i in
-        ConsentKeys(customer: "c\(i)", beaconKey: Block128(hi: rng.next(), lo: rng.next()))
-    }
-    let window = WLK1.window(at: now)!
-    let hits = consents.prefix(1000).map { c in
-        Sighting(time: now, evidence: .wlk1(companyID: 0xFFFF, token: WLK1.token(tokenKey: WLK1.tokenKey(beaconKey: c.beaconKey!), window: window)), source: .radio)
-    }
-    let misses = (0..<1000).map { _ in
-        Sighting(time: now, evidence: .wlk1(companyID: 0xFFFF, token: Block128(hi: rng.next(), lo: rng.next())), source: .radio)
+    Benchmark("WLK1 lookup, half hits half misses (1,000,000 enrolled)",
+              configuration: .init(scalingFactor: .mega)) { benchmark in
+        var r = Workloads.million
+        let lookups = Workloads.lookups
+        benchmark.startMeasurement()
+        var i = 0, hits = 0
+        for _ in benchmark.scaledIterations {
+            // Counted, not blackHole'd one by one: boxing each Recognition into `Any` would allocate.
+            if r.recognise(lookups[i]) != nil { hits += 1 }
+            i = i == lookups.count - 1 ? 0 : i + 1
+        }
+        blackHole(hits)
     }
 
-    Benchmark("WLK1 lookup, hits and misses (10,000 enrolled)", configuration: .init(scalingFactor: .kilo)) { benchmark in
-        var recogniser = Recogniser(settings: .init(enabled: true), pepper: [UInt8](repeating: 0, count: 32))
-        recogniser.load(consents, at: now)
-        benchmark.startMeasurement()
-        for _ in benchmark.scaledIterations {
-            for s in hits { blackHole(recogniser.recognise(s)) }
-            for s in misses { blackHole(recogniser.recognise(s)) }
+    // The two halves apart: a miss costs one probe; a hit adds the verification of its token.
+    for (name, lookups) in [("hits only", Workloads.hits), ("misses only", Workloads.misses)] {
+        Benchmark("WLK1 lookup, \(name) (1,000,000 enrolled)", configuration: .init(scalingFactor: .mega)) { benchmark in
+            var r = Workloads.million
+            benchmark.startMeasurement()
+            var i = 0, hits = 0
+            for _ in benchmark.scaledIterations {
+                if r.recognise(lookups[i]) != nil { hits += 1 }
+                i = i == lookups.count - 1 ? 0 : i + 1
+            }
+            blackHole(hits)
         }
     }
 
-    Benchmark("WLK1 table build (10,000 enrolled, 3 windows)") { benchmark in
-        var recogniser = Recogniser(settings: .init(enabled: true), pepper: [UInt8](repeating: 0, count: 32))
+    Benchmark("WLK1 window roll-over (1,000,000 enrolled)",
+              configuration: .init(metrics: [.wallClock], maxDuration: .seconds(10), maxIterations: 20)) { benchmark in
+        var r = Workloads.million
+        // The first change copies the shared workload's tables (copy-on-write); the agent's own
+        // recogniser is never shared, so that copy is made here, outside the measurement.
+        r.roll(to: Workloads.window + 1)
         benchmark.startMeasurement()
-        recogniser.load(consents, at: now)
-        blackHole(recogniser.customerCount)
+        r.roll(to: Workloads.window + 2)
+        benchmark.stopMeasurement()
+        blackHole(r.centreWindow)
     }
 
-    let payloads = (0..<1000).map { i in
-        i % 2 == 0
-            ? WLK1Frame.advertisingPayload(token: Block128(hi: rng.next(), lo: rng.next()))
-            : [0x02, 0x01, 0x06, 0x1A, 0xFF, 0x4C, 0x00, 0x02, 0x15] + (0..<21).map { _ in UInt8.random(in: 0...255) }
+    Benchmark("Table memory per customer, bytes (1,000,000 WLK1 customers)",
+              configuration: .init(metrics: [.custom("bytes per customer", useScalingFactor: false)], maxIterations: 1)) { benchmark in
+        let r = Workloads.million
+        benchmark.measurement(.custom("bytes per customer", useScalingFactor: false), r.tableMemoryBytes / r.customerCount)
     }
-    Benchmark("AD parsing to evidence (x1000 reports)", configuration: .init(scalingFactor: .kilo)) { benchmark in
+
+    // One address against all 1,000 IRKs = 1,000 trials; throughput ×1,000 = trials per second.
+    Benchmark("RPA IRK trials, C core (x1000 trials: 1,000 IRKs per address)",
+              configuration: .init(scalingFactor: .kilo)) { benchmark in
+        let addresses = Workloads.addresses
+        Workloads.schedules.withUnsafeBufferPointer { s in
+            var i = 0
+            for _ in benchmark.scaledIterations {
+                let a = addresses[i]
+                blackHole(FastAES.findRPA(schedules: s, prand: a.prand, hash: a.hash))
+                i = i == addresses.count - 1 ? 0 : i + 1
+            }
+        }
+    }
+
+    Benchmark("RPA IRK trials, portable C fallback (x1000 trials)",
+              configuration: .init(scalingFactor: .kilo)) { benchmark in
+        let addresses = Workloads.addresses
+        Workloads.schedules.withUnsafeBufferPointer { s in
+            var i = 0
+            for _ in benchmark.scaledIterations {
+                let a = addresses[i]
+                blackHole(FastAES.findRPA(schedules: s, prand: a.prand, hash: a.hash, implementation: .portable))
+                i = i == addresses.count - 1 ? 0 : i + 1
+            }
+        }
+    }
+
+    // Why a C core: the same one-block encryptions through swift-crypto (a key object per call).
+    Benchmark("AES-128 one block under a fresh key: swift-crypto", configuration: .init(scalingFactor: .kilo)) { benchmark in
+        let keys = Workloads.irks
+        var i = 0
         for _ in benchmark.scaledIterations {
-            for p in payloads { blackHole(AdvertisingData.evidence(in: p)) }
+            blackHole(AES128.encrypt(Block128(hi: 0, lo: UInt64(i)), key: keys[i % keys.count]))
+            i &+= 1
+        }
+    }
+
+    Benchmark("AES-128 one block under a fresh key: C core, batched (x1000 keys)",
+              configuration: .init(scalingFactor: .kilo)) { benchmark in
+        let keys = Workloads.irks
+        for _ in benchmark.scaledIterations {
+            FastAES.encrypt(keys: keys, block: Block128(hi: 0, lo: 1)) { blackHole($0.count) }
+        }
+    }
+
+    Benchmark("Advertising report parsing to evidence (WLK1, EID, iBeacon, other)",
+              configuration: .init(scalingFactor: .mega)) { benchmark in
+        let reports = Workloads.reports
+        var i = 0
+        for _ in benchmark.scaledIterations {
+            blackHole(AdvertisingData.evidence(in: reports[i]))
+            i = i == reports.count - 1 ? 0 : i + 1
         }
     }
 }

@@ -4,6 +4,7 @@ import ServiceLifecycle
 import WelkomConfig
 import WelkomCore
 import WelkomRegistry
+import WelkomTillHub
 
 /// `welkom demo`: the whole pipeline on a simulated store, on embedded defaults, in a fresh
 /// data directory. Prints one line per event and the till pages' URL.
@@ -19,6 +20,8 @@ public enum Demo {
         // Customers come back every 70 s in the demo: one greeting per visit, again on the next.
         config.policy.greetingCooldownMinutes = 1
         config.policy.promptLifetimeSeconds = 60
+        config.offers = [OfferSettings(id: "demo-coffee", textNL: "2e kop koffie gratis (t.w.v. € 2,50)",
+                                       textEN: "Second coffee free (worth € 2.50)", tags: ["coffee"])]
         return config
     }
 
@@ -54,11 +57,18 @@ public enum Demo {
             try consents.enroll(Enrolment(
                 customer: customer.id, scopes: customer.scopes, name: customer.name, language: customer.language,
                 beaconKey: customer.beaconKey, cards: customer.card.map { [$0] } ?? [], expires: nil,
-                consentTextVersion: "demo-1", note: nil))
+                consentTextVersion: "demo-1", note: customer.note, tags: customer.tags), channel: "demo")
         }
         print("Welkom demo — a simulated store: 3 enrolled customers, 200 anonymous phones, card scans at till 2")
         print("data directory: \(dir.path)")
-        print("till pages: http://127.0.0.1:\(port)/  (Kassa 1: http://127.0.0.1:\(port)/till/1, Kassa 2: http://127.0.0.1:\(port)/till/2)")
+        // Till pages need a paired display: the demo pairs the browser of whoever opens these
+        // links (each works once, for 30 minutes), as `welkom till pair` does in a store.
+        let links = try cfg.tills.map { till in
+            let code = try runtime.pairings.issueCode(till: till.id, now: clock.now(), lifetime: 30 * 60)
+            return "\(till.name): http://127.0.0.1:\(port)/pair?code=\(code.filter(\.isNumber))"
+        }
+        print("till pages: http://127.0.0.1:\(port)/  — open these to pair this browser and see a till (each link works once, 30 minutes):")
+        for link in links { print("  \(link)") }
         print("metrics: http://127.0.0.1:\(port)/metrics — press Ctrl-C to stop")
 
         let store = SimulatedStore(companyID: cfg.recognition.companyID, clock: clock, onNote: { print("\(stamp()) \($0)") })

@@ -23,6 +23,7 @@ public final class AgentMetrics: Sendable {
     private let radioFramingErrors: Counter
     private let radioMalformedReports: Counter
     private let radioReopens: Counter
+    private let radioControllerResets: Counter
     private let cardCodes: [String: Counter]
     private let readerDisconnects: Counter
     private let published = Mutex(SourceTotals())
@@ -52,6 +53,8 @@ public final class AgentMetrics: Sendable {
         radioMalformedReports = registry.makeCounter(name: "welkom_radio_malformed_reports_total",
                                                      help: "Advertising reports or AD structures whose lengths did not fit")
         radioReopens = registry.makeCounter(name: "welkom_radio_reopens_total", help: "Times the controller was reopened")
+        radioControllerResets = registry.makeCounter(name: "welkom_radio_controller_resets_total",
+                                                     help: "Times a controller restarted on its own and was set up again")
         cardCodes = Dictionary(uniqueKeysWithValues: ["loyalty", "invalid", "payment"].map {
             ($0, registry.makeCounter(name: "welkom_card_codes_total", labels: [("result", $0)],
                                       help: "Codes read by card readers; payment cards are dropped at the reader"))
@@ -86,6 +89,7 @@ public final class AgentMetrics: Sendable {
         bump(radioMalformedReports, totals.radio.malformedReports + totals.radio.malformedAdvertisingData,
              last.radio.malformedReports + last.radio.malformedAdvertisingData)
         bump(radioReopens, totals.radio.transportReopens, last.radio.transportReopens)
+        bump(radioControllerResets, totals.radio.controllerResets, last.radio.controllerResets)
         bump(cardCodes["loyalty"]!, totals.readers.loyalty, last.readers.loyalty)
         bump(cardCodes["invalid"]!, totals.readers.invalid, last.readers.invalid)
         bump(cardCodes["payment"]!, totals.readers.paymentDropped, last.readers.paymentDropped)
@@ -110,7 +114,7 @@ struct SourceTotals: Sendable {
     init(sources: [any SightingSource]) {
         for source in sources {
             if let radio = source as? RadioSource { self.radio = self.radio + radio.stats }
-            if let reader = source as? SerialScannerSource {
+            if let reader = source as? any CardReaderSource {
                 let r = reader.stats
                 readers.codesRead += r.codesRead
                 readers.loyalty += r.loyalty

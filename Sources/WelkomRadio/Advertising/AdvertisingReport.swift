@@ -1,3 +1,5 @@
+import WelkomCore
+
 /// One advertisement as the controller reported it, legacy (LE Advertising Report) or extended
 /// (LE Extended Advertising Report). `data` is a slice of the event packet: no copy.
 ///
@@ -24,6 +26,17 @@ public struct AdvertisingReport: Sendable, Equatable, CustomStringConvertible {
         self.address = address
         self.rssi = rssi
         self.data = data
+    }
+
+    /// The advertiser's address with its kind: address types 0x01 (random) and 0x03 (random
+    /// identity, resolved by the controller) are random, 0x00 and 0x02 public. Anonymous
+    /// advertisements (0xFF, extended only) carry no address.
+    public var deviceAddress: DeviceAddress? {
+        switch addressType {
+        case 0x00, 0x02: DeviceAddress(value: address, isRandom: false)
+        case 0x01, 0x03: DeviceAddress(value: address, isRandom: true)
+        default: nil
+        }
     }
 
     public var description: String {

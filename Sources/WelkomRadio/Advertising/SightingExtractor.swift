@@ -25,7 +25,8 @@ public struct SightingExtractor: Sendable {
             let scan = AdvertisingData.scan(report.data)
             if scan.overrun != nil { stats.malformedAdvertisingData += 1 }
             if case .wlk1 = scan.evidence { stats.wlk1Reports += 1 } else { stats.otherReports += 1 }
-            out.append(Sighting(time: time, evidence: scan.evidence, rssi: report.rssi, till: nil, source: .radio))
+            out.append(Sighting(time: time, evidence: scan.evidence, rssi: report.rssi, till: nil, source: .radio,
+                                address: report.deviceAddress))
         }
         return out
     }

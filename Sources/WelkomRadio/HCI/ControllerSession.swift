@@ -49,16 +49,45 @@ final class ControllerSession {
 
     // MARK: Setup
 
+    /// Statuses after which the other scan command set is tried: a BT5 controller that has seen
+    /// extended commands answers legacy ones with Command Disallowed (and the reverse), and some
+    /// controllers claim extended scanning yet do not know the commands.
+    static let switchingStatuses: Set<HCIStatus> = [.commandDisallowed, .unknownCommand, .unsupportedFeatureOrParameter]
+
     func start() async throws -> RadioScanMode {
-        try await resetAndResynchronise()
-        _ = try await command(.setEventMask(HCICommand.defaultEventMask))
+        mode = nil
+        // A controller the kernel shares (raw socket) is BlueZ's: no reset, masks left as they are.
+        if !transport.isShared {
+            try await resetAndResynchronise()
+            _ = try await command(.setEventMask(HCICommand.defaultEventMask))
+        }
         let answer = try await command(.leReadLocalSupportedFeatures)
         guard let features = LEFeatures(returnParameters: answer) else {
             throw RadioSourceError.badReturnParameters(command: HCIOpcode.leReadLocalSupportedFeatures.description)
         }
-        let mode: RadioScanMode = features.contains(.extendedAdvertising) ? .extended : .legacy
-        // Bit 12 (extended reports) is reserved on 4.x controllers: ask for it only where it exists.
-        _ = try await command(.leSetEventMask(mode == .extended ? HCICommand.scanningLEEventMask : 1 << 1))
+        let extended = features.contains(.extendedAdvertising)
+        if !transport.isShared {
+            // Bit 12 (extended reports) is reserved on 4.x controllers: ask for it only where it exists.
+            _ = try await command(.leSetEventMask(extended ? HCICommand.scanningLEEventMask : 1 << 1))
+        }
+        var candidate: RadioScanMode = extended ? .extended : .legacy
+        while true {
+            do {
+                try await enableScanning(candidate)
+                self.mode = candidate
+                return candidate
+            } catch RadioSourceError.commandFailed(let command, let status)
+                        where candidate == .extended && Self.switchingStatuses.contains(status) {
+                // Once, extended to legacy; a legacy failure is thrown (and the transport reopened).
+                logger.warning("radio: controller answered \(command) with \(status); switching to legacy scanning",
+                               metadata: ["transport": "\(transport.name)"])
+                candidate = .legacy
+            }
+        }
+    }
+
+    /// Passive scanning, duplicate filtering off, in `mode`'s command set.
+    private func enableScanning(_ mode: RadioScanMode) async throws {
         // A previous host may have left scanning on; parameters cannot change while it is.
         switch mode {
         case .extended:
@@ -70,8 +99,6 @@ final class ControllerSession {
             _ = try await command(.leSetScanParameters(active: false, interval: Self.scanInterval, window: Self.scanInterval))
             _ = try await command(.leSetScanEnable(enable: true, filterDuplicates: false))
         }
-        self.mode = mode
-        return mode
     }
 
     /// Sends HCI_Reset and discards every byte up to its Command Complete (see ResetCompleteScanner).
@@ -127,9 +154,12 @@ final class ControllerSession {
     // MARK: Scanning
 
     /// Delivers sightings until the transport fails (throws) or the task is cancelled (returns).
-    func scan(onSighting: @Sendable (Sighting) async -> Void) async throws {
+    /// `silenceLimit`: a scanning controller that sends nothing at all for this long is taken to
+    /// have restarted without saying so (throws `.controllerSilent`); nil never.
+    func scan(silenceLimit: Duration? = nil, onSighting: @Sendable (Sighting) async -> Void) async throws {
         var loggedFraming = false
         var loggedMalformed = false
+        var lastHeard = ContinuousClock.now
         while !Task.isCancelled {
             guard let packet = try await nextPacket(onFramingError: { error in
                 // The first one per session at warning level, the rest only in the counters.
@@ -137,7 +167,14 @@ final class ControllerSession {
                     loggedFraming = true
                     logger.warning("radio: \(error)", metadata: ["transport": "\(transport.name)"])
                 }
-            }) else { publish(); continue }
+            }) else {
+                publish()
+                if let silenceLimit, ContinuousClock.now - lastHeard > silenceLimit {
+                    throw RadioSourceError.controllerSilent(seconds: Int(silenceLimit.components.seconds))
+                }
+                continue
+            }
+            lastHeard = ContinuousClock.now
             guard packet.type == .event else { continue }
             let sightings: [Sighting]
             let overrunsBefore = extractor.stats.malformedAdvertisingData
@@ -158,8 +195,19 @@ final class ControllerSession {
                 logger.warning("radio: advertising data overruns its report; kept the AD structures before the overrun",
                                metadata: ["transport": "\(transport.name)"])
             }
-            if sightings.isEmpty, case .hardwareError(let code)? = try? HCIEvent.decode(packet) {
-                throw RadioSourceError.hardwareError(code: code)
+            if sightings.isEmpty, let event = try? HCIEvent.decode(packet) {
+                switch event {
+                case .hardwareError(let code):
+                    throw RadioSourceError.hardwareError(code: code)
+                case .commandComplete(_, let opcode, _) where opcode == .noOperation || opcode == .reset:
+                    // A controller announces it (re)started with a Command Complete for the NOP
+                    // opcode (Zephyr and most UART firmware do at boot), or completes a reset
+                    // someone else sent: it has forgotten our setup. Not so on a shared adapter,
+                    // where BlueZ resetting is BlueZ's business and it sets scanning up again.
+                    if !transport.isShared { throw RadioSourceError.controllerReset }
+                default:
+                    break
+                }
             }
             for sighting in sightings { await onSighting(sighting) }
             if ready.isEmpty { publish() }

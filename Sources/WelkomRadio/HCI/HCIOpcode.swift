@@ -8,6 +8,8 @@ public struct HCIOpcode: RawRepresentable, Hashable, Sendable, CustomStringConve
     public var ocf: UInt16 { rawValue & 0x3FF }
 
     public static let reset = HCIOpcode(ogf: 0x03, ocf: 0x0003)
+    /// 0x0000: carried by the Command Complete a controller sends when it is ready after power-up.
+    public static let noOperation = HCIOpcode(rawValue: 0)
     public static let setEventMask = HCIOpcode(ogf: 0x03, ocf: 0x0001)
     public static let leSetEventMask = HCIOpcode(ogf: 0x08, ocf: 0x0001)
     public static let leReadLocalSupportedFeatures = HCIOpcode(ogf: 0x08, ocf: 0x0003)
@@ -18,6 +20,7 @@ public struct HCIOpcode: RawRepresentable, Hashable, Sendable, CustomStringConve
 
     private static let names: [UInt16: String] = [
         reset.rawValue: "HCI_Reset",
+        noOperation.rawValue: "HCI_NOP",
         setEventMask.rawValue: "HCI_Set_Event_Mask",
         leSetEventMask.rawValue: "HCI_LE_Set_Event_Mask",
         leReadLocalSupportedFeatures.rawValue: "HCI_LE_Read_Local_Supported_Features",

@@ -14,4 +14,11 @@ public protocol HCITransport: AnyObject, Sendable {
     func write(_ bytes: [UInt8]) throws(TransportError)
     /// Idempotent.
     func close()
+    /// True when the controller is shared with the kernel (a raw HCI socket): the driver then
+    /// neither resets it nor changes its event masks. False for UART, TCP and the user channel.
+    var isShared: Bool { get }
+}
+
+extension HCITransport {
+    public var isShared: Bool { false }
 }

@@ -10,12 +10,15 @@ import Darwin
 public final class SerialTransport: HCITransport {
     public let path: String
     public let baud: Int
+    /// RTS/CTS hardware flow control (`[radio] flow_control`).
+    public let flowControl: Bool
     public let name: String
     private let channel: DescriptorChannel
 
-    public init(path: String, baud: Int = TransportSpec.defaultBaud) {
+    public init(path: String, baud: Int = TransportSpec.defaultBaud, flowControl: Bool = true) {
         self.path = path
         self.baud = baud
+        self.flowControl = flowControl
         self.name = TransportSpec.serial(path: path, baud: baud).description
         self.channel = DescriptorChannel(name: name)
     }
@@ -32,6 +35,14 @@ public final class SerialTransport: HCITransport {
         }
         cfmakeraw(&tio)
         tio.c_cflag |= tcflag_t(CLOCAL | CREAD)
+        // Zephyr's hci_uart and most HCI UART firmware run with RTS/CTS: without it, a burst of
+        // reports at 1 Mbaud overruns the controller's or our UART FIFO and framing breaks.
+        #if os(Linux)
+        let rtscts = tcflag_t(CRTSCTS)
+        #else
+        let rtscts = tcflag_t(CRTS_IFLOW | CCTS_OFLOW)
+        #endif
+        if flowControl { tio.c_cflag |= rtscts } else { tio.c_cflag &= ~rtscts }
         let speed = Self.speed(for: baud)
         cfsetispeed(&tio, speed)
         cfsetospeed(&tio, speed)

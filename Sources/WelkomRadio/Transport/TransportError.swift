@@ -8,6 +8,12 @@ public enum TransportError: Error, Sendable, Equatable, CustomStringConvertible 
     /// The kernel adapter is up and owned by BlueZ (EBUSY on the user channel).
     case adapterBusy(spec: String)
     case permissionDenied(spec: String, operation: String)
+    /// The kernel refused a Bluetooth socket (EPERM/EACCES): the process lacks the capability.
+    case kernelPermissionDenied(spec: String, capability: String)
+    /// A raw HCI socket needs the adapter up, and it is down.
+    case adapterDown(spec: String)
+    /// rfkill blocks the adapter (ERFKILL).
+    case adapterBlocked(spec: String)
     case notFound(spec: String)
     case unknownHost(spec: String, detail: String)
     /// The peer went away: EOF, hangup, pty closed, TCP reset.
@@ -18,7 +24,7 @@ public enum TransportError: Error, Sendable, Equatable, CustomStringConvertible 
     /// config; `RadioSource` gives up on these at start instead of retrying forever.
     public var isPermanent: Bool {
         switch self {
-        case .noKernelBluetooth, .unknownHost: true
+        case .noKernelBluetooth, .unknownHost, .kernelPermissionDenied: true
         default: false
         }
     }
@@ -33,8 +39,18 @@ public enum TransportError: Error, Sendable, Equatable, CustomStringConvertible 
             "\(spec): no Bluetooth adapter (ENODEV); fix: plug in or unblock the adapter (`rfkill unblock bluetooth`, "
                 + "`btmgmt info` lists adapters) or name another hciN"
         case .adapterBusy(let spec):
-            "\(spec): the adapter is in use by BlueZ (EBUSY); Welkom needs it exclusively: power it off in BlueZ "
-                + "(`btmgmt --index \(spec.dropFirst(3)) power off`) or stop bluetoothd"
+            "\(spec): adapter busy (EBUSY): bluetoothd has it up, and the user channel needs it exclusively; fix: "
+                + "use the raw socket alongside bluetoothd ([radio] kernel_channel = \"raw\"), or stop bluetoothd "
+                + "(`systemctl stop bluetooth`) or power the adapter off in BlueZ (`btmgmt --index \(spec.dropFirst(3)) power off`)"
+        case .kernelPermissionDenied(let spec, let capability):
+            "\(spec): permission denied: a Bluetooth HCI socket needs \(capability); fix: "
+                + "`setcap cap_net_raw,cap_net_admin+ep $(command -v welkom)`, or in the systemd unit "
+                + "AmbientCapabilities=CAP_NET_RAW CAP_NET_ADMIN (and CapabilityBoundingSet= the same), or run as root"
+        case .adapterDown(let spec):
+            "\(spec): the adapter is down, and a raw HCI socket needs it up; fix: `btmgmt --index \(spec.dropFirst(3)) power on` "
+                + "(or `hciconfig \(spec) up`), or take it exclusively with [radio] kernel_channel = \"user\" (or \"raw-then-user\")"
+        case .adapterBlocked(let spec):
+            "\(spec): the adapter is blocked by rfkill (ERFKILL); fix: `rfkill unblock bluetooth`"
         case .permissionDenied(let spec, let operation):
             "\(spec): permission denied (\(operation)); fix: run with CAP_NET_ADMIN for hciN, or join the group owning the serial device (usually dialout)"
         case .notFound(let spec):

@@ -70,10 +70,10 @@ public enum TransportSpec: Sendable, Hashable, CustomStringConvertible {
     }
 
     /// The live transport for this spec; nil for `btsnoop:`, which is replayed rather than driven.
-    public func makeTransport() -> (any HCITransport)? {
+    public func makeTransport(options: TransportOptions = TransportOptions()) -> (any HCITransport)? {
         switch self {
-        case .kernel(let n): KernelHCITransport(device: n)
-        case .serial(let path, let baud): SerialTransport(path: path, baud: baud)
+        case .kernel(let n): KernelHCITransport(device: n, channel: options.kernelChannel)
+        case .serial(let path, let baud): SerialTransport(path: path, baud: baud, flowControl: options.flowControl)
         case .tcp(let host, let port): TCPTransport(host: host, port: port)
         case .btsnoop: nil
         }

@@ -26,6 +26,7 @@ struct ConfigCommand: ParsableCommand {
             }
             print(cfg.rendered(), terminator: "")
             for notice in cfg.startupNotices { printError("note: \(notice)") }
+            if cfg.recognitionActive { printError("note: \(cfg.recognition.rpaBoundSummary)") }
         }
     }
 }

@@ -27,17 +27,32 @@ struct ConsentCommand: ParsableCommand {
         @Option(help: "nl or en.") var locale: String = "nl"
         @Option(name: .customLong("beacon-key"), help: ArgumentHelp("WLK1 beacon key, 32 hex digits.", valueName: "HEX"))
         var beaconKey: String?
-        @Option(help: ArgumentHelp("A loyalty card number (repeatable). Only its keyed pseudonym is stored.", valueName: "NUMBER"))
+        @Option(help: ArgumentHelp("A loyalty card number, or an NFC card's UID as uid:HEX (repeatable). Only its keyed pseudonym is stored.", valueName: "NUMBER"))
         var card: [String] = []
         @Option(help: ArgumentHelp("The consent lapses at the start of this day (UTC).", valueName: "YYYY-MM-DD"))
         var expires: String?
         @Option(name: .customLong("consent-text-version"), help: "Which consent text the customer agreed to.")
         var consentTextVersion: String?
-        @Option(help: "A note for the back office (not shown at the till).") var note: String?
+        @Option(help: "A staff note the customer agreed to (shown at the till only under the notes scope).") var note: String?
+        @Option(name: .customLong("eid-key"), help: ArgumentHelp("Eddystone-EID identity key, 32 hex digits.", valueName: "HEX"))
+        var eidKey: String?
+        @Option(name: .customLong("eid-exponent"), help: ArgumentHelp("The beacon's EID rotation exponent K, 0…15.", valueName: "K"))
+        var eidExponent: Int?
+        @Option(name: .customLong("eid-epoch"), help: ArgumentHelp("Unix time at which the beacon's time counter read 0.", valueName: "UNIX"))
+        var eidEpoch: Int64?
+        @Option(help: ArgumentHelp("Identity resolving key of a paired fob or phone, 32 hex digits (for RPAs).", valueName: "HEX"))
+        var irk: String?
+        @Option(name: .customLong("static"), help: ArgumentHelp(
+            "A static identifier (repeatable): ibeacon:UUID:MAJOR:MINOR, altbeacon:40HEX, address:12HEX. Matched only where recognition.allow_static_identifiers is set.",
+            valueName: "ID"))
+        var staticIdentifiers: [String] = []
+        @Option(help: ArgumentHelp("A back-office tag that offers target (repeatable).", valueName: "TAG"))
+        var tag: [String] = []
 
         var input: ConsentInput {
             ConsentInput(customer: customer, scopes: scopes, name: name, locale: locale, beaconKey: beaconKey, cards: card,
-                         expires: expires, consentTextVersion: consentTextVersion, note: note)
+                         expires: expires, consentTextVersion: consentTextVersion, note: note, eidKey: eidKey,
+                         eidExponent: eidExponent, eidEpoch: eidEpoch, irk: irk, staticIdentifiers: staticIdentifiers, tags: tag)
         }
 
         func validate() throws { _ = try input.enrolment() }
@@ -46,7 +61,10 @@ struct ConsentCommand: ParsableCommand {
             let enrolment = try input.enrolment()
             try ConsentChanges(dataDirectory: data.url).enroll(enrolment)
             print("enrolled \(customer): scopes \(enrolment.scopes.sorted().map(\.rawValue).joined(separator: ","))"
-                  + (enrolment.beaconKey != nil ? ", beacon key" : "") + (card.isEmpty ? "" : ", \(card.count) card(s)"))
+                  + (enrolment.beaconKey != nil ? ", beacon key" : "") + (enrolment.eid != nil ? ", EID key" : "")
+                  + (enrolment.irk != nil ? ", IRK" : "")
+                  + (enrolment.staticIdentifiers.isEmpty ? "" : ", \(enrolment.staticIdentifiers.count) static identifier(s)")
+                  + (card.isEmpty ? "" : ", \(card.count) card(s)"))
         }
     }
 
@@ -87,7 +105,8 @@ struct ConsentCommand: ParsableCommand {
             abstract: "Enrol customers from a JSON-lines file.",
             discussion: """
                 One object per line with the enroll options as keys: customer, scopes (list or \
-                comma-separated), name, locale, beacon_key, cards (list), expires, consent_text_version, note. \
+                comma-separated), name, locale, beacon_key, cards (list), expires, consent_text_version, note, \
+                eid_key, eid_exponent, eid_epoch, irk, static (list), tags (list). \
                 Every line is checked before any is enrolled.
                 """)
         @OptionGroup var data: DataOption
@@ -118,7 +137,7 @@ struct ConsentCommand: ParsableCommand {
                 throw Exit.dataError
             }
             let actions = try ConsentChanges(dataDirectory: data.url)
-            for enrolment in enrolments { try actions.enroll(enrolment) }
+            for enrolment in enrolments { try actions.enroll(enrolment, channel: "import") }
             print("imported \(enrolments.count) consent(s)")
         }
     }
@@ -136,13 +155,17 @@ private func printConsents(data: URL, format: ListFormat) throws {
             print("{\"customer\":\(jsonQuote(c.customer)),\"scopes\":[\(c.scopes.sorted().map { "\"\($0.rawValue)\"" }.joined(separator: ","))],"
                   + "\"name\":\(jsonQuote(c.name)),\"locale\":\"\(c.language.rawValue)\",\"beacon_key\":\(c.hasBeaconKey),"
                   + "\"cards\":\(c.cardCount),\"enrolled\":\(jsonQuote(c.enrolled.rfc3339)),\"expires\":\(jsonQuote(c.expires?.rfc3339)),"
-                  + "\"consent_text_version\":\(jsonQuote(c.consentTextVersion))}")
+                  + "\"consent_text_version\":\(jsonQuote(c.consentTextVersion)),\"eid_key\":\(c.hasEID),\"irk\":\(c.hasIRK),"
+                  + "\"static\":[\(c.staticKinds.map { jsonQuote($0) }.joined(separator: ","))],"
+                  + "\"tags\":[\(c.tags.sorted().map { jsonQuote($0) }.joined(separator: ","))]}")
         }
     case .table:
         print("CUSTOMER".padding(toLength: 20, withPad: " ", startingAt: 0) + " SCOPES".padding(toLength: 28, withPad: " ", startingAt: 0)
               + " LOCALE  IDENTIFIERS          EXPIRES")
         for c in consents {
-            let ids = [c.hasBeaconKey ? "wlk1" : nil, c.cardCount > 0 ? "\(c.cardCount) card" : nil].compactMap { $0 }.joined(separator: ", ")
+            let ids = [c.hasBeaconKey ? "wlk1" : nil, c.hasEID ? "eid" : nil, c.hasIRK ? "rpa" : nil,
+                       c.staticKinds.isEmpty ? nil : "\(c.staticKinds.count) static",
+                       c.cardCount > 0 ? "\(c.cardCount) card" : nil].compactMap { $0 }.joined(separator: ", ")
             print(c.customer.padding(toLength: 20, withPad: " ", startingAt: 0) + " "
                   + c.scopes.sorted().map(\.rawValue).joined(separator: ",").padding(toLength: 27, withPad: " ", startingAt: 0)
                   + " " + c.language.rawValue.padding(toLength: 7, withPad: " ", startingAt: 0)

@@ -17,6 +17,12 @@ struct ConsentInput {
     var expires: String?
     var consentTextVersion: String?
     var note: String?
+    var eidKey: String? = nil
+    var eidExponent: Int? = nil
+    var eidEpoch: Int64? = nil
+    var irk: String? = nil
+    var staticIdentifiers: [String] = []
+    var tags: [String] = []
 
     func enrolment(now: Date = Date()) throws -> Enrolment {
         let trimmedID = customer.trimmingCharacters(in: .whitespaces)
@@ -30,9 +36,38 @@ struct ConsentInput {
             guard let k = Block128(hex: beaconKey) else { throw ValidationError("--beacon-key must be 32 hex digits") }
             key = k
         }
+        var eid: EIDRegistration?
+        switch (eidKey, eidExponent, eidEpoch) {
+        case (nil, nil, nil):
+            break
+        case let (key?, exponent?, epoch?):
+            guard let k = Block128(hex: key) else { throw ValidationError("--eid-key must be 32 hex digits") }
+            guard let e = UInt8(exactly: exponent), e <= EddystoneEID.maximumExponent else {
+                throw ValidationError("--eid-exponent must be 0…15")
+            }
+            eid = EIDRegistration(identityKey: k, exponent: e, epoch: epoch)
+        default:
+            throw ValidationError("--eid-key, --eid-exponent and --eid-epoch go together: give all three")
+        }
+        var irkKey: Block128?
+        if let irk {
+            guard let k = Block128(hex: irk) else { throw ValidationError("--irk must be 32 hex digits") }
+            irkKey = k
+        }
+        var statics: [StaticIdentifier] = []
+        for (i, text) in staticIdentifiers.enumerated() {
+            guard let s = StaticIdentifier(canonical: text) else {
+                throw ValidationError("--static #\(i + 1) must be ibeacon:UUID:MAJOR:MINOR, altbeacon:40HEX or address:12HEX")
+            }
+            statics.append(s)
+        }
+        for (i, t) in tags.enumerated() where !Enrolment.isValidTag(t) {
+            throw ValidationError("--tag #\(i + 1) must be 1–64 letters, digits, '-', '_' or '.'")
+        }
         var normalised: [String] = []
         for (i, raw) in cards.enumerated() {
-            switch CardNumber.classify(raw) {
+            // enrolment(_:) also takes NFC UIDs written "uid:HEX", which no scanner types.
+            switch CardNumber.enrolment(raw) {
             case let .loyalty(number, _): normalised.append(number)
             case .paymentCard:
                 throw ValidationError("--card #\(i + 1) is a payment card; Welkom never enrols payment cards")
@@ -40,8 +75,8 @@ struct ConsentInput {
                 throw ValidationError("--card #\(i + 1): \(problem)")
             }
         }
-        guard key != nil || !normalised.isEmpty else {
-            throw ValidationError("give --beacon-key or --card: without an identifier nobody can be recognised")
+        guard key != nil || !normalised.isEmpty || eid != nil || irkKey != nil || !statics.isEmpty else {
+            throw ValidationError("give --beacon-key, --eid-key, --irk, --static or --card: without an identifier nobody can be recognised")
         }
         var expiry: Date?
         if let expires {
@@ -54,7 +89,8 @@ struct ConsentInput {
             expiry = d
         }
         return Enrolment(customer: trimmedID, scopes: scopeSet, name: name, language: language, beaconKey: key,
-                         cards: normalised, expires: expiry, consentTextVersion: consentTextVersion, note: note)
+                         cards: normalised, expires: expiry, consentTextVersion: consentTextVersion, note: note,
+                         eid: eid, irk: irkKey, staticIdentifiers: statics, tags: Set(tags))
     }
 
     /// One line of `consent import`.
@@ -68,6 +104,12 @@ struct ConsentInput {
         var expires: String?
         var consent_text_version: String?
         var note: String?
+        var eid_key: String?
+        var eid_exponent: Int?
+        var eid_epoch: Int64?
+        var irk: String?
+        var `static`: [String]?
+        var tags: [String]?
 
         enum Scopes: Decodable {
             case list([String]), text(String)
@@ -82,7 +124,9 @@ struct ConsentInput {
 
         var consentInput: ConsentInput {
             ConsentInput(customer: customer, scopes: scopes.joined, name: name, locale: locale ?? "nl", beaconKey: beacon_key,
-                         cards: cards ?? [], expires: expires, consentTextVersion: consent_text_version, note: note)
+                         cards: cards ?? [], expires: expires, consentTextVersion: consent_text_version, note: note,
+                         eidKey: eid_key, eidExponent: eid_exponent, eidEpoch: eid_epoch, irk: irk,
+                         staticIdentifiers: `static` ?? [], tags: tags ?? [])
         }
     }
 

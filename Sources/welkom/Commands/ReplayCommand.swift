@@ -38,7 +38,9 @@ struct ReplayCommand: ParsableCommand {
         }
         var recogniser = Recogniser(
             settings: RecogniserSettings(enabled: cfg.recognitionActive, companyID: cfg.recognition.companyID,
-                                         skewWindows: cfg.recognition.skewWindows),
+                                         skewWindows: cfg.recognition.skewWindows,
+                                         allowStaticIdentifiers: cfg.recognition.allowStaticIdentifiers,
+                                         rpaFalseMatchBound: cfg.recognition.rpaFalseMatchBound),
             pepper: registry.pepper)
         // Expiry is checked against each sighting's own time, so load every consent on record.
         recogniser.load(try registry.activeKeys(at: .distantPast), at: result.sightings.first?.time ?? Date())

@@ -1,0 +1,20 @@
+// swift-tools-version:6.1
+// libFuzzer targets for the radio's parsers (issue 4): H4 framing, HCI events, AD structures.
+// A package of its own, like Benchmarks/, so that the product's build never carries
+// -sanitize=fuzzer. Run them with `make fuzz` (a short bounded run of each), or one for longer:
+//   cd Fuzz && swift build -Xswiftc -sanitize=fuzzer -Xswiftc -use-ld=lld
+//   .build/debug/FuzzH4Decoder -max_total_time=600 Corpus/FuzzH4Decoder
+import PackageDescription
+
+let package = Package(
+    name: "WelkomFuzz",
+    platforms: [.macOS(.v15)],
+    dependencies: [.package(name: "Welkom", path: "..")],
+    targets: [
+        // libFuzzer's driver, called from each target's main.swift.
+        .target(name: "FuzzSupport", path: "Sources/FuzzSupport"),
+        .executableTarget(name: "FuzzH4Decoder", dependencies: ["FuzzSupport", .product(name: "WelkomRadio", package: "Welkom")]),
+        .executableTarget(name: "FuzzHCIEvent", dependencies: ["FuzzSupport", .product(name: "WelkomRadio", package: "Welkom")]),
+        .executableTarget(name: "FuzzADStructures", dependencies: ["FuzzSupport", .product(name: "WelkomRadio", package: "Welkom")]),
+    ]
+)

@@ -1,0 +1,117 @@
+import Foundation
+import WelkomCore
+import WelkomLedger
+
+/// Aggregates over the whole ledger for `audit stats` and the report: counts only, no identifiers.
+public struct AuditStats: Sendable, Equatable {
+    public struct Day: Sendable, Equatable {
+        /// "YYYY-MM-DD" (UTC)
+        public var date: String
+        /// Recognitions by scheme ("purged"/"erased" when the body is gone).
+        public var recognitionsByScheme: [String: Int] = [:]
+        /// Recognitions by till ("purged"/"erased" when the body is gone).
+        public var recognitionsByTill: [String: Int] = [:]
+        public var consentsGiven = 0
+        public var consentsWithdrawn = 0
+    }
+
+    public var entries = 0
+    public var byKind: [String: Int] = [:]
+    public var records: [String: Int] = ["kept": 0, "erased": 0, "purged": 0]
+    /// Entries still naming a customer (the rest name nobody, or were unlinked or erased).
+    public var linkedEntries = 0
+    public var first: Date?
+    public var last: Date?
+    /// The oldest recognition, acknowledgement or dismissal whose body is still kept.
+    public var oldestKeptActivity: Date?
+    public var days: [Day] = []
+    public var checkpoints = 0
+    public var latestCheckpoint: LedgerCheckpoint?
+    public var notes: [String: String] = [:]
+
+    public init() {}
+
+    static let activityKinds: Set<LedgerEntryKind> = [.recognition, .acknowledgement, .dismissal]
+
+    public static func compute(ledger: Ledger) throws -> AuditStats {
+        var stats = AuditStats()
+        var byDay: [String: Day] = [:]
+        var after: Int64 = 0
+        while true {
+            let batch = try ledger.stored(LedgerQuery(after: after, limit: 5000))
+            guard let lastEntry = batch.last else { break }
+            for s in batch {
+                let e = s.entry
+                stats.entries += 1
+                stats.byKind[e.kind.rawValue, default: 0] += 1
+                stats.records[s.record.rawValue, default: 0] += 1
+                if e.customer != nil { stats.linkedEntries += 1 }
+                stats.first = stats.first.map { min($0, e.time) } ?? e.time
+                stats.last = stats.last.map { max($0, e.time) } ?? e.time
+                if activityKinds.contains(e.kind), s.record == .kept {
+                    stats.oldestKeptActivity = stats.oldestKeptActivity.map { min($0, e.time) } ?? e.time
+                }
+                let date = String(LedgerTime.rfc3339(e.time).prefix(10))
+                var day = byDay[date] ?? Day(date: date)
+                switch e.kind {
+                case .recognition:
+                    let gone = s.record == .kept ? nil : s.record.rawValue
+                    day.recognitionsByScheme[gone ?? e.scheme?.rawValue ?? "unknown", default: 0] += 1
+                    day.recognitionsByTill[gone ?? e.till ?? "none", default: 0] += 1
+                case .consentGiven: day.consentsGiven += 1
+                case .consentWithdrawn, .erasure: day.consentsWithdrawn += 1  // an erasure withdraws too
+                default: break
+                }
+                byDay[date] = day
+            }
+            after = lastEntry.entry.seq
+        }
+        stats.days = byDay.values.sorted { $0.date < $1.date }
+        let checkpoints = try ledger.checkpoints()
+        stats.checkpoints = checkpoints.count
+        stats.latestCheckpoint = checkpoints.last
+        stats.notes = try ledger.notes()
+        return stats
+    }
+
+    /// Whether every kept activity body is within the retention period at `now`.
+    public func retentionKept(days: Int, now: Date) -> Bool {
+        guard let oldest = oldestKeptActivity else { return true }
+        return now.timeIntervalSince(oldest) <= Double(days) * 86_400 + 86_400  // the daily purge may be up to a day late
+    }
+
+    /// The `audit stats` text.
+    public func text(retentionDays: Int, now: Date) -> String {
+        var lines: [String] = []
+        lines.append("entries: \(entries)")
+        for kind in LedgerEntryKind.allCases { lines.append("  \(kind.rawValue): \(byKind[kind.rawValue] ?? 0)") }
+        lines.append("record bodies: kept \(records["kept"] ?? 0), purged \(records["purged"] ?? 0), erased \(records["erased"] ?? 0)")
+        lines.append("entries linked to a customer: \(linkedEntries)")
+        lines.append("first entry: \(first.map(LedgerTime.rfc3339) ?? "-")")
+        lines.append("last entry: \(last.map(LedgerTime.rfc3339) ?? "-")")
+        let retention = retentionKept(days: retentionDays, now: now) ? "kept" : "OVERDUE"
+        lines.append("retention: \(retentionDays) days, \(retention); oldest kept activity \(oldestKeptActivity.map(LedgerTime.rfc3339) ?? "-")")
+        if let c = latestCheckpoint {
+            lines.append("checkpoints: \(checkpoints), latest #\(c.id) over \(c.treeSize) entries at \(LedgerTime.rfc3339(milliseconds: c.timeMilliseconds))")
+        } else {
+            lines.append("checkpoints: 0")
+        }
+        for (key, value) in notes.sorted(by: { $0.key < $1.key }) { lines.append("\(key.replacingOccurrences(of: "_", with: " ")): \(value)") }
+        return lines.joined(separator: "\n")
+    }
+
+    /// One JSON object (`audit stats --format json`).
+    public func json(retentionDays: Int, now: Date) -> String {
+        func dict(_ d: [String: Int]) -> String {
+            "{" + d.sorted { $0.key < $1.key }.map { "\(JSONText.quoted($0.key)):\($0.value)" }.joined(separator: ",") + "}"
+        }
+        let daysJSON = days.map {
+            "{\"date\":\"\($0.date)\",\"recognitions_by_scheme\":\(dict($0.recognitionsByScheme)),\"recognitions_by_till\":\(dict($0.recognitionsByTill)),\"consents_given\":\($0.consentsGiven),\"consents_withdrawn\":\($0.consentsWithdrawn)}"
+        }.joined(separator: ",")
+        return "{\"entries\":\(entries),\"by_kind\":\(dict(byKind)),\"records\":\(dict(records)),\"linked_entries\":\(linkedEntries),"
+            + "\"first\":\(JSONText.quoted(first.map(LedgerTime.rfc3339))),\"last\":\(JSONText.quoted(last.map(LedgerTime.rfc3339))),"
+            + "\"retention_days\":\(retentionDays),\"retention_kept\":\(retentionKept(days: retentionDays, now: now)),"
+            + "\"oldest_kept_activity\":\(JSONText.quoted(oldestKeptActivity.map(LedgerTime.rfc3339))),"
+            + "\"checkpoints\":\(checkpoints),\"latest_checkpoint\":\(latestCheckpoint?.json ?? "null"),\"days\":[\(daysJSON)]}"
+    }
+}

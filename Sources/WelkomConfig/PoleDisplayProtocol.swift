@@ -1,0 +1,5 @@
+/// The command sets a pole display may speak.
+public enum PoleDisplayProtocol: String, Sendable, CaseIterable {
+    case escpos
+    case cd5220
+}

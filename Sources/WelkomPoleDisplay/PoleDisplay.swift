@@ -1,0 +1,98 @@
+import Logging
+import WelkomCore
+
+/// One customer pole display: shows a greeting (and an offer on the second line) when a
+/// prompt for its till is shown, and clears itself after `clearAfter`.
+///
+/// The port opens on first use and again after an error, so a display unplugged and plugged
+/// back in comes back on its own; an error is logged (path and reason, never text) and the
+/// prompt goes on to the till page regardless.
+public actor PoleDisplay {
+    public nonisolated let configuration: PoleDisplayConfiguration
+    private let logger: Logger
+    private var port: PoleDisplayPort?
+    private var lines = ("", "")
+    private var clearTask: Task<Void, Never>?
+    private nonisolated let queue: AsyncStream<Prompt>.Continuation
+    private var worker: Task<Void, Never>?
+
+    public init(_ configuration: PoleDisplayConfiguration, logger: Logger) {
+        self.configuration = configuration
+        self.logger = logger
+        let (stream, continuation) = AsyncStream.makeStream(of: Prompt.self, bufferingPolicy: .bufferingNewest(16))
+        queue = continuation
+        Task { await self.start(stream) }
+    }
+
+    deinit {
+        queue.finish()
+        worker?.cancel()
+        clearTask?.cancel()
+    }
+
+    /// Hands a prompt over without waiting for the serial line (9600 baud is ~50 ms for both
+    /// lines); prompts are shown in the order handed over.
+    public nonisolated func submit(_ prompt: Prompt) {
+        queue.yield(prompt)
+    }
+
+    private func start(_ stream: AsyncStream<Prompt>) {
+        worker = Task { [weak self] in
+            for await prompt in stream {
+                await self?.show(prompt)
+            }
+        }
+    }
+
+    /// Puts `prompt` on the display if it is for this till: a greeting replaces both lines,
+    /// an offer takes the second line. Notes never show (they are for staff only).
+    public func show(_ prompt: Prompt) {
+        guard prompt.till == configuration.till else { return }
+        switch prompt.kind {
+        case .greeting: lines = PoleDisplayText.greeting(prompt.language)
+        case .offer: lines.1 = prompt.text
+        case .note: return
+        }
+        guard send(configuration.commandSet.show(lines.0, lines.1)) else { return }
+        scheduleClear()
+    }
+
+    /// Blanks the display now.
+    public func clear() {
+        clearTask?.cancel()
+        clearTask = nil
+        lines = ("", "")
+        _ = send(configuration.commandSet.clear())
+    }
+
+    private func scheduleClear() {
+        clearTask?.cancel()
+        let after = configuration.clearAfter
+        clearTask = Task { [weak self] in
+            do { try await Task.sleep(for: after) } catch { return }
+            await self?.clearFired()
+        }
+    }
+
+    private func clearFired() {
+        clearTask = nil
+        lines = ("", "")
+        _ = send(configuration.commandSet.clear())
+    }
+
+    private func send(_ bytes: [UInt8]) -> Bool {
+        do {
+            if port == nil {
+                let opened = try PoleDisplayPort(path: configuration.path, baud: configuration.baud)
+                try opened.write(configuration.commandSet.initialise(codePage: configuration.codePage), path: configuration.path)
+                port = opened
+            }
+            try port?.write(bytes, path: configuration.path)
+            return true
+        } catch {
+            port = nil
+            logger.warning("pole display not written", metadata: ["till": "\(configuration.till)", "error": "\(error)"])
+            return false
+        }
+    }
+}

@@ -1,0 +1,17 @@
+import Foundation
+import WelkomCore
+
+/// A paired till display, as `welkom till pairings` lists it. The token is not here: only its
+/// hash is kept.
+public struct Pairing: Sendable, Equatable {
+    /// Short random name for revoking it.
+    public var id: String
+    public var till: TillID
+    public var created: Date
+
+    public init(id: String, till: TillID, created: Date) {
+        self.id = id
+        self.till = till
+        self.created = created
+    }
+}

@@ -1,0 +1,63 @@
+import Foundation
+import Hummingbird
+import WelkomCore
+
+/// Who may see a till's page: paired displays only. A display proves it is paired with its
+/// token, in the `welkom_till_<id>` cookie set at pairing, or as `Authorization: Bearer <token>`.
+enum TillAccess {
+    enum Decision: Equatable {
+        /// Paired (with this pairing), or the hub runs without pairing (tests).
+        case allowed(pairingID: String?)
+        /// No token, or one that is unknown or revoked: 401, no customer data.
+        case unauthorised
+        /// A valid token of another till.
+        case forbidden
+        /// The pairing store could not be read.
+        case unavailable
+    }
+
+    static func cookieName(till: TillID) -> String { "welkom_till_" + till }
+
+    /// Checks a request against the store. `till` nil: any paired till will do (the index).
+    static func decide(_ request: Request, till: TillID?, store: PairingStore?) -> Decision {
+        guard let store else { return .allowed(pairingID: nil) }
+        var candidates: [String] = []
+        if let auth = request.headers[.authorization], auth.lowercased().hasPrefix("bearer ") {
+            candidates.append(String(auth.dropFirst(7)).trimmingCharacters(in: .whitespaces))
+        }
+        let cookies = Self.cookies(request)
+        if let till {
+            if let token = cookies[cookieName(till: till)] { candidates.append(token) }
+        } else {
+            candidates += cookies.filter { $0.key.hasPrefix("welkom_till_") }.map(\.value)
+        }
+        var sawOtherTill = false
+        for token in candidates.prefix(8) {
+            let pairing: Pairing?
+            do { pairing = try store.pairing(token: token) } catch { return .unavailable }
+            guard let pairing else { continue }
+            if till == nil || pairing.till == till { return .allowed(pairingID: pairing.id) }
+            sawOtherTill = true
+        }
+        return sawOtherTill ? .forbidden : .unauthorised
+    }
+
+    /// The request's cookies by name (the last of a repeated name wins).
+    static func cookies(_ request: Request) -> [String: String] {
+        var out: [String: String] = [:]
+        for header in request.headers[values: .cookie] {
+            for part in header.split(separator: ";") {
+                let pair = part.split(separator: "=", maxSplits: 1)
+                guard pair.count == 2 else { continue }
+                out[pair[0].trimmingCharacters(in: .whitespaces)] = pair[1].trimmingCharacters(in: .whitespaces)
+            }
+        }
+        return out
+    }
+
+    /// The cookie a paired display keeps: not readable by scripts, not sent by other sites,
+    /// over HTTPS only when the hub serves HTTPS. Ten years: a display stays paired until revoked.
+    static func setCookie(till: TillID, token: String, secure: Bool) -> String {
+        "\(cookieName(till: till))=\(token); Path=/; Max-Age=315360000; HttpOnly; SameSite=Strict" + (secure ? "; Secure" : "")
+    }
+}

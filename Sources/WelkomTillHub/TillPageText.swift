@@ -1,0 +1,58 @@
+import Foundation
+import WelkomCore
+
+/// The till page's own words (not the prompts'), in the till's language, or in both ("en / nl")
+/// when the till has none set.
+struct TillPageText: Sendable {
+    var lang: String
+    var reconnecting: String
+    var connected: String
+    var notPaired: String
+    var prompts: String
+    var noPrompts: String
+    var acknowledge: String
+    var dismiss: String
+    var greeting: String
+    var offer: String
+    var note: String
+    var alreadySaving: String
+    var notSaved: String
+    var noConnection: String
+
+    static let en = TillPageText(
+        lang: "en", reconnecting: "reconnecting…", connected: "connected", notPaired: "not paired", prompts: "Prompts",
+        noPrompts: "No prompts", acknowledge: "Acknowledge", dismiss: "Dismiss", greeting: "Greeting", offer: "Offer",
+        note: "Note", alreadySaving: "Already being saved…", notSaved: "Not saved, try again",
+        noConnection: "No connection, try again")
+
+    static let nl = TillPageText(
+        lang: "nl", reconnecting: "opnieuw verbinden…", connected: "verbonden", notPaired: "niet gekoppeld",
+        prompts: "Meldingen", noPrompts: "Geen meldingen", acknowledge: "Gezien", dismiss: "Wegdoen",
+        greeting: "Begroeting", offer: "Aanbieding", note: "Notitie", alreadySaving: "Wordt al opgeslagen…",
+        notSaved: "Niet opgeslagen, probeer opnieuw", noConnection: "Geen verbinding, probeer opnieuw")
+
+    static func `for`(_ language: Language?) -> TillPageText {
+        switch language {
+        case .en: en
+        case .nl: nl
+        case nil: both
+        }
+    }
+
+    /// English first, then Dutch: the page as it was before tills had a language.
+    static let both: TillPageText = {
+        let (e, n) = (en, nl)
+        func j(_ a: String, _ b: String) -> String { "\(a) / \(b)" }
+        return TillPageText(
+            lang: "en", reconnecting: j(e.reconnecting, n.reconnecting), connected: j(e.connected, n.connected),
+            notPaired: j(e.notPaired, n.notPaired), prompts: j(e.prompts, n.prompts), noPrompts: j(e.noPrompts, n.noPrompts),
+            acknowledge: j(e.acknowledge, n.acknowledge), dismiss: j(e.dismiss, n.dismiss), greeting: j(e.greeting, n.greeting),
+            offer: j(e.offer, n.offer), note: j(e.note, n.note), alreadySaving: j(e.alreadySaving, n.alreadySaving),
+            notSaved: j(e.notSaved, n.notSaved), noConnection: j(e.noConnection, n.noConnection))
+    }()
+
+    /// A JavaScript string literal (JSON), safe inside a <script> element.
+    static func js(_ s: String) -> String {
+        JSONText.quoted(s).replacingOccurrences(of: "</", with: "<\\/")
+    }
+}

@@ -1,0 +1,65 @@
+import ArgumentParser
+import Foundation
+import WelkomAudit
+import WelkomLedger
+import WelkomRegistry
+
+extension AuditCommand {
+    struct DSAR: ParsableCommand {
+        static let configuration = CommandConfiguration(
+            commandName: "dsar",
+            abstract: "The access-request package (GDPR art. 15) for one customer, as JSON.",
+            discussion: """
+                Holds the current consent, the consent records with their receipts, every ledger entry \
+                still linked to the customer with its inclusion proof in a signed checkpoint, and a \
+                plain-language explanation in Dutch and English. Signs a fresh checkpoint first when the \
+                ledger is writable, so every entry has a proof.
+                """)
+        @OptionGroup var data: DataOption
+        @OptionGroup var settings: AuditConfigOption
+        @Option(help: "The customer's ID.") var customer: String
+        @Option(help: ArgumentHelp("Write the package to this file (mode 0600) instead of standard output.", valueName: "FILE"))
+        var out: String?
+
+        func run() throws {
+            let dir = try data.existing()
+            let config = try settings.load()
+            var signed = true
+            let ledger: Ledger
+            do {
+                ledger = try Ledger(dataDirectory: dir)
+            } catch {
+                signed = false
+                ledger = try openLedger(data)
+            }
+            let registryFile = dir.appendingPathComponent("registry.sqlite").path
+            let registry = FileManager.default.fileExists(atPath: registryFile) ? try ConsentRegistry(dataDirectory: dir) : nil
+            let package = try AccessRequest.gather(customer: customer, registry: registry, ledger: ledger,
+                                                   retentionDays: config.ledger.retentionDays, now: Date(), signCheckpoint: signed)
+            if package.consent == nil && package.entries.isEmpty {
+                printError("note: nothing in \(data.data) is linked to customer \(customer) (never enrolled, withdrawn or erased)")
+            }
+            try writeOutput(package.json + "\n", to: out)
+        }
+    }
+}
+
+/// Writes to a private file (0600: it may hold personal data) or standard output.
+func writeOutput(_ text: String, to path: String?) throws {
+    guard let path else {
+        print(text, terminator: "")
+        return
+    }
+    let fd = open(path, O_CREAT | O_TRUNC | O_WRONLY | O_CLOEXEC, 0o600)
+    guard fd >= 0 else {
+        printError("\(path): cannot write: \(String(cString: strerror(errno)))")
+        throw Exit.ioError
+    }
+    defer { close(fd) }
+    let bytes = Array(text.utf8)
+    let written = bytes.withUnsafeBytes { write(fd, $0.baseAddress, $0.count) }
+    guard written == bytes.count else {
+        printError("\(path): cannot write: \(String(cString: strerror(errno)))")
+        throw Exit.ioError
+    }
+}

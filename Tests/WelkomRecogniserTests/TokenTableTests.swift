@@ -1,0 +1,82 @@
+import XCTest
+import WelkomCore
+import WelkomIdentifiers
+@testable import WelkomRecogniser
+
+/// The single WLK1 table for all windows: its sweep, deletions and growth against a plain model,
+/// and the recogniser's rolls, enrolments and withdrawals across many windows on top of it.
+final class TokenTableTests: XCTestCase {
+    private struct Entry: Hashable { var hi: UInt64; var window: UInt32; var slot: UInt32 }
+
+    private func found(_ t: TokenTable, _ e: Entry) -> Bool {
+        t.firstSlot(e.hi) { slot, tag in slot == e.slot && tag == UInt32(TokenTable.tag(e.window)) } != nil
+    }
+
+    func testInsertRemoveSweepAndGrowAgreeWithAModel() {
+        var rng = SystemRandomNumberGenerator()
+        var table = TokenTable()
+        var model = Set<Entry>()
+        // Few distinct high bits so that runs are long and fingerprints collide: the hard cases.
+        func randomEntry() -> Entry {
+            Entry(hi: UInt64.random(in: 0..<4096, using: &rng) << 40 | UInt64.random(in: 0..<(1 << 28), using: &rng),
+                  window: UInt32.random(in: 100..<116, using: &rng), slot: UInt32.random(in: 0..<5000, using: &rng))
+        }
+        for round in 0..<30 {
+            for _ in 0..<400 {
+                let e = randomEntry()
+                if model.insert(e).inserted { table.insert(e.hi, window: e.window, slot: e.slot) }
+            }
+            for e in model.shuffled().prefix(100) {
+                XCTAssertTrue(table.remove(e.hi, window: e.window, slot: e.slot))
+                model.remove(e)
+            }
+            XCTAssertFalse(table.remove(1 << 63, window: 100, slot: 7), "absent entries are not removed")
+            if round % 3 == 0 {
+                let dropped = UInt32.random(in: 100..<116, using: &rng)
+                table.removeAll(tags: 1 << UInt16(TokenTable.tag(dropped)))
+                model = model.filter { $0.window != dropped }
+            }
+            XCTAssertEqual(table.count, model.count)
+            for e in model { XCTAssertTrue(found(table, e), "entry lost in round \(round)") }
+            for _ in 0..<200 {
+                let e = randomEntry()
+                XCTAssertEqual(found(table, e), model.contains(e))
+            }
+        }
+        table.removeAll()
+        XCTAssertEqual(table.count, 0)
+        for e in model { XCTAssertFalse(found(table, e)) }
+    }
+
+    func testRollingAcrossManyWindowsWithEnrolmentsAndWithdrawals() {
+        let start = Date(timeIntervalSince1970: 1_700_000_000)
+        var r = Recogniser(settings: .init(enabled: true, skewWindows: 2), pepper: [UInt8](repeating: 0, count: 32))
+        var keys: [CustomerID: Block128] = [:]
+        var rng = SystemRandomNumberGenerator()
+        func key() -> Block128 { Block128(hi: UInt64.random(in: 0...UInt64.max, using: &rng), lo: UInt64.random(in: 0...UInt64.max, using: &rng)) }
+        for i in 0..<300 { keys["c\(i)"] = key() }
+        r.load(keys.map { ConsentKeys(customer: $0.key, beaconKey: $0.value) }, at: start)
+        var next = 300
+        for step in 0..<12 {
+            // Jumps of one, two and five windows: partial sweeps and a whole reset.
+            let now = start.addingTimeInterval(Double([1, 2, 5][step % 3] * 600 * (step + 1)))
+            for _ in 0..<5 {
+                let id = CustomerID("c\(next)")
+                next += 1
+                keys[id] = key()
+                r.upsert(ConsentKeys(customer: id, beaconKey: keys[id]!), at: now)
+            }
+            let gone = keys.keys.sorted().prefix(3)
+            for id in gone { XCTAssertTrue(r.remove(customer: id)); keys[id] = nil }
+            for (id, k) in keys {
+                for offset in -2...2 {
+                    let fob = now.addingTimeInterval(Double(offset * 600))
+                    let sighting = Sighting(time: now, evidence: .wlk1(companyID: 0xFFFF, token: WLK1.token(beaconKey: k, at: fob)!), source: .radio)
+                    XCTAssertEqual(r.recognise(sighting)?.customer, id, "step \(step), offset \(offset)")
+                }
+                let far = Sighting(time: now, evidence: .wlk1(companyID: 0xFFFF, token: WLK1.token(beaconKey: k, at: now.addingTimeInterval(1800))!), source: .radio)
+                XCTAssertNil(r.recognise(far), "three windows off is outside skew 2")
+            }
+        }
+    }
+}
