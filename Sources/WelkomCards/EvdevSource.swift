@@ -39,8 +39,6 @@ public struct EvdevSource: CardReaderSource {
     public var readerName: String { "evdev \(path)" }
     public var stats: ReaderStats { counters.snapshot }
 
-    static let firstRetry: Duration = .milliseconds(250)
-    static let longestRetry: Duration = .seconds(5)
 
     public func run(onCard: @escaping @Sendable (Sighting) async -> ReaderVerdict) async throws {
         let intake = CodeIntake(reader: readerName, till: till, counters: counters, logger: logger, clock: clock)
@@ -59,54 +57,40 @@ public struct EvdevSource: CardReaderSource {
     static let evSyn: UInt16 = 0x00
     static let mscScan: UInt16 = 0x04
 
+    /// Why the event device cannot be opened or grabbed, as the log says it.
+    private struct OpenProblem: Error, CustomStringConvertible {
+        let description: String
+    }
+
     private func readLoop(wake: WakePipe, intake: CodeIntake, emit: (Sighting) -> Void) {
-        var retry = Self.firstRetry
-        var lastProblem: String?
-        let meta: Logger.Metadata = ["reader": .string(readerName)]
-        while !wake.isSignalled {
+        let reconnection = ReaderReconnection(counters: counters, logger: logger,
+                                              metadata: ["reader": .string(readerName)])
+        reconnection.run(wake: wake, open: { () throws -> Int32 in
             let fd = open(path, O_RDONLY | O_NONBLOCK | O_CLOEXEC)
-            var problem: String?
-            if fd < 0 {
-                problem = SerialPortError(operation: "open", errno: errno).description
+            guard fd >= 0 else {
+                var problem = SerialPortError(operation: "open", errno: errno).description
                 if errno == EACCES {
-                    problem! += "; install \(USBReaderProblem.udevRules) (it gives the welkom group the reader's event device)"
+                    problem += "; install \(USBReaderProblem.udevRules) (it gives the welkom group the reader's event device)"
                 }
-            } else if ioctl(fd, Self.grab, 1) != 0 {
+                throw OpenProblem(description: problem)
+            }
+            guard ioctl(fd, Self.grab, 1) == 0 else {
                 let e = errno
-                problem = SerialPortError(operation: "EVIOCGRAB", errno: e).description
-                    + (e == EBUSY ? " (another program has grabbed this device)" : "")
                 _ = close(fd)
+                throw OpenProblem(description: SerialPortError(operation: "EVIOCGRAB", errno: e).description
+                    + (e == EBUSY ? " (another program has grabbed this device)" : ""))
             }
-            if let problem {
-                if problem != lastProblem {
-                    logger.warning("card reader cannot be opened; retrying", metadata: meta.merging([
-                        "error": .string(problem), "retry_ms": .stringConvertible(retry.milliseconds),
-                    ]) { $1 })
-                    lastProblem = problem
-                }
-                if wake.wait(milliseconds: Int32(retry.milliseconds)) { return }
-                retry = min(retry * 2, Self.longestRetry)
-                continue
-            }
-            lastProblem = nil
-            logger.info("card reader open", metadata: meta)
-            let opened = ContinuousClock.now
-            let end = readEvents(fd: fd, wake: wake, intake: intake, emit: emit)
+            return fd
+        }, session: { fd in
+            readEvents(fd: fd, wake: wake, intake: intake, emit: emit)
+        }, close: { fd in
             _ = ioctl(fd, Self.grab, 0)
             _ = close(fd)
-            guard case .gone(let reason) = end else { return }
-            counters.update { $0.disconnects += 1 }
-            if ContinuousClock.now - opened > Self.longestRetry { retry = Self.firstRetry }
-            logger.warning("card reader gone; reopening", metadata: meta.merging([
-                "error": .string(reason), "retry_ms": .stringConvertible(retry.milliseconds),
-            ]) { $1 })
-            if wake.wait(milliseconds: Int32(retry.milliseconds)) { return }
-            retry = min(retry * 2, Self.longestRetry)
-        }
+        })
     }
 
     private func readEvents(fd: Int32, wake: WakePipe, intake: CodeIntake,
-                            emit: (Sighting) -> Void) -> USBReaderLoop.SessionEnd {
+                            emit: (Sighting) -> Void) -> ReaderReconnection.SessionEnd {
         var decoder = KeystrokeDecoder(layout: layout)
         var scan: UInt8?
         var shifts = 0, altGr = false

@@ -35,8 +35,6 @@ public struct SerialScannerSource: Sendable {
     private let counters = ReaderCounters()
 
     /// Backoff between attempts to reopen a reader that is gone.
-    static let firstRetry: Duration = .milliseconds(250)
-    static let longestRetry: Duration = .seconds(5)
 
     public init(path: String, baud: Int, till: TillID, logger: Logger, clock: any WelkomClock = SystemClock(),
                 maxLineBytes: Int = 256, partialTimeout: Duration = .milliseconds(500)) {
@@ -85,47 +83,15 @@ public struct SerialScannerSource: Sendable {
 
     // MARK: The reader thread
 
-    private enum SessionEnd {
-        case cancelled
-        case gone(String)
-    }
+    private typealias SessionEnd = ReaderReconnection.SessionEnd
 
     private func readLoop(speed: speed_t, wake: WakePipe, emit: (Sighting) -> Void) {
-        var retry = Self.firstRetry
-        var lastOpenProblem: String?
-        let meta: Logger.Metadata = ["reader": .string(path)]
-        while !wake.isSignalled {
-            let port: SerialPort
-            do {
-                port = try SerialPort.open(path: path, speed: speed)
-            } catch {
-                // Logged once per distinct problem, not once per attempt.
-                if error.description != lastOpenProblem {
-                    logger.warning("card reader cannot be opened; retrying", metadata: meta.merging([
-                        "error": .string(error.description), "retry_ms": .stringConvertible(retry.milliseconds),
-                    ]) { $1 })
-                    lastOpenProblem = error.description
-                }
-                if wake.wait(milliseconds: Int32(retry.milliseconds)) { return }
-                retry = min(retry * 2, Self.longestRetry)
-                continue
-            }
-            lastOpenProblem = nil
-            logger.info("card reader open", metadata: meta.merging(["baud": .stringConvertible(baud)]) { $1 })
-            let opened = ContinuousClock.now
-            let end = readLines(from: port, wake: wake, emit: emit)
-            port.close()
-            guard case .gone(let reason) = end else { return }
-            counters.update { $0.disconnects += 1 }
-            // A reader that stayed up for a while gets a quick retry; one that fails at once
-            // backs off, so a flapping device cannot flood the log.
-            if ContinuousClock.now - opened > Self.longestRetry { retry = Self.firstRetry }
-            logger.warning("card reader gone; reopening", metadata: meta.merging([
-                "error": .string(reason), "retry_ms": .stringConvertible(retry.milliseconds),
-            ]) { $1 })
-            if wake.wait(milliseconds: Int32(retry.milliseconds)) { return }
-            retry = min(retry * 2, Self.longestRetry)
-        }
+        let reconnection = ReaderReconnection(counters: counters, logger: logger, metadata: ["reader": .string(path)])
+        reconnection.run(wake: wake,
+                         open: { try SerialPort.open(path: path, speed: speed) },
+                         openMetadata: { _ in ["baud": .stringConvertible(baud)] },
+                         session: { readLines(from: $0, wake: wake, emit: emit) },
+                         close: { $0.close() })
     }
 
     private func readLines(from port: SerialPort, wake: WakePipe, emit: (Sighting) -> Void) -> SessionEnd {
@@ -195,14 +161,6 @@ public struct SerialScannerSource: Sendable {
         logger.warning("card reader sent an unusable code", metadata: [
             "reader": .string(path), "problem": .string(problem.description),
         ])
-    }
-}
-
-extension Duration {
-    /// Whole milliseconds, for poll().
-    var milliseconds: Int64 {
-        let (seconds, attoseconds) = components
-        return seconds * 1000 + attoseconds / 1_000_000_000_000_000
     }
 }
 

@@ -14,14 +14,7 @@ struct USBReaderLoop {
     let counters: ReaderCounters
     let logger: Logger
 
-    /// How one session with an open reader ended.
-    enum SessionEnd {
-        case cancelled
-        case gone(String)
-    }
-
-    static let firstRetry: Duration = .milliseconds(250)
-    static let longestRetry: Duration = .seconds(5)
+    typealias SessionEnd = ReaderReconnection.SessionEnd
 
     /// Runs sessions until `wake` is signalled. `session` reads the open device until it is
     /// cancelled or gone.
@@ -38,36 +31,11 @@ struct USBReaderLoop {
             return
         }
         defer { libusb_exit(context) }
-        var retry = Self.firstRetry
-        var lastProblem: String?
-        while !wake.isSignalled {
-            let device: USBReaderDevice
-            do {
-                device = try USBReaderDevice.open(context: context, id: id, port: port, interfaceClass: interfaceClass)
-            } catch {
-                if error.description != lastProblem {
-                    logger.warning("card reader cannot be opened; retrying", metadata: meta.merging([
-                        "error": .string(error.description), "retry_ms": .stringConvertible(retry.milliseconds),
-                    ]) { $1 })
-                    lastProblem = error.description
-                }
-                if wake.wait(milliseconds: Int32(retry.milliseconds)) { return }
-                retry = min(retry * 2, Self.longestRetry)
-                continue
-            }
-            lastProblem = nil
-            logger.info("card reader open", metadata: meta.merging(["port": .string(device.info.port)]) { $1 })
-            let opened = ContinuousClock.now
-            let end = session(device)
-            device.close()
-            guard case .gone(let reason) = end else { return }
-            counters.update { $0.disconnects += 1 }
-            if ContinuousClock.now - opened > Self.longestRetry { retry = Self.firstRetry }
-            logger.warning("card reader gone; reopening", metadata: meta.merging([
-                "error": .string(reason), "retry_ms": .stringConvertible(retry.milliseconds),
-            ]) { $1 })
-            if wake.wait(milliseconds: Int32(retry.milliseconds)) { return }
-            retry = min(retry * 2, Self.longestRetry)
-        }
+        ReaderReconnection(counters: counters, logger: logger, metadata: meta).run(
+            wake: wake,
+            open: { try USBReaderDevice.open(context: context, id: id, port: port, interfaceClass: interfaceClass) },
+            openMetadata: { ["port": .string($0.info.port)] },
+            session: session,
+            close: { $0.close() })
     }
 }
