@@ -63,8 +63,13 @@ public final class AgentRuntime: Sendable {
         }
     }
 
+    /// How often the pipeline forgets stale state (cool-downs, customers who left the zones);
+    /// `welkom replay` sweeps at the same interval of capture time.
+    public static let sweepIntervalSeconds: Double = 60
+
     /// Till zones from `[zones]` and `[[zone]]`; nil without any zone (prompts go to the first till).
-    static func zoneTracker(_ settings: ZoneSettings) -> ZoneTracker? {
+    /// Public for `welkom replay`, which routes a capture's recognitions the same way.
+    public static func zoneTracker(_ settings: ZoneSettings) -> ZoneTracker? {
         guard !settings.zones.isEmpty else { return nil }
         return ZoneTracker(
             zones: settings.zones.map { Zone(till: $0.till, receiver: $0.receiver.isEmpty ? nil : $0.receiver,
@@ -123,6 +128,7 @@ public final class AgentRuntime: Sendable {
                                           reason: String(cString: strerror(error.errnoCode)))
         }
         ledgerHousekeeping.checkpoint(reason: "shutdown")
+        for display in poleDisplays { await display.clearIfShowing() }
         logger.info("welkom stopped")
     }
 
@@ -159,7 +165,7 @@ public final class AgentRuntime: Sendable {
                 }
                 group.addTask {
                     while !Task.isCancelled {
-                        try? await Task.sleep(for: .seconds(60))
+                        try? await Task.sleep(for: .seconds(AgentRuntime.sweepIntervalSeconds))
                         await pipeline.sweep(now: runtime.clock.now())
                     }
                 }

@@ -65,6 +65,13 @@ public actor PoleDisplay {
         _ = send(configuration.commandSet.clear())
     }
 
+    /// Blanks the display if something is still on it: at shutdown, so a stopped agent does not
+    /// leave a greeting up until the next start.
+    public func clearIfShowing() {
+        guard clearTask != nil else { return }
+        clear()
+    }
+
     private func scheduleClear() {
         clearTask?.cancel()
         let after = configuration.clearAfter

@@ -216,3 +216,17 @@ def test_missing_pole_display_is_logged_prompts_still_reach_the_till_and_it_come
     assert sorted(prompt_entries(data_dir)) == [("prompt=greeting", "1"), ("prompt=greeting", "1"),
                                                 ("prompt=note", "1"), ("prompt=offer", "1")]
     assert agent.stop() == 0
+
+
+def test_a_greeting_still_up_is_cleared_when_the_agent_stops(workdir, data_dir, cleanup):
+    enrol_zoe(data_dir)
+    display = PoleDisplayEnd()
+    cleanup(display.close)
+    pole = f'[[pole_display]]\ntill = "1"\npath = "{display.path}"\nprotocol = "escpos"\nclear_after_seconds = 3600\n'
+    scanner, agent = start_agent(workdir, data_dir, cleanup, pole)
+    scanner.send(ZOE_CARD)
+    shown = initialise(19) + show("escpos", *GREETING) + show("escpos", GREETING[0], OFFER_LINE)
+    wait_until(lambda: len(display.received()) >= len(shown), 60, "the greeting and offer on the pole display")
+    assert display.received() == shown, "cleared before the hour was up"
+    assert agent.stop() == 0
+    wait_until(lambda: display.received() == shown + CLR, 10, "the display to be cleared at stop")
