@@ -10,7 +10,7 @@ DEMO_ARGS  ?=
 # Build: the C libraries behind the CBluetooth and CUSB system-library targets, SQLite for GRDB.
 DEB_BUILD  := pkg-config libbluetooth-dev libusb-1.0-0-dev libsqlite3-dev
 # Tests: ptys for serial rigs, umockdev (+ its GObject bindings for the live USB harness) for USB readers, Chromium for the till page.
-DEB_TEST   := socat umockdev libumockdev-dev python3-gi gir1.2-umockdev-1.0 chromium chromium-driver sqlite3
+DEB_TEST   := socat umockdev libumockdev-dev python3-gi gir1.2-umockdev-1.0 chromium chromium-driver sqlite3 gcc-aarch64-linux-gnu libc6-dev-arm64-cross qemu-user
 
 .PHONY: all build demo test test-unit test-e2e bench fuzz deps-build deps-test venv clean
 
