@@ -48,12 +48,7 @@ public enum AgentSources {
             do { spec = try TransportSpec(parsing: transport) } catch {
                 throw Problem(key: "radio.transport", message: "\(error)")
             }
-            var recorder: BtsnoopWriter?
-            if !config.radio.record.isEmpty {
-                do { recorder = try BtsnoopWriter(path: config.radio.record) } catch {
-                    throw Problem(key: "radio.record", message: "\(error)")
-                }
-            }
+            let recorder = try recorder(config.radio, receiver: config.radio.name)
             sources.append(RadioSource(spec: spec, logger: logger, recorder: recorder, receiver: config.radio.name,
                                        options: radioOptions(config.radio)))
         }
@@ -63,12 +58,22 @@ public enum AgentSources {
             do { spec = try TransportSpec(parsing: receiver.transport) } catch {
                 throw Problem(key: "radio.receiver[\(index + 1)].transport", message: "\(error)")
             }
-            sources.append(RadioSource(spec: spec, logger: logger, receiver: receiver.name, options: radioOptions(config.radio)))
+            sources.append(RadioSource(spec: spec, logger: logger, recorder: try recorder(config.radio, receiver: receiver.name),
+                                       receiver: receiver.name, options: radioOptions(config.radio)))
         }
         for reader in config.readers {
             sources.append(makeReader(reader, logger: logger))
         }
         return sources
+    }
+
+    /// `radio.record` for one receiver: each records its own H4 stream to its own file
+    /// (`RadioSettings.recordPath(forReceiver:)`), so `welkom replay` can replay them together.
+    static func recorder(_ radio: RadioSettings, receiver: String) throws(Problem) -> BtsnoopWriter? {
+        guard let path = radio.recordPath(forReceiver: receiver) else { return nil }
+        do { return try BtsnoopWriter(path: path) } catch {
+            throw Problem(key: "radio.record", message: "receiver \(receiver): \(error)")
+        }
     }
 
     /// One `[[reader]]` as the source of its kind (the config already checked its keys).

@@ -5,8 +5,9 @@ public struct RadioSettings: Sendable, Equatable {
     /// `btsnoop:FILE` (replay a capture), or empty for no radio. The radio module parses the details; the config
     /// checks only the form, so `welkom config check` catches a misspelt transport.
     public var transport: String
-    /// `record`: a btsnoop file to record the radio traffic to; empty = off.
-    /// Recording keeps raw advertisements of everyone nearby, so it says so at start.
+    /// `record`: a btsnoop file to record the radio traffic to; empty = off. Every receiver is
+    /// recorded, each to its own file (`recordPath(forReceiver:)`), since a capture is one
+    /// controller's H4 stream. Recording keeps raw advertisements of everyone nearby, so it says so at start.
     public var record: String
     /// `name`: what zones call the receiver behind `transport` (`[[zone]] receiver`). Default "radio".
     public var name: String
@@ -29,6 +30,23 @@ public struct RadioSettings: Sendable, Equatable {
         self.flowControl = flowControl
         self.kernelChannel = kernelChannel
         self.receivers = receivers
+    }
+
+    /// Where `record` puts the capture of the receiver called `name`: `[radio]` itself records to
+    /// `record` as written; a `[[radio.receiver]]` to the same path with its name inserted before
+    /// the extension (`radio.btsnoop` → `radio.till2.btsnoop`; without an extension, appended).
+    /// Receiver names are unique and hold only letters, digits, '.', '_' and '-', so the files are
+    /// distinct and stay in `record`'s directory. Nil when recording is off or no receiver is so called.
+    public func recordPath(forReceiver receiver: String) -> String? {
+        guard !record.isEmpty else { return nil }
+        if !transport.isEmpty && receiver == name { return record }
+        guard receivers.contains(where: { $0.name == receiver }) else { return nil }
+        let slash = record.lastIndex(of: "/").map { record.index(after: $0) } ?? record.startIndex
+        // A dot that starts the file name (".capture") marks a hidden file, not an extension.
+        if let dot = record[slash...].lastIndex(of: "."), dot > slash {
+            return "\(record[..<dot]).\(receiver)\(record[dot...])"
+        }
+        return "\(record).\(receiver)"
     }
 
     /// Every receiver the config names: `[radio]` itself (unless its transport is empty), then

@@ -80,7 +80,10 @@ public struct WelkomConfig: Sendable, Equatable {
             }
         }
         if !radio.record.isEmpty {
-            notices.append("radio.record is set: every advertisement heard, including those of people who did not opt in, is written to \(TOMLWriter.quoted(radio.record)); use it for diagnostics only and delete the capture afterwards")
+            // One file per receiver: name them all, so none is forgotten when deleting.
+            let files = radio.allReceivers.compactMap { radio.recordPath(forReceiver: $0.name) }
+            let named = (files.isEmpty ? [radio.record] : files).map { TOMLWriter.quoted($0) }.joined(separator: ", ")
+            notices.append("radio.record is set: every advertisement heard, including those of people who did not opt in, is written to \(named); use it for diagnostics only and delete the capture afterwards")
         }
         return notices
     }
