@@ -32,34 +32,33 @@ public final class AgentMetrics: Sendable {
         let registry = PrometheusCollectorRegistry()
         self.registry = registry
         sightings = Dictionary(uniqueKeysWithValues: SourceKind.allCases.map {
-            ($0, registry.makeCounter(name: "welkom_sightings_total", labels: [("source", $0.rawValue)],
-                                      help: "Sightings received from sources"))
+            ($0, registry.makeCounter(descriptor: Self.metric("welkom_sightings_total", "Sightings received from sources"), labels: [("source", $0.rawValue)]))
         })
         unmatched = Dictionary(uniqueKeysWithValues: SourceKind.allCases.map {
-            ($0, registry.makeCounter(name: "welkom_sightings_unmatched_total", labels: [("source", $0.rawValue)],
-                                      help: "Sightings that matched no active consent, dropped without a trace"))
+            ($0, registry.makeCounter(descriptor: Self.metric("welkom_sightings_unmatched_total", "Sightings that matched no active consent, dropped without a trace"), labels: [("source", $0.rawValue)]))
         })
         recognitions = Dictionary(uniqueKeysWithValues: Scheme.allCases.map {
-            ($0, registry.makeCounter(name: "welkom_recognitions_total", labels: [("scheme", $0.rawValue)],
-                                      help: "Sightings recognised as an opted-in customer"))
+            ($0, registry.makeCounter(descriptor: Self.metric("welkom_recognitions_total", "Sightings recognised as an opted-in customer"), labels: [("scheme", $0.rawValue)]))
         })
-        prompts = registry.makeCounter(name: "welkom_prompts_shown_total", help: "Prompts shown at tills after their ledger entry was durable")
-        ledgerFailures = registry.makeCounter(name: "welkom_ledger_failures_total", help: "Ledger appends that failed; no prompt was shown")
-        ledgerEntries = registry.makeCounter(name: "welkom_ledger_entries_written_total", help: "Ledger entries written by this agent")
-        activeConsents = registry.makeGauge(name: "welkom_active_consents", help: "Customers in the recogniser's tables")
-        recognitionEnabled = registry.makeGauge(name: "welkom_recognition_enabled", help: "1 when recognition is enabled with a DPIA reference")
-        radioFramingErrors = registry.makeCounter(name: "welkom_radio_framing_errors_total",
-                                                  help: "H4 framing errors: bytes skipped to resynchronise")
-        radioMalformedReports = registry.makeCounter(name: "welkom_radio_malformed_reports_total",
-                                                     help: "Advertising reports or AD structures whose lengths did not fit")
-        radioReopens = registry.makeCounter(name: "welkom_radio_reopens_total", help: "Times the controller was reopened")
-        radioControllerResets = registry.makeCounter(name: "welkom_radio_controller_resets_total",
-                                                     help: "Times a controller restarted on its own and was set up again")
+        prompts = registry.makeCounter(descriptor: Self.metric("welkom_prompts_shown_total", "Prompts shown at tills after their ledger entry was durable"))
+        ledgerFailures = registry.makeCounter(descriptor: Self.metric("welkom_ledger_failures_total", "Ledger appends that failed; no prompt was shown"))
+        ledgerEntries = registry.makeCounter(descriptor: Self.metric("welkom_ledger_entries_written_total", "Ledger entries written by this agent"))
+        activeConsents = registry.makeGauge(descriptor: Self.metric("welkom_active_consents", "Customers in the recogniser's tables"))
+        recognitionEnabled = registry.makeGauge(descriptor: Self.metric("welkom_recognition_enabled", "1 when recognition is enabled with a DPIA reference"))
+        radioFramingErrors = registry.makeCounter(descriptor: Self.metric("welkom_radio_framing_errors_total", "H4 framing errors: bytes skipped to resynchronise"))
+        radioMalformedReports = registry.makeCounter(descriptor: Self.metric("welkom_radio_malformed_reports_total", "Advertising reports or AD structures whose lengths did not fit"))
+        radioReopens = registry.makeCounter(descriptor: Self.metric("welkom_radio_reopens_total", "Times the controller was reopened"))
+        radioControllerResets = registry.makeCounter(descriptor: Self.metric("welkom_radio_controller_resets_total", "Times a controller restarted on its own and was set up again"))
         cardCodes = Dictionary(uniqueKeysWithValues: ["loyalty", "invalid", "payment"].map {
-            ($0, registry.makeCounter(name: "welkom_card_codes_total", labels: [("result", $0)],
-                                      help: "Codes read by card readers; payment cards are dropped at the reader"))
+            ($0, registry.makeCounter(descriptor: Self.metric("welkom_card_codes_total", "Codes read by card readers; payment cards are dropped at the reader"), labels: [("result", $0)]))
         })
-        readerDisconnects = registry.makeCounter(name: "welkom_reader_disconnects_total", help: "Card readers lost and reopened")
+        readerDisconnects = registry.makeCounter(descriptor: Self.metric("welkom_reader_disconnects_total", "Card readers lost and reopened"))
+    }
+
+    /// swift-prometheus 2.4 takes the unit apart from the name; ours carry it already
+    /// ("…_total"), and an empty unit adds nothing to the exposed name.
+    private static func metric(_ name: String, _ help: String) -> MetricNameDescriptor {
+        MetricNameDescriptor(metricName: name, unitName: "", helpText: help)
     }
 
     func sighting(_ s: Sighting, matched: Bool) {
