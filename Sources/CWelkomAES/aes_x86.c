@@ -16,10 +16,11 @@ int welkom_x86_supported(void) {
 
 WELKOM_X86 static inline __m128i step(__m128i key, __m128i assist) {
     assist = _mm_shuffle_epi32(assist, 0xff);
-    key = _mm_xor_si128(key, _mm_slli_si128(key, 4));
-    key = _mm_xor_si128(key, _mm_slli_si128(key, 4));
-    key = _mm_xor_si128(key, _mm_slli_si128(key, 4));
-    return _mm_xor_si128(key, assist);
+    // The prefix XOR of the key's words as a tree (k ^ k<<4 ^ k<<8 ^ k<<12): three steps deep
+    // instead of six, which shortens the key schedule's serial chain.
+    __m128i a = _mm_xor_si128(key, _mm_slli_si128(key, 4));
+    __m128i b = _mm_xor_si128(_mm_slli_si128(key, 8), _mm_slli_si128(key, 12));
+    return _mm_xor_si128(_mm_xor_si128(a, b), assist);
 }
 // aeskeygenassist takes its round constant as an immediate, so the rounds are spelled out.
 #define NEXT(k, rcon) step((k), _mm_aeskeygenassist_si128((k), (rcon)))
@@ -92,10 +93,17 @@ WELKOM_X86 void welkom_x86_encrypt_keys(const uint8_t *keys, size_t n, const uin
         _mm_storeu_si128((__m128i *)(out + 16 * i + 32), _mm_aesenclast_si128(s2, k2));
         _mm_storeu_si128((__m128i *)(out + 16 * i + 48), _mm_aesenclast_si128(s3, k3));
     }
+    // The rest one at a time (a WLK1 hit verifies one key): each round key is used as soon as it
+    // exists, so the latency is the key schedule's chain plus one round, not the two in a row.
     for (; i < n; i++) {
-        __m128i rk[11];
-        expand(_mm_loadu_si128((const __m128i *)(keys + 16 * i)), rk);
-        _mm_storeu_si128((__m128i *)(out + 16 * i), encrypt(rk, b));
+        __m128i k = _mm_loadu_si128((const __m128i *)(keys + 16 * i));
+        __m128i s = _mm_xor_si128(b, k);
+#define ROUND1(rcon) k = NEXT(k, rcon); s = _mm_aesenc_si128(s, k);
+        ROUND1(0x01) ROUND1(0x02) ROUND1(0x04) ROUND1(0x08) ROUND1(0x10)
+        ROUND1(0x20) ROUND1(0x40) ROUND1(0x80) ROUND1(0x1b)
+#undef ROUND1
+        k = NEXT(k, 0x36);
+        _mm_storeu_si128((__m128i *)(out + 16 * i), _mm_aesenclast_si128(s, k));
     }
 }
 

@@ -80,6 +80,7 @@ public struct Recogniser: Sendable {
     private var irkOwners: [UInt32] = []
     private var irkBySlot: [UInt32: Int] = [:]
     private var rpaCache = RPACache()
+    private var verifiedTokens = VerifiedTokens()
 
     private struct Confirmation: Sendable {
         var milliseconds: Int64
@@ -115,6 +116,10 @@ public struct Recogniser: Sendable {
         reserve(consents.count)
         // Customers first, then every window in one batched pass: far cheaper than per-customer inserts.
         for c in consents { _ = add(c, at: time, intoWindows: false) }
+        // The arrays a hit reads at a random slot, now filled: on huge pages, so that a hit does
+        // not pay a TLB miss (a nested page walk in a VM) per array.
+        Self.collapseHugePages(&ids); Self.collapseHugePages(&tokenKeys); Self.collapseHugePages(&expiresMs)
+        Self.collapseHugePages(&flags)
         if let centre { roll(to: centre) }
     }
 
@@ -188,7 +193,8 @@ public struct Recogniser: Sendable {
             }
         }
         guard let match, isActive(match.slot, nowMs: nowMs) else { return nil }
-        if match.scheme == .wlk1 || match.scheme == .card {
+        // Checked here, not only inside: even a call that returns at once costs a hit ~15 ns.
+        if !irkOwners.isEmpty, match.scheme == .wlk1 || match.scheme == .card {
             noteConfirmation(match.slot, nowMs: nowMs, address: match.scheme == .card ? nil : sighting.address?.value)
         }
         return Recognition(customer: ids[Int(match.slot)], scheme: match.scheme, time: sighting.time,
@@ -233,7 +239,7 @@ public struct Recogniser: Sendable {
         total += cards.capacity * (MemoryLayout<Block128>.stride + 4 + 1)
         total += irkSchedules.capacity + irkOwners.capacity * 4 + irkBySlot.capacity * 17
         total += eids.capacity * 13 + beacons.count * (MemoryLayout<Beacon>.stride + 24 + 32)
-        total += rpaCache.memoryBytes
+        total += rpaCache.memoryBytes + verifiedTokens.memoryBytes
         return total
     }
 
@@ -242,7 +248,21 @@ public struct Recogniser: Sendable {
     private mutating func reserve(_ n: Int) {
         ids.reserveCapacity(n); tokenKeys.reserveCapacity(n); expiresMs.reserveCapacity(n)
         flags.reserveCapacity(n); generations.reserveCapacity(n); digests.reserveCapacity(n)
+        // A hit reads these at a random slot: with 4 KiB pages each read is also a TLB miss (and a
+        // costly nested page walk in a VM). Advised before the appends first touch the pages.
+        Self.adviseHugePages(&ids); Self.adviseHugePages(&tokenKeys); Self.adviseHugePages(&expiresMs)
+        Self.adviseHugePages(&flags)
         idIndex = PackedTable(minimumCapacity: n)
+    }
+
+    private static func collapseHugePages<T>(_ array: inout [T]) {
+        let bytes = array.count * MemoryLayout<T>.stride
+        array.withUnsafeMutableBufferPointer { welkom_collapse_huge_pages($0.baseAddress, bytes) }
+    }
+
+    private static func adviseHugePages<T>(_ array: inout [T]) {
+        let bytes = array.capacity * MemoryLayout<T>.stride
+        array.withUnsafeMutableBufferPointer { welkom_advise_huge_pages($0.baseAddress, bytes) }
     }
 
     private static func idSource(_ id: CustomerID) -> UInt64 {
@@ -375,13 +395,18 @@ public struct Recogniser: Sendable {
 
     /// One token, without allocating: the C core straight on the slot's stored key.
     private func token(slot: UInt32, window: UInt32) -> Block128 {
-        var key = tokenKeys[Int(slot)]
+        Self.token(key: tokenKeys[Int(slot)], window: window, impl: aes.c)
+    }
+
+    @inline(__always)
+    private static func token(key: Wire128, window: UInt32, impl: welkom_aes_impl) -> Block128 {
+        var key = key
         var plain = WLK1.plaintext(window: window).wire
         var out = Wire128()
         withUnsafeBytes(of: &key) { k in
             withUnsafeBytes(of: &plain) { p in
                 withUnsafeMutableBytes(of: &out) { o in
-                    welkom_aes128_encrypt_keys(aes.c, k.baseAddress!.assumingMemoryBound(to: UInt8.self), 1,
+                    welkom_aes128_encrypt_keys(impl, k.baseAddress!.assumingMemoryBound(to: UInt8.self), 1,
                                                p.baseAddress!.assumingMemoryBound(to: UInt8.self),
                                                o.baseAddress!.assumingMemoryBound(to: UInt8.self))
                 }
@@ -414,24 +439,44 @@ public struct Recogniser: Sendable {
 
     private mutating func lookupWLK1(_ token: Block128, window: UInt32) -> UInt32? {
         if window != centreWindow { roll(to: window) }
-        return findWLK1(token)
+        guard let (slot, tokenWindow, repeated) = findWLK1(token) else { return nil }
+        if !repeated {
+            verifiedTokens.insert(token, slot: slot, generation: generations[Int(slot)], window: tokenWindow)
+        }
+        return slot
     }
 
     /// Non-mutating and over buffer pointers: no copies, retains or exclusivity checks per probe.
-    /// A candidate counts only if its real token for the tagged window equals this one.
-    private func findWLK1(_ token: Block128) -> UInt32? {
+    /// The verification closure captures only pointers and scalars, never `self`: a closure that
+    /// captured the whole struct would retain and release every one of its arrays per candidate.
+    ///
+    /// A candidate counts only if its real token for the tagged window equals this one: either
+    /// computed now (AES under the customer's token key) or computed at an earlier sighting of
+    /// this very token (`VerifiedTokens`, all 128 bits compared). `repeated` says which.
+    /// Always inlined: called as a method from `lookupWLK1` (mutating) it was handed a memcpy'd
+    /// copy of the whole struct on every sighting.
+    @inline(__always)
+    private func findWLK1(_ token: Block128) -> (slot: UInt32, window: UInt32, repeated: Bool)? {
         let low = windowLow
-        return flags.withUnsafeBufferPointer { flags -> UInt32? in
-            tokens.firstSlot(token.hi) { slot, tag in
-                // A hit reads the slot's expiry and ID next: start those loads now, so that their
-                // cache misses overlap the key load and the AES of the verification.
-                expiresMs.withUnsafeBufferPointer { welkom_prefetch($0.baseAddress! + Int(slot)) }
-                ids.withUnsafeBufferPointer { welkom_prefetch($0.baseAddress! + Int(slot)) }
-                // The one window in range with these low bits (the range spans at most 16).
-                let window = low &+ ((tag &- low) & UInt32(TokenTable.tagMask))
-                return flags[Int(slot)].contains(.token) && self.token(slot: slot, window: window) == token
+        let impl = aes.c
+        var window: UInt32 = 0, repeated = false
+        let slot = tokenKeys.withUnsafeBufferPointer { keys -> UInt32? in
+            flags.withUnsafeBufferPointer { flags -> UInt32? in
+                generations.withUnsafeBufferPointer { generations -> UInt32? in
+                    tokens.firstSlot(token.hi) { slot, tag in
+                        guard flags[Int(slot)].contains(.token) else { return false }
+                        // The one window in range with these low bits (the range spans at most 16).
+                        window = low &+ ((tag &- low) & UInt32(TokenTable.tagMask))
+                        if verifiedTokens.contains(token, slot: slot, generation: generations[Int(slot)], window: window) {
+                            repeated = true
+                            return true
+                        }
+                        return Self.token(key: keys[Int(slot)], window: window, impl: impl) == token
+                    }
+                }
             }
         }
+        return slot.map { ($0, window, repeated) }
     }
 
     // MARK: - Internals: Eddystone-EID

@@ -48,6 +48,27 @@ final class TokenTableTests: XCTestCase {
         for e in model { XCTAssertFalse(found(table, e)) }
     }
 
+    /// A token verified once is remembered (VerifiedTokens), but never for a slot whose consent
+    /// changed: the old token of a re-keyed or withdrawn customer is not recognised, even though
+    /// the new consent reuses the same slot.
+    func testARememberedTokenDoesNotOutliveItsKeyOrConsent() {
+        let now = Date(timeIntervalSince1970: 1_700_000_000)
+        var r = Recogniser(settings: .init(enabled: true), pepper: [UInt8](repeating: 0, count: 32))
+        let old = Block128(hi: 1, lo: 2), new = Block128(hi: 3, lo: 4)
+        r.load([ConsentKeys(customer: "ann", beaconKey: old)], at: now)
+        func sighting(_ key: Block128) -> Sighting {
+            Sighting(time: now, evidence: .wlk1(companyID: 0xFFFF, token: WLK1.token(beaconKey: key, at: now)!), source: .radio)
+        }
+        XCTAssertEqual(r.recognise(sighting(old))?.customer, "ann")
+        XCTAssertEqual(r.recognise(sighting(old))?.customer, "ann", "the repeat, from the remembered token")
+        r.upsert(ConsentKeys(customer: "ann", beaconKey: new), at: now)
+        XCTAssertNil(r.recognise(sighting(old)), "the old key's token after a key change")
+        XCTAssertEqual(r.recognise(sighting(new))?.customer, "ann")
+        XCTAssertTrue(r.remove(customer: "ann"))
+        r.upsert(ConsentKeys(customer: "bob", beaconKey: Block128(hi: 5, lo: 6)), at: now)
+        XCTAssertNil(r.recognise(sighting(new)), "a withdrawn customer's remembered token, slot reused by bob")
+    }
+
     func testRollingAcrossManyWindowsWithEnrolmentsAndWithdrawals() {
         let start = Date(timeIntervalSince1970: 1_700_000_000)
         var r = Recogniser(settings: .init(enabled: true, skewWindows: 2), pepper: [UInt8](repeating: 0, count: 32))

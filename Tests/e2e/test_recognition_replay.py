@@ -6,6 +6,7 @@ rest is unchanged. The expected counts come from the test's own reading of the c
 
 import json
 import re
+import struct
 import subprocess
 import sys
 import time
@@ -31,8 +32,6 @@ BTSNOOP_UNIX_EPOCH_US = 0x00DCDDB30F2F8000
 
 def controller_records(raw: bytes) -> list:
     """(unix_seconds, packet) of every complete controller → host record: the test's own reading."""
-    import struct
-
     assert raw[:8] == b"btsnoop\0"
     records, offset = [], 16
     while offset + 24 <= len(raw):

@@ -77,6 +77,22 @@ static inline void welkom_advise_huge_pages(void *p, size_t n) {
 #endif
 }
 
+/// Like welkom_advise_huge_pages, and also turns pages already in use into huge pages now
+/// (MADV_COLLAPSE, Linux 6.1+; older kernels refuse it and nothing changes): for arrays filled
+/// before they could be advised, e.g. from reused heap memory.
+static inline void welkom_collapse_huge_pages(void *p, size_t n) {
+#if defined(__linux__) && defined(MADV_HUGEPAGE)
+    uintptr_t a = ((uintptr_t)p + 0x1FFFFF) & ~(uintptr_t)0x1FFFFF;
+    uintptr_t e = ((uintptr_t)p + n) & ~(uintptr_t)0x1FFFFF;
+    if (e > a) {
+        (void)madvise((void *)a, e - a, MADV_HUGEPAGE);
+        (void)madvise((void *)a, e - a, 25 /* MADV_COLLAPSE, absent from older headers */);
+    }
+#else
+    (void)p; (void)n;
+#endif
+}
+
 #ifdef __cplusplus
 }
 #endif
