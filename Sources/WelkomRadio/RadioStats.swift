@@ -1,9 +1,16 @@
+import WelkomCore
+
 /// Aggregate counters of what the radio source saw: kinds and counts only, never identifiers,
 /// so they are safe for metrics, logs and `welkom scan` (brief, invariant 2).
 public struct RadioStats: Sendable, Equatable, CustomStringConvertible {
     /// Advertising reports carrying a WLK1 frame.
     public var wlk1Reports = 0
-    /// Advertising reports carrying nothing a scheme matches on.
+    /// Advertising reports carrying an Eddystone-EID frame.
+    public var eidReports = 0
+    /// Advertising reports carrying a static identifier (iBeacon, AltBeacon).
+    public var staticReports = 0
+    /// Advertising reports carrying nothing a scheme matches on (an RPA is resolved from the
+    /// address, which every report has, so it is not a kind of its own here).
     public var otherReports = 0
     /// Runs of bytes the H4 decoder skipped to resynchronise (and btsnoop records that were no packet).
     public var framingErrors = 0
@@ -18,25 +25,38 @@ public struct RadioStats: Sendable, Equatable, CustomStringConvertible {
 
     public init() {}
 
-    public var reports: Int { wlk1Reports + otherReports }
+    public var reports: Int { wlk1Reports + eidReports + staticReports + otherReports }
 
-    /// Reports by evidence kind, for a metric's label ("wlk1", "other").
-    public var reportsByKind: [String: Int] { ["wlk1": wlk1Reports, "other": otherReports] }
+    /// Counts one report by the kind of evidence it carried.
+    public mutating func count(_ evidence: Evidence) {
+        switch evidence {
+        case .wlk1: wlk1Reports += 1
+        case .eid: eidReports += 1
+        case .staticIdentifier: staticReports += 1
+        case .card, .other: otherReports += 1
+        }
+    }
 
-    public static func + (a: RadioStats, b: RadioStats) -> RadioStats {
-        var s = a
-        s.wlk1Reports += b.wlk1Reports
-        s.otherReports += b.otherReports
-        s.framingErrors += b.framingErrors
-        s.malformedReports += b.malformedReports
-        s.malformedAdvertisingData += b.malformedAdvertisingData
-        s.transportReopens += b.transportReopens
-        s.controllerResets += b.controllerResets
+    public static func + (a: RadioStats, b: RadioStats) -> RadioStats { a.combined(with: b, sign: 1) }
+    /// What `a` counted since it was `b` (a session publishing its new counts).
+    public static func - (a: RadioStats, b: RadioStats) -> RadioStats { a.combined(with: b, sign: -1) }
+
+    private func combined(with b: RadioStats, sign: Int) -> RadioStats {
+        var s = self
+        s.wlk1Reports += sign * b.wlk1Reports
+        s.eidReports += sign * b.eidReports
+        s.staticReports += sign * b.staticReports
+        s.otherReports += sign * b.otherReports
+        s.framingErrors += sign * b.framingErrors
+        s.malformedReports += sign * b.malformedReports
+        s.malformedAdvertisingData += sign * b.malformedAdvertisingData
+        s.transportReopens += sign * b.transportReopens
+        s.controllerResets += sign * b.controllerResets
         return s
     }
 
     public var description: String {
-        "reports=\(reports) wlk1=\(wlk1Reports) other=\(otherReports) framing_errors=\(framingErrors) "
+        "reports=\(reports) wlk1=\(wlk1Reports) eid=\(eidReports) static=\(staticReports) other=\(otherReports) framing_errors=\(framingErrors) "
             + "malformed_reports=\(malformedReports) malformed_ad=\(malformedAdvertisingData) reopens=\(transportReopens) controller_resets=\(controllerResets)"
     }
 }

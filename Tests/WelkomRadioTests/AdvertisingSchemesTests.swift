@@ -18,6 +18,20 @@ final class AdvertisingSchemesTests: XCTestCase {
         for p in [uuid, frame, short] { XCTAssertEqual(AdvertisingData.evidence(in: p).kind, "other") }
     }
 
+    func testStatsCountEveryKindOfFrameAndPublishDifferences() {
+        var stats = RadioStats()
+        let eid = EddystoneEID.advertisingPayload(eid: 0x3439_c83a_6564_bfdf, txPower: -25)
+        let iBeacon = Hex.bytes("0201061aff4c000215e2c56db5dffb48d2b060d0f5a71096e00001000cc5")
+        for payload in [eid, eid, iBeacon, [0x02, 0x01, 0x06]] { stats.count(AdvertisingData.evidence(in: payload)) }
+        XCTAssertEqual([stats.wlk1Reports, stats.eidReports, stats.staticReports, stats.otherReports], [0, 2, 1, 1])
+        XCTAssertEqual(stats.reports, 4)
+        var later = stats
+        later.count(.eid(1)); later.framingErrors += 3
+        let since = later - stats
+        XCTAssertEqual([since.eidReports, since.framingErrors, since.reports], [1, 3, 1])
+        XCTAssertEqual(stats + since, later)
+    }
+
     func testIBeaconFrame() {
         // Apple's layout: 1A FF 4C 00 02 15 UUID major minor txPower.
         let payload = Hex.bytes("0201061aff4c000215e2c56db5dffb48d2b060d0f5a71096e00001000cc5")

@@ -24,7 +24,7 @@ public struct SightingExtractor: Sendable {
         for report in reports {
             let scan = AdvertisingData.scan(report.data)
             if scan.overrun != nil { stats.malformedAdvertisingData += 1 }
-            if case .wlk1 = scan.evidence { stats.wlk1Reports += 1 } else { stats.otherReports += 1 }
+            stats.count(scan.evidence)
             out.append(Sighting(time: time, evidence: scan.evidence, rssi: report.rssi, till: nil, source: .radio,
                                 address: report.deviceAddress))
         }

@@ -221,13 +221,7 @@ final class ControllerSession {
         let before = published
         guard now != before else { return }
         published = now
-        counter.update { s in
-            s.wlk1Reports += now.wlk1Reports - before.wlk1Reports
-            s.otherReports += now.otherReports - before.otherReports
-            s.framingErrors += now.framingErrors - before.framingErrors
-            s.malformedReports += now.malformedReports - before.malformedReports
-            s.malformedAdvertisingData += now.malformedAdvertisingData - before.malformedAdvertisingData
-        }
+        counter.update { $0 = $0 + (now - before) }
     }
 
     // MARK: Plumbing

@@ -98,7 +98,7 @@ struct ReplayCommand: ParsableCommand {
                   + "\"till\":\(jsonQuote(r.till)),\"rssi\":\(r.rssi.map(String.init) ?? "null")}")
         }
         printError("replay: \(records) records, \(sightings.count) advertising reports "
-                   + "(wlk1 \(stats.wlk1Reports), other \(stats.otherReports)), \(recognised) recognised, "
+                   + "(wlk1 \(stats.wlk1Reports), eid \(stats.eidReports), static \(stats.staticReports), other \(stats.otherReports)), \(recognised) recognised, "
                    + "\(sightings.count - recognised) not matched; framing errors \(stats.framingErrors), "
                    + "malformed reports \(stats.malformedReports)"
                    + (zones.map { "; \($0.zones.count) zones, \(inZone) recognitions in a zone" } ?? "")
