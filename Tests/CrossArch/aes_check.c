@@ -3,7 +3,7 @@
 // is held against the spec vectors and Python's `cryptography` although no test machine is arm64.
 //
 // Reads one request per line on stdin, writes one answer line per request on stdout (hex, most
-// significant byte first, as shared/spec/identifiers.md prints it). IMPL is "armv8-ce" or "portable".
+// significant byte first, as docs/identifiers.md prints it). IMPL is "armv8-ce" or "portable".
 //     cpu                              -> "<welkom_aes_best() name> hwcap-aes=<0|1>"
 //     schedule IMPL KEY                -> the 176-byte schedule of welkom_aes128_expand
 //     blocks IMPL KEY BLOCK...         -> welkom_aes128_encrypt_blocks, one ciphertext per block

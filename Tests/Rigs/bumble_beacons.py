@@ -1,5 +1,5 @@
 #!/usr/bin/env python3
-"""Bumble advertisers for Welkom's other identifier schemes (shared/spec/identifiers.md §2, §3).
+"""Bumble advertisers for Welkom's other identifier schemes (docs/identifiers.md, Eddystone-EID and RPAs).
 
 Like bumble_store.py, one Bumble `Controller` is exposed to the agent over H4 (`--pty PATH` or
 `--tcp PORT`); other controllers on the same `LocalLink` carry advertising `Device`s:

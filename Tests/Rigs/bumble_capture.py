@@ -4,7 +4,7 @@
 A Bumble host `Device` scans (passive, duplicates not filtered) on a Bumble `Controller` on a
 `LocalLink` shared with advertisers like those of bumble_store.py. A `BtSnooper` attached to the
 host records the HCI stream from the host's side (datalink 1002, H4), so directions come out
-right (shared/notes/test-rigs.md: a capture taken on the controller side has them swapped).
+right (docs/test-rigs.md, Bumble: a capture taken on the controller side has them swapped).
 
   bumble_capture.py --output scan.btsnoop --seconds 3 --enrolled-key HEX --strangers 5
 

@@ -4,12 +4,12 @@
 One Bumble `Controller` is exposed to the code under test over H4 (`--pty PATH` creates a pty
 and links PATH to it, the real UART code path; `--tcp PORT` listens on 127.0.0.1:PORT). Other
 controllers on the same `LocalLink` carry `Device`s that advertise WLK1 frames with advertising
-sets (Bumble's legacy advertising commands are broken, see shared/notes/test-rigs.md):
+sets (Bumble's legacy advertising commands are broken, see docs/test-rigs.md):
 
   --enrolled-key HEX   (repeatable) a customer's beacon key; its current WLK1 token is advertised
   --strangers N        N devices advertising WLK1 tokens of random keys (never enrolled)
 
-Tokens are computed here, independently of the Swift code, from shared/spec/identifiers.md §1
+Tokens are computed here, independently of the Swift code, from docs/identifiers.md, WLK1
 with the `cryptography` package, checked against the spec's test vectors at start-up, and
 re-computed whenever the 10-minute window turns.
 

@@ -4,7 +4,7 @@ Reads one request per line on stdin and writes one hex answer per line on stdout
     aes KEY BLOCK                 -> AES-128(KEY, BLOCK)                         (32 hex digits)
     eid KEY K COUNTER             -> Eddystone EID (google/eddystone eid-computation.md)  (16)
     ah IRK PRAND                  -> Bluetooth ah(IRK, prand), the lowest 24 bits (6)
-Keys and blocks are hex, most significant byte first (as shared/spec/identifiers.md prints them).
+Keys and blocks are hex, most significant byte first (as docs/identifiers.md prints them).
 The Swift tests generate random inputs and hold every AES implementation against these answers.
 """
 import sys

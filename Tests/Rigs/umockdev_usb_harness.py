@@ -1,6 +1,6 @@
 #!/usr/bin/python3
 """A live USB keyboard-wedge scanner for the card-reader tests, answered by umockdev's GObject
-ioctl API instead of a `.ioctl` replay (notes/test-rigs.md: a replay cannot emulate a kernel
+ioctl API instead of a `.ioctl` replay (docs/test-rigs.md, umockdev: a replay cannot emulate a kernel
 driver, EBUSY, timeouts or a URB left in flight).
 
     /usr/bin/python3 Tests/Rigs/umockdev_usb_harness.py --device card-readers.umockdev \

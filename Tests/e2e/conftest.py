@@ -1,4 +1,4 @@
-"""The one harness for whole-agent tests: it starts the real peers (notes/test-rigs.md) the same
+"""The one harness for whole-agent tests: it starts the real peers (docs/test-rigs.md) the same
 way for every test — Google's Bumble controller on a pty, the `welkom` binary as a process,
 headless Chromium through Selenium — and fails loudly when one cannot start."""
 

@@ -1,5 +1,5 @@
 """The serial scanner path through the whole agent: a pty pair from socat stands in for a barcode /
-magstripe scanner on a serial line (notes/test-rigs.md), `welkom run` reads it as a `[[reader]]
+magstripe scanner on a serial line (docs/test-rigs.md, serial lines), `welkom run` reads it as a `[[reader]]
 kind = "serial"`, and the ledger says who was recognised at which till."""
 
 import os

@@ -1,4 +1,4 @@
-"""`welkom scan` per design/contract.md (issue 4): counts by frame kind and nothing identifying
+"""`welkom scan` per docs/contract.md (issue 4): counts by frame kind and nothing identifying
 without --show-identifiers; --record writes a btsnoop capture that `welkom replay` turns into the
 same recognitions; the kernel path on this machine says what is wrong and what to do."""
 

@@ -84,7 +84,7 @@ def test_rpa_and_eid_are_recognised_and_strangers_leave_no_trace(workdir, data_d
 
 
 def test_token_prints_the_spec_eid():
-    # Counter 65280 with K = 10 (shared/spec/identifiers.md §2): epoch 0, at 65280.
+    # Counter 65280 with K = 10 (docs/identifiers.md, Eddystone-EID): epoch 0, at 65280.
     out = welkom("token", "--eid-key", EVE_EID_KEY, "--eid-exponent", "10", "--eid-epoch", "0", "--at", "65280").stdout
     assert out.splitlines() == ["3439c83a6564bfdf"]
     out = welkom("token", "--eid-key", EVE_EID_KEY, "--eid-exponent", "10", "--eid-epoch", "1000", "--at", "1001000").stdout

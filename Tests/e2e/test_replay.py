@@ -1,4 +1,4 @@
-"""`welkom replay` per design/contract.md: a btsnoop capture written by Bumble (Tests/Rigs/
+"""`welkom replay` per docs/contract.md: a btsnoop capture written by Bumble (Tests/Rigs/
 bumble_capture.py, host side) run through the recogniser with the capture's own timestamps as the
 clock. stdout: one JSON object per recognition and nothing for anyone else; stderr: counts only."""
 
