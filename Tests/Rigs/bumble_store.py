@@ -33,7 +33,7 @@ from cryptography.hazmat.primitives.kdf.hkdf import HKDF
 WINDOW_SECONDS = 600
 
 
-# ---------------------------------------------------------------------------- WLK1 (spec §1)
+# ---------------------------------------------------------------------------- WLK1 (docs/identifiers.md)
 def wlk1_token(beacon_key: bytes, unix_seconds: float) -> bytes:
     token_key = HKDF(algorithm=hashes.SHA256(), length=16, salt=None, info=b"WLK1-TK").derive(beacon_key)
     window = int(unix_seconds // WINDOW_SECONDS) & 0xFFFFFFFF

@@ -1,4 +1,4 @@
-"""Privacy invariants on the whole agent (brief): no trace of strangers (2), withdrawal within a
+"""Privacy invariants on the whole agent (docs/privacy-invariants.md): no trace of strangers (2), withdrawal within a
 second with key material deleted and the ledger unlinked (3)."""
 
 import time

@@ -1,6 +1,6 @@
 """Issue 3 on the whole agent: a fob with an RPA from an enrolled IRK and an Eddystone-EID beacon
 are recognised by the running agent (Bumble advertisers, Tests/Rigs/bumble_beacons.py), while
-strangers' RPAs and EIDs leave no trace; and the CLI carries every identifier the contract lists."""
+strangers' RPAs and EIDs leave no trace; and the CLI carries every identifier docs/contract.md lists."""
 
 import json
 import time
