@@ -55,10 +55,12 @@ let package = Package(
         ], swiftSettings: strict),
 
         // Sources: hardware in, sightings out.
-        .target(name: "WelkomRadio", dependencies: ["WelkomCore", "WelkomIdentifiers", "CBluetooth",
+        // The one termios opener: the radio's UART, serial scanners and pole displays share it.
+        .target(name: "WelkomSerial", swiftSettings: strict),
+        .target(name: "WelkomRadio", dependencies: ["WelkomCore", "WelkomIdentifiers", "WelkomSerial", "CBluetooth",
                                              .product(name: "Logging", package: "swift-log")],
                 swiftSettings: strict),
-        .target(name: "WelkomCards", dependencies: ["WelkomCore", "WelkomIdentifiers", "WelkomConfig", "CUSB",
+        .target(name: "WelkomCards", dependencies: ["WelkomCore", "WelkomIdentifiers", "WelkomConfig", "WelkomSerial", "CUSB",
                                              .product(name: "Logging", package: "swift-log")],
                 swiftSettings: strict),
 
@@ -83,7 +85,7 @@ let package = Package(
         ], swiftSettings: strict),
 
         // Customer pole displays: ESC/POS and CD5220 line displays on a serial port.
-        .target(name: "WelkomPoleDisplay", dependencies: ["WelkomCore", .product(name: "Logging", package: "swift-log")],
+        .target(name: "WelkomPoleDisplay", dependencies: ["WelkomCore", "WelkomSerial", .product(name: "Logging", package: "swift-log")],
                 swiftSettings: strict),
 
         // Stores and settings the agent and the CLI share.

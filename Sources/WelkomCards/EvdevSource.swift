@@ -68,7 +68,7 @@ public struct EvdevSource: CardReaderSource {
         reconnection.run(wake: wake, open: { () throws -> Int32 in
             let fd = open(path, O_RDONLY | O_NONBLOCK | O_CLOEXEC)
             guard fd >= 0 else {
-                var problem = SerialPortError(operation: "open", errno: errno).description
+                var problem = SystemCallError(operation: "open", errno: errno).description
                 if errno == EACCES {
                     problem += "; install \(USBReaderProblem.udevRules) (it gives the welkom group the reader's event device)"
                 }
@@ -77,7 +77,7 @@ public struct EvdevSource: CardReaderSource {
             guard ioctl(fd, Self.grab, 1) == 0 else {
                 let e = errno
                 _ = close(fd)
-                throw OpenProblem(description: SerialPortError(operation: "EVIOCGRAB", errno: e).description
+                throw OpenProblem(description: SystemCallError(operation: "EVIOCGRAB", errno: e).description
                     + (e == EBUSY ? " (another program has grabbed this device)" : ""))
             }
             return fd
@@ -118,7 +118,7 @@ public struct EvdevSource: CardReaderSource {
             let ready = poll(&fds, 2, timeout)
             if ready < 0 {
                 if errno == EINTR { continue }
-                return .gone(SerialPortError(operation: "poll", errno: errno).description)
+                return .gone(SystemCallError(operation: "poll", errno: errno).description)
             }
             if fds[1].revents != 0 { return .cancelled }
             if ready == 0 {
@@ -129,7 +129,7 @@ public struct EvdevSource: CardReaderSource {
             if n < 0, errno == EAGAIN || errno == EINTR { continue }
             if n <= 0 {
                 if decoder.hasPartial { intake.reject(.partialRead(silenceMilliseconds: 0)) }
-                return .gone(n == 0 ? "end of file" : SerialPortError(operation: "read", errno: errno).description)
+                return .gone(n == 0 ? "end of file" : SystemCallError(operation: "read", errno: errno).description)
             }
             for index in 0..<(n / size) {
                 let event = buffer.withUnsafeBytes { raw in

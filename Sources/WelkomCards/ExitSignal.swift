@@ -1,31 +1,30 @@
-import Foundation
+import Synchronization
 
 /// Lets `run` wait, without blocking a cooperative thread, until the reader thread is done
 /// with its descriptors.
-final class ExitSignal: @unchecked Sendable {
-    private let lock = NSLock()
-    private var done = false
-    private var waiter: CheckedContinuation<Void, Never>?
+final class ExitSignal: Sendable {
+    private struct State {
+        var done = false
+        var waiter: CheckedContinuation<Void, Never>?
+    }
+    private let state = Mutex(State())
 
     func fire() {
-        lock.lock()
-        done = true
-        let w = waiter
-        waiter = nil
-        lock.unlock()
-        w?.resume()
+        let waiter = state.withLock { state in
+            state.done = true
+            defer { state.waiter = nil }
+            return state.waiter
+        }
+        waiter?.resume()
     }
 
     func wait() async {
         await withCheckedContinuation { (c: CheckedContinuation<Void, Never>) in
-            lock.lock()
-            if done {
-                lock.unlock()
-                c.resume()
-            } else {
-                waiter = c
-                lock.unlock()
+            let done = state.withLock { state in
+                if !state.done { state.waiter = c }
+                return state.done
             }
+            if done { c.resume() }
         }
     }
 }

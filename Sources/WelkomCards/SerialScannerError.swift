@@ -1,3 +1,5 @@
+import WelkomSerial
+
 /// A serial scanner configuration that can never work.
 public enum SerialScannerError: Error, Sendable, Equatable, CustomStringConvertible {
     case unsupportedBaud(Int)

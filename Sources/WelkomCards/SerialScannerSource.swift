@@ -9,6 +9,7 @@ import Foundation
 import Logging
 import WelkomCore
 import WelkomIdentifiers
+import WelkomSerial
 
 /// A barcode or magstripe scanner on a serial line (CDC-ACM `/dev/ttyACM0`, a USB-serial
 /// adapter, a pty in tests): config `[[reader]] kind = "serial"`.
@@ -54,7 +55,7 @@ public struct SerialScannerSource: Sendable {
     /// loyalty card in order. Throws only for a configuration the source can never run with
     /// (an unsupported baud rate); a missing or vanishing device is retried instead.
     public func run(onSighting: @escaping @Sendable (Sighting) async -> Void) async throws {
-        guard let speed = SerialPort.speed(for: baud) else { throw SerialScannerError.unsupportedBaud(baud) }
+        guard SerialPort.speed(for: baud) != nil else { throw SerialScannerError.unsupportedBaud(baud) }
         let wake: WakePipe
         do { wake = try WakePipe() } catch { throw SerialScannerError.system(error.description) }
         let finished = ExitSignal()
@@ -63,7 +64,7 @@ public struct SerialScannerSource: Sendable {
         // A dedicated thread: blocking in poll() on one of the two cooperative threads of a
         // small gateway would stall every other stage.
         let thread = Thread { [self] in
-            readLoop(speed: speed, wake: wake) { continuation.yield($0) }
+            readLoop(wake: wake) { continuation.yield($0) }
             wake.close()
             continuation.finish()
             finished.fire()
@@ -85,10 +86,10 @@ public struct SerialScannerSource: Sendable {
 
     private typealias SessionEnd = ReaderReconnection.SessionEnd
 
-    private func readLoop(speed: speed_t, wake: WakePipe, emit: (Sighting) -> Void) {
+    private func readLoop(wake: WakePipe, emit: (Sighting) -> Void) {
         let reconnection = ReaderReconnection(counters: counters, logger: logger, metadata: ["reader": .string(path)])
         reconnection.run(wake: wake,
-                         open: { try SerialPort.open(path: path, speed: speed) },
+                         open: { try SerialPort.open(path, SerialPort.Options(baud: baud, nonBlocking: true)) },
                          openMetadata: { _ in ["baud": .stringConvertible(baud)] },
                          session: { readLines(from: $0, wake: wake, emit: emit) },
                          close: { $0.close() })
@@ -111,7 +112,7 @@ public struct SerialScannerSource: Sendable {
             let ready = poll(&fds, 2, timeout)
             if ready < 0 {
                 if errno == EINTR { continue }
-                return .gone(SerialPortError(operation: "poll", errno: errno).description)
+                return .gone(SystemCallError(operation: "poll", errno: errno).description)
             }
             if fds[1].revents != 0 { return .cancelled }
             if ready == 0 {
@@ -127,7 +128,7 @@ public struct SerialScannerSource: Sendable {
                     continue
                 }
                 if n < 0, errno == EAGAIN || errno == EINTR { continue }
-                let reason = n == 0 ? "end of file" : SerialPortError(operation: "read", errno: errno).description
+                let reason = n == 0 ? "end of file" : SystemCallError(operation: "read", errno: errno).description
                 if splitter.discardPartial() { reject(.partialRead(silenceMilliseconds: 0)) }
                 return .gone(reason)
             }

@@ -6,39 +6,39 @@ import Musl
 import Darwin
 #endif
 import Foundation
+import Synchronization
 
 /// Lets a task cancel a thread blocked in poll(): the thread polls the read end beside its
 /// device, `signal()` makes it readable. Signal and close share a lock so a late cancel never
 /// writes into a descriptor number that was closed and reused.
-final class WakePipe: @unchecked Sendable {
-    private let lock = NSLock()
-    private var readFD: Int32 = -1
-    private var writeFD: Int32 = -1
+final class WakePipe: Sendable {
+    private struct Ends {
+        var read: Int32
+        var write: Int32
+    }
+    private let ends: Mutex<Ends>
 
-    init() throws(SerialPortError) {
+    init() throws(SystemCallError) {
         var fds: [Int32] = [-1, -1]
-        guard pipe(&fds) == 0 else { throw SerialPortError(operation: "pipe", errno: errno) }
+        guard pipe(&fds) == 0 else { throw SystemCallError(operation: "pipe", errno: errno) }
         for fd in fds {
             _ = fcntl(fd, F_SETFD, FD_CLOEXEC)
             _ = fcntl(fd, F_SETFL, fcntl(fd, F_GETFL) | O_NONBLOCK)
         }
-        readFD = fds[0]
-        writeFD = fds[1]
+        ends = Mutex(Ends(read: fds[0], write: fds[1]))
     }
 
     /// The descriptor to poll for POLLIN.
     var fd: Int32 {
-        lock.lock()
-        defer { lock.unlock() }
-        return readFD
+        ends.withLock { $0.read }
     }
 
     func signal() {
-        lock.lock()
-        defer { lock.unlock() }
-        guard writeFD >= 0 else { return }
-        var byte: UInt8 = 1
-        _ = write(writeFD, &byte, 1)
+        ends.withLock { ends in
+            guard ends.write >= 0 else { return }
+            var byte: UInt8 = 1
+            _ = write(ends.write, &byte, 1)
+        }
     }
 
     /// Waits up to `milliseconds` for a signal. True if signalled.
@@ -54,11 +54,10 @@ final class WakePipe: @unchecked Sendable {
     var isSignalled: Bool { wait(milliseconds: 0) }
 
     func close() {
-        lock.lock()
-        defer { lock.unlock() }
-        if readFD >= 0 { _ = Foundation.close(readFD) }
-        if writeFD >= 0 { _ = Foundation.close(writeFD) }
-        readFD = -1
-        writeFD = -1
+        ends.withLock { ends in
+            if ends.read >= 0 { _ = Foundation.close(ends.read) }
+            if ends.write >= 0 { _ = Foundation.close(ends.write) }
+            ends = Ends(read: -1, write: -1)
+        }
     }
 }

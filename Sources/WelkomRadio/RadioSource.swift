@@ -1,5 +1,6 @@
 import Foundation
 import Logging
+import Synchronization
 import WelkomCore
 
 /// The radio source: drives a BLE controller as a passive scanner and turns every advertising
@@ -131,13 +132,20 @@ public final class RadioSource: Sendable {
 }
 
 /// The current scan mode, shared between the run loop and readers.
-final class ModeBox: @unchecked Sendable {
-    private let lock = NSLock()
-    private var mode: RadioScanMode?
-    private var lastMode: RadioScanMode?
-    var value: RadioScanMode? {
-        get { lock.lock(); defer { lock.unlock() }; return mode }
-        set { lock.lock(); mode = newValue; if let newValue { lastMode = newValue }; lock.unlock() }
+final class ModeBox: Sendable {
+    private struct State {
+        var mode: RadioScanMode?
+        var lastMode: RadioScanMode?
     }
-    var last: RadioScanMode? { lock.lock(); defer { lock.unlock() }; return lastMode }
+    private let state = Mutex(State())
+    var value: RadioScanMode? {
+        get { state.withLock { $0.mode } }
+        set {
+            state.withLock {
+                $0.mode = newValue
+                if let newValue { $0.lastMode = newValue }
+            }
+        }
+    }
+    var last: RadioScanMode? { state.withLock { $0.lastMode } }
 }

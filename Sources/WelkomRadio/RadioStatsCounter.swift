@@ -1,17 +1,14 @@
-import Foundation
+import Synchronization
 
 /// The live counters behind `RadioSource.stats`: written by the scan loop, read by metrics.
-final class RadioStatsCounter: @unchecked Sendable {
-    private let lock = NSLock()
-    private var value = RadioStats()
+final class RadioStatsCounter: Sendable {
+    private let value = Mutex(RadioStats())
 
     var snapshot: RadioStats {
-        lock.lock(); defer { lock.unlock() }
-        return value
+        value.withLock { $0 }
     }
 
     func update(_ change: (inout RadioStats) -> Void) {
-        lock.lock(); defer { lock.unlock() }
-        change(&value)
+        value.withLock { change(&$0) }
     }
 }

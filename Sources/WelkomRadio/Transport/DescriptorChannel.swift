@@ -4,26 +4,27 @@ import Glibc
 import Darwin
 #endif
 import Foundation
+import Synchronization
 
 /// The POSIX file descriptor under the serial, TCP and kernel transports: poll-bounded reads,
 /// complete writes, and a close that cannot race a write onto a reused descriptor number
 /// (the descriptor is only ever used under the lock or by the single reader thread).
-final class DescriptorChannel: @unchecked Sendable {
-    private let lock = NSLock()
-    private var fd: Int32 = -1
+final class DescriptorChannel: Sendable {
+    /// -1 while closed.
+    private let fd = Mutex<Int32>(-1)
     let name: String
 
     init(name: String) { self.name = name }
 
     func adopt(_ descriptor: Int32) {
-        lock.lock(); defer { lock.unlock() }
-        if fd >= 0 { _ = systemClose(fd) }
-        fd = descriptor
+        fd.withLock { fd in
+            if fd >= 0 { _ = systemClose(fd) }
+            fd = descriptor
+        }
     }
 
     var descriptor: Int32 {
-        lock.lock(); defer { lock.unlock() }
-        return fd
+        fd.withLock { $0 }
     }
 
     func read(into buffer: UnsafeMutableRawBufferPointer, timeoutMilliseconds: Int32) throws(TransportError) -> Int {
@@ -51,25 +52,28 @@ final class DescriptorChannel: @unchecked Sendable {
     }
 
     func write(_ bytes: [UInt8]) throws(TransportError) {
-        lock.lock(); defer { lock.unlock() }
-        guard fd >= 0 else { throw .closed(spec: name) }
-        var offset = 0
-        while offset < bytes.count {
-            let n = bytes.withUnsafeBytes { systemWrite(fd, $0.baseAddress! + offset, bytes.count - offset) }
-            if n > 0 { offset += n; continue }
-            let code = errno
-            if n < 0 && (code == EINTR || code == EAGAIN) { continue }
-            switch code {
-            case EIO, EPIPE, ECONNRESET, ENXIO, EBADF: throw .closed(spec: name)
-            default: throw Self.error(name, "write", code)
+        let name = self.name
+        try fd.withLock { (fd) throws(TransportError) in
+            guard fd >= 0 else { throw .closed(spec: name) }
+            var offset = 0
+            while offset < bytes.count {
+                let n = bytes.withUnsafeBytes { systemWrite(fd, $0.baseAddress! + offset, bytes.count - offset) }
+                if n > 0 { offset += n; continue }
+                let code = errno
+                if n < 0 && (code == EINTR || code == EAGAIN) { continue }
+                switch code {
+                case EIO, EPIPE, ECONNRESET, ENXIO, EBADF: throw .closed(spec: name)
+                default: throw Self.error(name, "write", code)
+                }
             }
         }
     }
 
     func close() {
-        lock.lock(); defer { lock.unlock() }
-        if fd >= 0 { _ = systemClose(fd) }
-        fd = -1
+        fd.withLock { fd in
+            if fd >= 0 { _ = systemClose(fd) }
+            fd = -1
+        }
     }
 
     static func error(_ name: String, _ operation: String, _ code: Int32) -> TransportError {

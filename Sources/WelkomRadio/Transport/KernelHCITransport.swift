@@ -3,6 +3,7 @@ import Glibc
 #endif
 import CBluetooth
 import Foundation
+import Synchronization
 
 /// A kernel adapter (`hciN`) through libbluetooth's HCI socket. Either way the kernel frames
 /// packets exactly as H4 does (type byte first), so one decoder and driver serve UART, TCP and
@@ -139,11 +140,10 @@ public final class KernelHCITransport: HCITransport {
 }
 
 /// Set by `open` on the opening thread, read by the driver.
-final class SharedFlag: @unchecked Sendable {
-    private let lock = NSLock()
-    private var flag = false
+final class SharedFlag: Sendable {
+    private let flag = Mutex(false)
     var value: Bool {
-        get { lock.lock(); defer { lock.unlock() }; return flag }
-        set { lock.lock(); flag = newValue; lock.unlock() }
+        get { flag.withLock { $0 } }
+        set { flag.withLock { $0 = newValue } }
     }
 }

@@ -1,4 +1,5 @@
 import Foundation
+import Synchronization
 
 /// Reads a transport on a dedicated thread (blocking reads must not occupy the 2-core machine's
 /// concurrency pool) and hands the bytes to async code as a stream. The thread also yields
@@ -45,9 +46,8 @@ final class TransportReader: Sendable {
 }
 
 /// A flag one thread sets and another polls.
-final class StopFlag: @unchecked Sendable {
-    private let lock = NSLock()
-    private var value = false
-    var isSet: Bool { lock.lock(); defer { lock.unlock() }; return value }
-    func set() { lock.lock(); value = true; lock.unlock() }
+final class StopFlag: Sendable {
+    private let value = Mutex(false)
+    var isSet: Bool { value.withLock { $0 } }
+    func set() { value.withLock { $0 = true } }
 }
