@@ -23,21 +23,21 @@ struct LedgerHousekeeping: Sendable {
                 while !Task.isCancelled {
                     try? await Task.sleep(for: .seconds(settings.checkpointIntervalSeconds))
                     if Task.isCancelled { return }
-                    checkpoint(reason: "interval")
+                    await checkpoint(reason: "interval")
                 }
             }
             group.addTask {
                 while !Task.isCancelled {
-                    purge()
+                    await purge()
                     try? await Task.sleep(for: Self.purgeInterval)
                 }
             }
         }
     }
 
-    func checkpoint(reason: String) {
+    func checkpoint(reason: String) async {
         do {
-            if let c = try ledger.writeCheckpoint(at: clock.now(), onlyIfGrown: true) {
+            if let c = try await ledger.writeCheckpoint(at: clock.now(), onlyIfGrown: true) {
                 logger.info("ledger checkpoint signed", metadata: ["checkpoint": "\(c.id)", "tree_size": "\(c.treeSize)", "reason": "\(reason)"])
             }
         } catch {
@@ -45,11 +45,11 @@ struct LedgerHousekeeping: Sendable {
         }
     }
 
-    func purge() {
+    func purge() async {
         let now = clock.now()
         let cutoff = now.addingTimeInterval(-Double(settings.retentionDays) * 86_400)
         do {
-            let (purged, entry) = try ledger.purge(before: cutoff, at: now)
+            let (purged, entry) = try await ledger.purge(before: cutoff, at: now)
             if let entry {
                 logger.info("ledger retention purge", metadata: ["bodies": "\(purged)", "ledger_seq": "\(entry.seq)"])
             }

@@ -7,25 +7,34 @@ import WelkomRegistry
 import WelkomTillHub
 import WelkomZones
 import struct Foundation.Date
+import struct Foundation.TimeInterval
 
-/// The flow of the brief in one place: sighting → recogniser → policy → ledger → till hub.
-/// The actor serialises the stages' state (the recogniser's tables, the policy's cool-downs);
-/// the stages themselves know nothing of one another.
+/// The flow of the brief in one place: sighting → recogniser → zones → policy → ledger → till hub.
+/// `welkom run`, `demo` and `replay` all drive this one actor; they differ in their sources, their
+/// clock and their outputs (a replay has no ledger and no hub, only `onRecognition`), not in the
+/// middle. The actor serialises the stages' state (the recogniser's tables, the policy's
+/// cool-downs, the zones); the stages themselves know nothing of one another.
 public actor Pipeline {
     private var recogniser: Recogniser
     private var policy: Policy
+    private var zones: ZoneTracker?
     private var profiles: [CustomerID: CustomerProfile] = [:]
-    private let ledger: Ledger
-    private let registry: ConsentRegistry
+    /// Where prompts are recorded before they show; nil for a replay (recognitions only).
+    private let ledger: Ledger?
+    private let registry: ConsentRegistry?
     private var hub: TillHub?
     private let metrics: AgentMetrics
     private let logger: Logger
     private let onEvent: @Sendable (AgentEvent) -> Void
-    /// Till zones for radio recognitions; nil when the config has no `[[zone]]`.
-    private var zones: ZoneTracker?
+    /// Every recognition as it is made, routed through the zones (replay's JSON lines).
+    private let onRecognition: (@Sendable (Recognition) -> Void)?
+    private var deliveries = DeliveryBarrier()
+    /// Customers withdrawn while deliveries were in flight: those deliveries must not show.
+    private var withdrawnDuringDelivery: Set<CustomerID> = []
 
-    public init(recogniser: Recogniser, policy: Policy, ledger: Ledger, registry: ConsentRegistry,
+    public init(recogniser: Recogniser, policy: Policy, ledger: Ledger?, registry: ConsentRegistry?,
                 metrics: AgentMetrics, logger: Logger, zones: ZoneTracker? = nil,
+                onRecognition: (@Sendable (Recognition) -> Void)? = nil,
                 onEvent: @escaping @Sendable (AgentEvent) -> Void) {
         self.zones = zones
         self.recogniser = recogniser
@@ -34,6 +43,7 @@ public actor Pipeline {
         self.registry = registry
         self.metrics = metrics
         self.logger = logger
+        self.onRecognition = onRecognition
         self.onEvent = onEvent
         metrics.recognitionEnabled.set(recogniser.settings.enabled ? 1.0 : 0.0)
     }
@@ -44,25 +54,58 @@ public actor Pipeline {
 
     public var customerCount: Int { recogniser.customerCount }
 
-    /// Reloads the recogniser's tables and the profiles from the registry (start-up, and whenever
-    /// the registry changes: an enrolment or a withdrawal takes effect for the next sighting).
+    // MARK: - Consents
+
+    /// Loads the registry as it is now (start-up, an enrolment, an import). Customers who are gone
+    /// from it are withdrawn as by `applyWithdrawal`. Callers serialise loads (ConsentApplier), so
+    /// an older snapshot never replaces a newer one.
     public func reloadConsents(at time: Date) async throws {
+        guard recogniser.settings.enabled, let registry else { return }
+        let snapshot = try await registry.snapshot(at: time)
+        await load(snapshot, at: time)
+    }
+
+    /// Applies one state of the registry: tables first, in place (only customers whose keys
+    /// changed, arrived or left), then whatever the departed customers had on the tills.
+    public func load(_ snapshot: ConsentSnapshot, at time: Date) async {
         guard recogniser.settings.enabled else { return }
-        let keys = try registry.activeKeys(at: time)
-        let newProfiles = try registry.profiles()
-        // A withdrawn customer's name leaves the tills too, not only the tables.
-        for customer in profiles.keys where newProfiles[customer] == nil {
-            policy.forget(customer: customer)
-            zones?.forget(customer: customer)
-            await hub?.removePrompts(of: customer)
-        }
-        profiles = newProfiles
-        // In place: only customers whose keys changed, arrived or left (no rebuild of the tables).
+        let departed = profiles.keys.filter { snapshot.profiles[$0] == nil }
         let wasExceeded = recogniser.rpaMatchNeedsConfirmation
-        recogniser.reconcile(with: keys, at: time)
+        recogniser.reconcile(with: snapshot.keys, at: time)
+        profiles = snapshot.profiles
         if recogniser.rpaMatchNeedsConfirmation != wasExceeded { logger.warning("\(rpaBoundNotice)") }
         metrics.activeConsents.set(Double(recogniser.customerCount))
+        for customer in departed { forgetState(of: customer) }
+        if !departed.isEmpty {
+            await finishDeliveriesBegunSoFar()
+            for customer in departed { await hub?.removePrompts(of: customer) }
+        }
         onEvent(.consentsReloaded(customers: recogniser.customerCount))
+    }
+
+    /// A withdrawal, in the order invariant 3 needs: the tables stop matching the customer (no
+    /// suspension between this and the previous sighting), the policy and zones forget them,
+    /// deliveries already under way finish (and do not show), then the customer's prompts come
+    /// off every till. When this returns the ledger may be unlinked: nothing more will name them.
+    public func applyWithdrawal(of customer: CustomerID) async {
+        _ = recogniser.remove(customer: customer)
+        profiles[customer] = nil
+        forgetState(of: customer)
+        metrics.activeConsents.set(Double(recogniser.customerCount))
+        await finishDeliveriesBegunSoFar()
+        await hub?.removePrompts(of: customer)
+    }
+
+    private func forgetState(of customer: CustomerID) {
+        policy.forget(customer: customer)
+        zones?.forget(customer: customer)
+        if !deliveries.isIdle { withdrawnDuringDelivery.insert(customer) }
+    }
+
+    private func finishDeliveriesBegunSoFar() async {
+        let barrier = deliveries.barrier
+        guard deliveries.hasActive(before: barrier) else { return }
+        await withCheckedContinuation { deliveries.wait(before: barrier, $0) }
     }
 
     /// Invariant 8 with the figure: N enrolled IRKs, N/2^24 against `rpa_false_match_bound`.
@@ -71,6 +114,26 @@ public actor Pipeline {
         return recogniser.rpaMatchNeedsConfirmation
             ? "RPA false-match bound exceeded: \(n) enrolled IRKs give N/2^24 = \(p) > recognition.rpa_false_match_bound = \(bound); an RPA match alone is not a recognition, it needs a WLK1 token or card of the same customer from the same visit"
             : "RPA false-match chance with \(n) enrolled IRKs: N/2^24 = \(p) within recognition.rpa_false_match_bound = \(bound); an RPA match alone counts"
+    }
+
+    // MARK: - Sightings
+
+    /// Drives the flow from a sequence of sightings, with their own times as the clock: stale
+    /// state is swept every `sweepInterval` seconds of sighting time (`welkom replay`).
+    public func run<S: AsyncSequence & Sendable>(_ sightings: S, sweepInterval: TimeInterval) async throws
+    where S.Element == Sighting {
+        var lastSweep: Date?
+        for try await sighting in sightings {
+            if let last = lastSweep {
+                if sighting.time.timeIntervalSince(last) >= sweepInterval {
+                    sweep(now: sighting.time)
+                    lastSweep = sighting.time
+                }
+            } else {
+                lastSweep = sighting.time
+            }
+            _ = await handle(sighting)
+        }
     }
 
     /// One sighting through the whole flow. A sighting nobody consented for only bumps a counter.
@@ -85,19 +148,32 @@ public actor Pipeline {
         metrics.recognised(recognition.scheme)
         // Radio recognitions go to the till whose zone the customer stands in; none yet, no prompt
         // yet (the next sighting may settle it). Card recognitions keep their reader's till.
-        if sighting.source == .radio, zones != nil {
-            guard let till = zones?.observe(customer: recognition.customer, receiver: sighting.receiver,
-                                            rssi: sighting.rssi, at: recognition.time) else { return true }
-            recognition.till = till
+        let zoned = sighting.source == .radio && zones != nil
+        if zoned {
+            recognition.till = zones?.observe(customer: recognition.customer, receiver: sighting.receiver,
+                                              rssi: sighting.rssi, at: recognition.time)
         }
-        guard let profile = profiles[recognition.customer] else { return true }
+        onRecognition?(recognition)
+        if zoned && recognition.till == nil { return true }
+        guard let ledger, let profile = profiles[recognition.customer] else { return true }
         let prompts = policy.decide(recognition, profile: profile)
-        // One ledger entry per prompt, each durable before its prompt shows (fail closed,
-        // invariant 4). If one cannot be written, it and the rest are not shown.
+        guard !prompts.isEmpty else { return true }
+        await deliver(prompts, of: recognition, ledger: ledger)
+        return true
+    }
+
+    /// One ledger entry per prompt, each durable before its prompt shows (fail closed,
+    /// invariant 4). If one cannot be written, it and the rest are not shown.
+    private func deliver(_ prompts: [Prompt], of recognition: Recognition, ledger: Ledger) async {
+        let ticket = deliveries.begin()
+        defer {
+            deliveries.end(ticket)
+            if deliveries.isIdle { withdrawnDuringDelivery.removeAll() }
+        }
         for (index, prompt) in prompts.enumerated() {
             let entry: LedgerEntry
             do {
-                // submit: suspends rather than blocking a pool thread; concurrent appends share an fsync.
+                // Suspends rather than blocking a thread; concurrent appends share an fsync.
                 entry = try await ledger.submit(LedgerDraft(
                     time: recognition.time, kind: .recognition, customer: recognition.customer,
                     scheme: recognition.scheme, till: prompt.till, prompt: prompt.id, detail: "prompt=\(prompt.kind.rawValue)"))
@@ -106,18 +182,22 @@ public actor Pipeline {
                 metrics.ledgerFailures.increment()
                 logger.error("ledger append failed; prompt not shown", metadata: ["error": "\(error)", "till": "\(prompt.till)"])
                 onEvent(.promptWithheld(customer: recognition.customer, reason: "ledger append failed: \(error)"))
-                return true
+                return
             }
             metrics.ledgerEntries.increment()
+            // Withdrawn while the entry was written: not shown. The withdrawal waits for this
+            // delivery before the ledger is unlinked, so the entry will not name them.
+            guard !withdrawnDuringDelivery.contains(recognition.customer) else { return }
             await hub?.show(prompt)
             metrics.prompts.increment()
             onEvent(.greeted(prompt, ledgerSeq: entry.seq))
         }
-        return true
     }
 
-    /// Staff acknowledged or dismissed a prompt: recorded durably before the page is told it worked.
-    public func record(_ action: TillAction, at time: Date) throws {
+    /// Staff acknowledged or dismissed a prompt: recorded durably before the page is told it
+    /// worked, through the group commit (sightings keep flowing while it is written).
+    public func record(_ action: TillAction, at time: Date) async throws {
+        guard let ledger else { return }
         let draft: LedgerDraft
         switch action {
         case let .acknowledge(promptID, till):
@@ -125,7 +205,7 @@ public actor Pipeline {
         case let .dismiss(promptID, till):
             draft = LedgerDraft(time: time, kind: .dismissal, till: till, prompt: promptID)
         }
-        let entry = try ledger.append(draft)
+        let entry = try await ledger.submit(draft)
         metrics.ledgerEntries.increment()
         onEvent(.tillAction(action, ledgerSeq: entry.seq))
     }

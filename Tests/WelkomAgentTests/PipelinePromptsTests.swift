@@ -63,7 +63,8 @@ final class PipelinePromptsTests: XCTestCase {
         await pipeline.handle(sighting())
         let shown = await hub.activePrompts(till: "1")
         XCTAssertEqual(shown, [])
-        XCTAssertEqual(try ledger.count(), 0)
+        let count = try await ledger.count()
+        XCTAssertEqual(count, 0)
         // The cool-downs of the unshown prompts are undone (Policy.forget; PolicyTests), so the
         // sighting after the ledger recovers shows all three.
     }

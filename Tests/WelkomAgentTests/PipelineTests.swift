@@ -1,5 +1,7 @@
 import Logging
 import XCTest
+import WelkomConsent
+import WelkomTesting
 import WelkomCore
 import WelkomIdentifiers
 import WelkomLedger
@@ -35,7 +37,7 @@ final class PipelineTests: XCTestCase {
         let logs: CapturedLogs
     }
 
-    func makeRig(enabled: Bool = true, readOnlyLedger: Bool = false) async throws -> Rig {
+    func makeRig(enabled: Bool = true, readOnlyLedger: Bool = false, greetEverySighting: Bool = false) async throws -> Rig {
         let logs = CapturedLogs()
         let logger = Logger(label: "test") { _ in CapturedLogHandler(logs: logs) }
         let registry = try ConsentRegistry(dataDirectory: dir)
@@ -43,7 +45,8 @@ final class PipelineTests: XCTestCase {
         let metrics = AgentMetrics()
         let pipeline = Pipeline(
             recogniser: Recogniser(settings: .init(enabled: enabled), pepper: registry.pepper),
-            policy: Policy(settings: .init()), ledger: ledger, registry: registry,
+            policy: Policy(settings: greetEverySighting ? .init(cooldowns: [.greeting: 0, .note: 0, .offer: 0]) : .init()),
+            ledger: ledger, registry: registry,
             metrics: metrics, logger: logger, onEvent: { _ in })
         let hub = TillHub(tills: [TillInfo(id: "1", name: "Kassa 1")], logger: logger) { _ in }
         await pipeline.attach(hub)
@@ -74,7 +77,8 @@ final class PipelineTests: XCTestCase {
         await rig.pipeline.handle(annaSighting())
         let shown = await rig.hub.activePrompts(till: "1")
         XCTAssertEqual(shown, [])
-        XCTAssertEqual(try rig.ledger.count(), 0)
+        let count = try await rig.ledger.count()
+        XCTAssertEqual(count, 0)
         XCTAssertTrue(rig.metrics.render().contains("welkom_ledger_failures_total 1"), rig.metrics.render())
         XCTAssertTrue(rig.logs.lines.contains { $0.contains("prompt not shown") })
 
@@ -90,14 +94,15 @@ final class PipelineTests: XCTestCase {
         await rig.pipeline.handle(annaSighting())
         let shown = await rig.hub.activePrompts(till: "1")
         XCTAssertEqual(shown, [])
-        XCTAssertEqual(try rig.ledger.count(), 0)
+        let count = try await rig.ledger.count()
+        XCTAssertEqual(count, 0)
         XCTAssertTrue(rig.metrics.render().contains("welkom_recognition_enabled 0"))
     }
 
     /// Invariant 2 in the wiring: thousands of strangers produce no log line and only aggregate metrics.
     func testStrangersProduceNoLogLinesAndNoMetricLabels() async throws {
         let rig = try await makeRig()
-        var rng = SystemRandomNumberGenerator()
+        var rng = TestSeed.generator(for: self)
         var tokens: [String] = []
         let now = Date()
         for _ in 0..<5_000 {
@@ -112,14 +117,16 @@ final class PipelineTests: XCTestCase {
         XCTAssertTrue(metrics.contains("welkom_sightings_unmatched_total{source=\"card\"} 1"), metrics)
         for token in tokens.prefix(500) { XCTAssertFalse(metrics.contains(token)) }
         XCTAssertFalse(metrics.contains("8712345678906"))
-        XCTAssertEqual(try rig.ledger.count(), 0)
+        let count = try await rig.ledger.count()
+        XCTAssertEqual(count, 0)
     }
 
     /// Invariant 3 in the wiring: after a withdrawal and the reload the watcher triggers, the next
     /// sighting is not recognised.
     func testWithdrawnCustomerIsNotRecognisedAfterReload() async throws {
         let rig = try await makeRig()
-        XCTAssertTrue(try ConsentRegistry(dataDirectory: dir).withdraw(customer: "anna"))
+        let withdrawn = try await ConsentRegistry(dataDirectory: dir).withdraw(customer: "anna")
+        XCTAssertTrue(withdrawn)
         try await rig.pipeline.reloadConsents(at: Date())
         await rig.pipeline.handle(annaSighting())
         let shown = await rig.hub.activePrompts(till: "1")
@@ -133,29 +140,106 @@ final class PipelineTests: XCTestCase {
         await rig.pipeline.handle(annaSighting())
         let before = await rig.hub.activePrompts(till: "1")
         XCTAssertEqual(before.count, 1)
-        XCTAssertTrue(try ConsentRegistry(dataDirectory: dir).withdraw(customer: "anna"))
+        let withdrawn = try await ConsentRegistry(dataDirectory: dir).withdraw(customer: "anna")
+        XCTAssertTrue(withdrawn)
         try await rig.pipeline.reloadConsents(at: Date())
         let after = await rig.hub.activePrompts(till: "1")
         XCTAssertEqual(after, [])
     }
 
-    func testConsentWatcherPicksUpAnotherProcessesWithdrawal() async throws {
+    /// `welkom consent withdraw` in another process reaches the agent over DATA/agent.sock and
+    /// returns only once the agent's tables no longer match the customer.
+    func testAWithdrawalOverTheControlSocketIsAppliedWhenTheCallReturns() async throws {
         let rig = try await makeRig()
-        let registry = try ConsentRegistry(dataDirectory: dir)
-        let watcher = Task {
-            await ConsentWatcher(registry: registry, pipeline: rig.pipeline, clock: SystemClock(),
-                                 logger: Logger(label: "test")).run()
+        let applier = ConsentApplier(pipeline: rig.pipeline, clock: SystemClock(), logger: Logger(label: "test"))
+        let running = Task { await applier.run() }
+        let server = try await AgentControlServer.start(dataDirectory: dir, applier: applier, logger: Logger(label: "test"))
+        defer { running.cancel() }
+        let client = AgentControlClient(dataDirectory: dir, timeoutSeconds: 10)
+        let customers = await rig.pipeline.customerCount
+        XCTAssertEqual(customers, 1)
+        let withdrawn = try await ConsentRegistry(dataDirectory: dir).withdraw(customer: "anna")
+        XCTAssertTrue(withdrawn)
+        let notice = try await client.apply(.withdrawn("anna"))
+        XCTAssertEqual(notice, .applied)
+        let after = await rig.pipeline.customerCount
+        XCTAssertEqual(after, 0, "applied before the answer, not some time after")
+        let recognised = await rig.pipeline.handle(annaSighting())
+        XCTAssertFalse(recognised)
+
+        // A second agent on the same data directory is refused while this one answers…
+        do {
+            _ = try await AgentControlServer.start(dataDirectory: dir, applier: applier, logger: Logger(label: "test"))
+            XCTFail("a second agent started on the same data directory")
+        } catch {
+            XCTAssertTrue("\(error)".contains("another agent is already running"), "\(error)")
         }
-        defer { watcher.cancel() }
-        try await Task.sleep(for: .milliseconds(300))
-        XCTAssertTrue(try ConsentRegistry(dataDirectory: dir).withdraw(customer: "anna"))
-        // The watcher polls every 200 ms; wait for its reload rather than for a fixed time.
-        let deadline = Date().addingTimeInterval(10)
-        while await rig.pipeline.customerCount > 0, Date() < deadline {
-            try await Task.sleep(for: .milliseconds(50))
+        // …and once it stops, the CLI hears that no agent runs.
+        await server.stop()
+        let none = try await client.apply(.withdrawn("anna"))
+        XCTAssertEqual(none, .noAgentRunning)
+    }
+
+    /// A socket file left by an agent that died: no agent runs, and the next one starts.
+    func testAStaleSocketMeansNoAgentAndIsReplaced() async throws {
+        let rig = try await makeRig()
+        let path = dir.appendingPathComponent("agent.sock").path
+        let fd = socket(AF_UNIX, Int32(SOCK_STREAM.rawValue), 0)
+        var address = sockaddr_un()
+        address.sun_family = sa_family_t(AF_UNIX)
+        withUnsafeMutableBytes(of: &address.sun_path) { raw in for (i, b) in path.utf8.enumerated() { raw[i] = b } }
+        let bound = withUnsafePointer(to: &address) {
+            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(fd, $0, socklen_t(MemoryLayout<sockaddr_un>.size)) }
         }
-        let remaining = await rig.pipeline.customerCount
-        XCTAssertEqual(remaining, 0)
+        XCTAssertEqual(bound, 0)
+        close(fd)  // bound, never listened: what a killed agent leaves
+        let none = try await AgentControlClient(dataDirectory: dir, timeoutSeconds: 2).apply(.reload)
+        XCTAssertEqual(none, .noAgentRunning)
+        let applier = ConsentApplier(pipeline: rig.pipeline, clock: SystemClock(), logger: Logger(label: "test"))
+        let running = Task { await applier.run() }
+        defer { running.cancel() }
+        let server = try await AgentControlServer.start(dataDirectory: dir, applier: applier, logger: Logger(label: "test"))
+        let applied = try await AgentControlClient(dataDirectory: dir, timeoutSeconds: 10).apply(.reload)
+        XCTAssertEqual(applied, .applied)
+        await server.stop()
+    }
+
+    /// Invariant 3 against deliveries in flight: sightings of the customer keep arriving while she
+    /// withdraws; whatever the interleaving, once the withdrawal (agent, then ledger) is done no
+    /// entry names her and no prompt of hers is up — and none appears later.
+    func testAWithdrawalDuringDeliveriesLeavesNoEntryOrPromptOfTheCustomer() async throws {
+        let rig = try await makeRig(greetEverySighting: true)
+        let applier = ConsentApplier(pipeline: rig.pipeline, clock: SystemClock(), logger: Logger(label: "test"))
+        let running = Task { await applier.run() }
+        defer { running.cancel() }
+        let service = ConsentService(registry: try ConsentRegistry(dataDirectory: dir), ledger: rig.ledger, agent: applier)
+        let annaKey = self.annaKey
+        var rng = TestSeed.generator(for: self)
+        for round in 0..<40 {
+            let pipeline = rig.pipeline
+            let fob = Task {
+                var n = 0
+                while !Task.isCancelled && n < 400 {
+                    let now = Date()
+                    await pipeline.handle(Sighting(time: now, evidence: .wlk1(companyID: 0xFFFF, token: WLK1.token(beaconKey: annaKey, at: now)!),
+                                                   rssi: -50, source: .radio))
+                    n += 1
+                }
+            }
+            try await Task.sleep(for: .milliseconds(Int.random(in: 0...3, using: &rng)))
+            let outcome = try await service.withdraw("anna")
+            XCTAssertNotNil(outcome, "round \(round)")
+            let named = try await rig.ledger.stored(LedgerQuery(customer: "anna"))
+            XCTAssertEqual(named.count, 0, "round \(round): an entry names her after the withdrawal")
+            let up = await rig.hub.activePrompts(till: "1").filter { $0.customer == "anna" }
+            XCTAssertEqual(up, [], "round \(round): her prompt is up after the withdrawal")
+            fob.cancel()
+            await fob.value
+            let later = try await rig.ledger.stored(LedgerQuery(customer: "anna"))
+            XCTAssertEqual(later.count, 0, "round \(round): an entry written after the withdrawal names her")
+            try await service.enroll(Enrolment(customer: "anna", scopes: [.greeting, .name], name: "Anna", language: .nl,
+                                               beaconKey: annaKey))
+        }
     }
 }
 

@@ -2,6 +2,7 @@ import Foundation
 import Logging
 import ServiceLifecycle
 import WelkomConfig
+import WelkomConsent
 import WelkomCore
 import WelkomRegistry
 import WelkomTillHub
@@ -52,9 +53,10 @@ public enum Demo {
                 break
             }
         }
-        let consents = ConsentChanges(registry: runtime.registry, ledger: runtime.ledger, clock: clock)
+        // Enrolled before the agent starts, which then loads them with the rest of the registry.
+        let consents = ConsentService(registry: runtime.registry, ledger: runtime.ledger, agent: NoAgent(), clock: clock)
         for customer in DemoCustomer.all {
-            try consents.enroll(Enrolment(
+            try await consents.enroll(Enrolment(
                 customer: customer.id, scopes: customer.scopes, name: customer.name, language: customer.language,
                 beaconKey: customer.beaconKey, cards: customer.card.map { [$0] } ?? [], expires: nil,
                 consentTextVersion: "demo-1", note: customer.note, tags: customer.tags), channel: "demo")
@@ -80,7 +82,7 @@ public enum Demo {
                 await group.triggerGracefulShutdown()
             }
         }
-        let count = try runtime.ledger.count()
+        let count = try await runtime.ledger.count()
         print("demo stopped: \(count) ledger entries in \(dir.path) (`welkom audit export --data \(dir.path)` shows them)")
     }
 }

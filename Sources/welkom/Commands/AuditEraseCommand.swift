@@ -1,11 +1,11 @@
 import ArgumentParser
 import Foundation
-import WelkomAudit
+import WelkomConsent
 import WelkomLedger
 import WelkomRegistry
 
 extension AuditCommand {
-    struct Erase: ParsableCommand {
+    struct Erase: AsyncParsableCommand {
         static let configuration = CommandConfiguration(
             commandName: "erase",
             abstract: "Erase a customer (GDPR art. 17): withdraw, delete keys, record bodies and salts.",
@@ -13,7 +13,7 @@ extension AuditCommand {
                 Deletes the customer's consent and key material from the registry, deletes the record \
                 bodies and salts of every ledger entry linked to them, records an erasure entry that names \
                 nobody and signs a checkpoint. The tree and every other entry's proofs still verify. \
-                A running agent stops recognising the customer within a second. Safe to run again.
+                A running agent stops recognising the customer before the ledger is touched. Safe to run again.
                 """)
         @OptionGroup var data: DataOption
         @Option(help: "The customer's ID.") var customer: String
@@ -22,13 +22,13 @@ extension AuditCommand {
             if customer.trimmingCharacters(in: .whitespaces).isEmpty { throw ValidationError("--customer: empty") }
         }
 
-        func run() throws {
+        func run() async throws {
             let dir = try data.existing()
-            let outcome: Erasure.Outcome
+            let outcome: ConsentService.Erasure
             do {
-                outcome = try Erasure(registry: ConsentRegistry(dataDirectory: dir), ledger: Ledger(dataDirectory: dir)).erase(customer)
+                outcome = try await ConsentService.open(dataDirectory: dir).erase(customer)
             } catch {
-                printError("erasure of \(customer) not finished: \(error); run it again once the data directory is writable")
+                printError("\(error)")
                 throw Exit.ioError
             }
             guard outcome.consentDeleted || outcome.bodiesErased > 0 else {

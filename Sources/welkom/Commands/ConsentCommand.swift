@@ -1,23 +1,24 @@
 import ArgumentParser
 import Foundation
-import WelkomAgent
+import WelkomConsent
 import WelkomCore
 import WelkomIdentifiers
 import WelkomLedger
 import WelkomRegistry
 
-struct ConsentCommand: ParsableCommand {
+struct ConsentCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "consent",
         abstract: "Enrol, withdraw and list customers' consents.",
         discussion: """
             Scopes: greeting, name, offers, notes. IDs are opaque strings chosen by the back office. \
             Keys are 32 hex digits, most significant byte first. Every change is also a ledger entry. \
-            A running agent picks changes up within a second.
+            A change returns once the agent running on the data directory has applied it (or says \
+            that no agent runs there).
             """,
         subcommands: [Enroll.self, Withdraw.self, List.self, Export.self, Import.self])
 
-    struct Enroll: ParsableCommand {
+    struct Enroll: AsyncParsableCommand {
         static let configuration = CommandConfiguration(abstract: "Record a customer's opt-in and their identifiers.")
 
         @OptionGroup var data: DataOption
@@ -49,38 +50,49 @@ struct ConsentCommand: ParsableCommand {
         @Option(help: ArgumentHelp("A back-office tag that offers target (repeatable).", valueName: "TAG"))
         var tag: [String] = []
 
-        var input: ConsentInput {
-            ConsentInput(customer: customer, scopes: scopes, name: name, locale: locale, beaconKey: beaconKey, cards: card,
+        var form: EnrolmentForm {
+            EnrolmentForm(customer: customer, scopes: scopes, name: name, locale: locale, beaconKey: beaconKey, cards: card,
                          expires: expires, consentTextVersion: consentTextVersion, note: note, eidKey: eidKey,
                          eidExponent: eidExponent, eidEpoch: eidEpoch, irk: irk, staticIdentifiers: staticIdentifiers, tags: tag)
         }
 
-        func validate() throws { _ = try input.enrolment() }
+        func validate() throws {
+            do { _ = try form.enrolment() } catch { throw ValidationError(error.message) }
+        }
 
-        func run() throws {
-            let enrolment = try input.enrolment()
-            try ConsentChanges(dataDirectory: data.url).enroll(enrolment)
+        func run() async throws {
+            let enrolment: Enrolment
+            do { enrolment = try form.enrolment() } catch { throw ValidationError(error.message) }
+            let notice = try await ConsentService.open(dataDirectory: data.url).enroll(enrolment)
             print("enrolled \(customer): scopes \(enrolment.scopes.sorted().map(\.rawValue).joined(separator: ","))"
                   + (enrolment.beaconKey != nil ? ", beacon key" : "") + (enrolment.eid != nil ? ", EID key" : "")
                   + (enrolment.irk != nil ? ", IRK" : "")
                   + (enrolment.staticIdentifiers.isEmpty ? "" : ", \(enrolment.staticIdentifiers.count) static identifier(s)")
                   + (card.isEmpty ? "" : ", \(card.count) card(s)"))
+            reportAgent(notice)
         }
     }
 
-    struct Withdraw: ParsableCommand {
+    struct Withdraw: AsyncParsableCommand {
         static let configuration = CommandConfiguration(
             abstract: "Withdraw a consent: delete the customer's keys and unlink their ledger entries.")
         @OptionGroup var data: DataOption
         @Option(help: "The customer's ID.") var customer: String
 
-        func run() throws {
-            let unlinked = try ConsentChanges(dataDirectory: data.existing()).withdraw(customer)
-            guard let unlinked else {
+        func run() async throws {
+            let outcome: ConsentService.Withdrawal?
+            do {
+                outcome = try await ConsentService.open(dataDirectory: data.existing()).withdraw(customer)
+            } catch let failure as ConsentService.Failure {
+                printError("\(failure)")
+                throw Exit.ioError
+            }
+            guard let outcome else {
                 printError("no consent for customer \(customer) in \(data.data)")
                 throw Exit.dataError
             }
-            print("withdrawn \(customer): key material deleted, \(unlinked) ledger entries unlinked")
+            print("withdrawn \(customer): key material deleted, \(outcome.unlinked) ledger entries unlinked")
+            reportAgent(outcome.agent)
         }
     }
 
@@ -100,7 +112,7 @@ struct ConsentCommand: ParsableCommand {
         func run() throws { try printConsents(data: data.existing(), format: format) }
     }
 
-    struct Import: ParsableCommand {
+    struct Import: AsyncParsableCommand {
         static let configuration = CommandConfiguration(
             abstract: "Enrol customers from a JSON-lines file.",
             discussion: """
@@ -112,34 +124,31 @@ struct ConsentCommand: ParsableCommand {
         @OptionGroup var data: DataOption
         @Argument(help: ArgumentHelp("The file to import.", valueName: "FILE.jsonl")) var file: String
 
-        func run() throws {
+        func run() async throws {
             guard let text = try? String(contentsOfFile: file, encoding: .utf8) else {
                 printError("\(file): cannot read the file as UTF-8 text")
                 throw Exit.ioError
             }
-            var enrolments: [Enrolment] = []
-            var problems: [String] = []
-            for (index, line) in text.split(separator: "\n", omittingEmptySubsequences: false).enumerated() {
-                let trimmed = line.trimmingCharacters(in: .whitespaces)
-                guard !trimmed.isEmpty else { continue }
-                do {
-                    let input = try JSONDecoder().decode(ConsentInput.Line.self, from: Data(trimmed.utf8))
-                    enrolments.append(try input.consentInput.enrolment())
-                } catch let error as DecodingError {
-                    problems.append("\(file):\(index + 1): \(ConsentInput.describe(error))")
-                } catch {
-                    problems.append("\(file):\(index + 1): \(error)")
-                }
-            }
-            guard problems.isEmpty else {
-                problems.forEach(printError)
+            let enrolments: [Enrolment]
+            switch ConsentImportFile.parse(text, file: file) {
+            case let .success(all): enrolments = all
+            case let .failure(problems):
+                problems.lines.forEach(printError)
                 printError("nothing imported")
                 throw Exit.dataError
             }
-            let actions = try ConsentChanges(dataDirectory: data.url)
-            for enrolment in enrolments { try actions.enroll(enrolment, channel: "import") }
+            let notice = try await ConsentService.open(dataDirectory: data.url).enroll(all: enrolments)
             print("imported \(enrolments.count) consent(s)")
+            reportAgent(notice)
         }
+    }
+}
+
+/// Said on stderr, so scripts reading stdout see the same lines as before.
+private func reportAgent(_ notice: AgentNotice) {
+    switch notice {
+    case .applied: printError("the running agent has applied the change")
+    case .noAgentRunning: printError("no agent is running on this data directory; the next one to start loads the change")
     }
 }
 

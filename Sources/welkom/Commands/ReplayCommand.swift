@@ -1,14 +1,17 @@
 import ArgumentParser
 import Foundation
+import Synchronization
 import WelkomAgent
 import WelkomConfig
+import Logging
 import WelkomCore
+import WelkomPolicy
 import WelkomRadio
 import WelkomRecogniser
 import WelkomRegistry
 import WelkomZones
 
-struct ReplayCommand: ParsableCommand {
+struct ReplayCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "replay",
         abstract: "Run btsnoop captures through the recogniser and till zones, with the captures' timestamps as the clock.",
@@ -41,70 +44,53 @@ struct ReplayCommand: ParsableCommand {
         }
     }
 
-    func run() throws {
+    func run() async throws {
         let (cfg, _) = try loadConfig(path: config)
         if !cfg.recognitionActive { cfg.startupNotices.forEach { printError("note: \($0)") } }
         let registry = try ConsentRegistry(dataDirectory: data.existing())
         let names = try receiverNames(cfg.radio)
-
-        // Each capture's sightings, named for its receiver, merged in time order (ties keep file order).
-        var tagged: [(sighting: Sighting, capture: Int, index: Int)] = []
-        var stats = RadioStats(), records = 0, partial: [String] = []
-        for (c, capture) in captures.enumerated() {
-            let result: CaptureReplayResult
-            do { result = try CaptureReplay.sightings(inCapture: capture) } catch {
-                printError("\(error)")  // BtsnoopError names the file itself
-                throw Exit.dataError
-            }
-            for (i, var sighting) in result.sightings.enumerated() {
-                sighting.receiver = names[c]
-                tagged.append((sighting, c, i))
-            }
-            stats = stats + result.stats
-            records += result.records
-            if result.endedInPartialRecord { partial.append(capture) }
+        let sightings: MergedCaptures
+        let firstTime: Date?
+        do {
+            sightings = try MergedCaptures(zip(captures, names).map { MergedCaptures.Capture(path: $0, receiver: $1) })
+            firstTime = try sightings.firstSightingTime()
+        } catch {
+            printError("\(error)")  // BtsnoopError names the file itself
+            throw Exit.dataError
         }
-        tagged.sort { ($0.sighting.time, $0.capture, $0.index) < ($1.sighting.time, $1.capture, $1.index) }
-        let sightings = tagged.map(\.sighting)
 
-        var recogniser = Recogniser(
-            settings: RecogniserSettings(enabled: cfg.recognitionActive, companyID: cfg.recognition.companyID,
-                                         skewWindows: cfg.recognition.skewWindows,
-                                         allowStaticIdentifiers: cfg.recognition.allowStaticIdentifiers,
-                                         rpaFalseMatchBound: cfg.recognition.rpaFalseMatchBound),
-            pepper: registry.pepper)
+        // The same pipeline as `welkom run`, with no ledger and no tills: each recognition, routed
+        // through the zones on the capture's clock, is printed as it is made. Every recognition is
+        // printed, also before the customer is in a zone (till null then), although `run` shows no
+        // prompt until they are: replay reports what the recogniser matched, as `run` counts it in
+        // welkom_recognitions_total, and the nulls show the dwell and margins at work.
+        let output = RecognitionLines(zoned: !cfg.zones.zones.isEmpty)
+        let pipeline = Pipeline(
+            recogniser: Recogniser(settings: StageSettings.recogniser(cfg), pepper: registry.pepper),
+            policy: Policy(settings: .init()), ledger: nil, registry: nil, metrics: AgentMetrics(),
+            logger: Logger(label: "welkom.replay") { _ in SwiftLogNoOpLogHandler() },
+            zones: StageSettings.zoneTracker(cfg.zones), onRecognition: output.write, onEvent: { _ in })
         // Expiry is checked against each sighting's own time, so load every consent on record.
-        recogniser.load(try registry.activeKeys(at: .distantPast), at: sightings.first?.time ?? Date())
-        // The same zones, tuning and logic as `welkom run` (Pipeline.handle), on the capture's clock.
-        var zones = AgentRuntime.zoneTracker(cfg.zones)
-        var lastSweep = sightings.first?.time
-        var recognised = 0, inZone = 0
-        for sighting in sightings {
-            if let last = lastSweep, sighting.time.timeIntervalSince(last) >= AgentRuntime.sweepIntervalSeconds {
-                zones?.sweep(now: sighting.time)
-                lastSweep = sighting.time
-            }
-            guard var r = recogniser.recognise(sighting) else { continue }
-            recognised += 1
-            // Decision: every recognition is printed, also before the customer is in a zone (till
-            // null then), although `run` shows no prompt until they are. Replay reports what the
-            // recogniser matched ("one object per recognition", as `run` counts it in
-            // welkom_recognitions_total), and the nulls show the dwell and margins at work.
-            if sighting.source == .radio, zones != nil {
-                r.till = zones?.observe(customer: r.customer, receiver: sighting.receiver, rssi: sighting.rssi, at: r.time)
-                if r.till != nil { inZone += 1 }
-            }
-            print("{\"time\":\(jsonQuote(r.time.rfc3339)),\"customer\":\(jsonQuote(r.customer)),\"scheme\":\"\(r.scheme.rawValue)\","
-                  + "\"till\":\(jsonQuote(r.till)),\"rssi\":\(r.rssi.map(String.init) ?? "null")}")
+        let snapshot = try await registry.snapshot(at: .distantPast)
+        await pipeline.load(snapshot, at: firstTime ?? Date())
+        do {
+            try await pipeline.run(sightings, sweepInterval: AgentRuntime.sweepIntervalSeconds)
+        } catch {
+            output.flush()
+            printError("\(error)")
+            throw Exit.dataError
         }
-        printError("replay: \(records) records, \(sightings.count) advertising reports "
-                   + "(wlk1 \(stats.wlk1Reports), eid \(stats.eidReports), static \(stats.staticReports), other \(stats.otherReports)), \(recognised) recognised, "
-                   + "\(sightings.count - recognised) not matched; framing errors \(stats.framingErrors), "
+        output.flush()
+        let totals = sightings.totals.value, stats = totals.stats, counts = output.counts
+        let reports = stats.wlk1Reports + stats.eidReports + stats.staticReports + stats.otherReports
+        printError("replay: \(totals.records) records, \(reports) advertising reports "
+                   + "(wlk1 \(stats.wlk1Reports), eid \(stats.eidReports), static \(stats.staticReports), other \(stats.otherReports)), \(counts.recognised) recognised, "
+                   + "\(reports - counts.recognised) not matched; framing errors \(stats.framingErrors), "
                    + "malformed reports \(stats.malformedReports)"
-                   + (zones.map { "; \($0.zones.count) zones, \(inZone) recognitions in a zone" } ?? "")
-                   + (partial.isEmpty ? "" : partial.count == 1 && captures.count == 1
+                   + (cfg.zones.zones.isEmpty ? "" : "; \(cfg.zones.zones.count) zones, \(counts.inZone) recognitions in a zone")
+                   + (totals.endedInPartialRecord.isEmpty ? "" : totals.endedInPartialRecord.count == 1 && captures.count == 1
                       ? "; the capture ends in a partial record"
-                      : "; these captures end in a partial record: \(partial.joined(separator: ", "))"))
+                      : "; these captures end in a partial record: \(totals.endedInPartialRecord.joined(separator: ", "))"))
     }
 
     /// The receiver each capture replays as: `--receiver`, else the receiver whose `radio.record`
@@ -130,5 +116,36 @@ struct ReplayCommand: ParsableCommand {
     static func samePath(_ a: String, _ b: String) -> Bool {
         URL(fileURLWithPath: a).standardizedFileURL.resolvingSymlinksInPath().path
             == URL(fileURLWithPath: b).standardizedFileURL.resolvingSymlinksInPath().path
+    }
+}
+
+/// Replay's stdout: one JSON object per recognition, written through a buffer (a capture can hold
+/// millions), with the counts for the summary.
+final class RecognitionLines: Sendable {
+    struct Counts { var recognised = 0, inZone = 0 }
+    private struct State { var buffer: [UInt8] = []; var counts = Counts() }
+    private let state = Mutex(State())
+    let zoned: Bool
+
+    init(zoned: Bool) { self.zoned = zoned }
+
+    var counts: Counts { state.withLock { $0.counts } }
+
+    @Sendable func write(_ r: Recognition) {
+        let line = "{\"time\":\(jsonQuote(r.time.rfc3339)),\"customer\":\(jsonQuote(r.customer)),\"scheme\":\"\(r.scheme.rawValue)\","
+            + "\"till\":\(jsonQuote(r.till)),\"rssi\":\(r.rssi.map(String.init) ?? "null")}\n"
+        let full = state.withLock { s -> Bool in
+            s.counts.recognised += 1
+            if zoned && r.till != nil { s.counts.inZone += 1 }
+            s.buffer += line.utf8
+            return s.buffer.count >= 1 << 16
+        }
+        if full { flush() }
+    }
+
+    func flush() {
+        let bytes = state.withLock { s -> [UInt8] in defer { s.buffer.removeAll(keepingCapacity: true) }; return s.buffer }
+        guard !bytes.isEmpty else { return }
+        FileHandle.standardOutput.write(Data(bytes))
     }
 }

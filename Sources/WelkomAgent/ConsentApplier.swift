@@ -1,0 +1,55 @@
+import Logging
+import WelkomConsent
+import WelkomCore
+
+/// Applies consent changes to the running pipeline one at a time, in the order they arrive —
+/// from the control socket (`welkom consent …` in another process) or from this process (the
+/// demo). One at a time, so a reload read before a withdrawal is never applied after it.
+/// A change is applied when `apply` returns; that is what the CLI waits for.
+public final class ConsentApplier: AgentLink, Sendable {
+    private typealias Request = (change: ConsentChange, done: CheckedContinuation<Void, any Error>)
+    private let requests: AsyncStream<Request>.Continuation
+    private let stream: AsyncStream<Request>
+    let pipeline: Pipeline
+    let clock: any WelkomClock
+    let logger: Logger
+
+    init(pipeline: Pipeline, clock: any WelkomClock, logger: Logger) {
+        self.pipeline = pipeline
+        self.clock = clock
+        self.logger = logger
+        (stream, requests) = AsyncStream.makeStream(of: Request.self)
+    }
+
+    public func apply(_ change: ConsentChange) async throws -> AgentNotice {
+        try await withCheckedThrowingContinuation { done in
+            if case .terminated = requests.yield((change, done)) {
+                done.resume(throwing: CancellationError())
+            }
+        }
+        return .applied
+    }
+
+    /// Runs until cancelled (the agent stops); changes still queued then are refused.
+    func run() async {
+        await withTaskCancellationHandler {
+            for await request in stream {
+                do {
+                    switch request.change {
+                    case let .withdrawn(customer):
+                        await pipeline.applyWithdrawal(of: customer)
+                    case .enrolled, .reload:
+                        try await pipeline.reloadConsents(at: clock.now())
+                    }
+                    request.done.resume()
+                } catch {
+                    logger.error("could not apply a consent change", metadata: ["error": "\(error)"])
+                    request.done.resume(throwing: error)
+                }
+            }
+        } onCancel: {
+            requests.finish()
+        }
+        // Finishing drops what is still buffered; answer those so no caller waits forever.
+    }
+}

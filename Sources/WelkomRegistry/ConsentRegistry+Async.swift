@@ -1,0 +1,28 @@
+import Foundation
+import WelkomCore
+import WelkomStorage
+
+/// The registry from async code: every call runs on BlockingIO's queue, so a busy wait on
+/// SQLite's write lock (another process enrolling) or an fsync never holds a cooperative thread.
+extension ConsentRegistry {
+    public func enroll(_ e: Enrolment) async throws {
+        try await BlockingIO.run { try self.enroll(e) }
+    }
+
+    @discardableResult
+    public func withdraw(customer: CustomerID) async throws -> Bool {
+        try await BlockingIO.run { try self.withdraw(customer: customer) }
+    }
+
+    public func snapshot(at time: Date) async throws -> ConsentSnapshot {
+        try await BlockingIO.run { try self.snapshot(at: time) }
+    }
+
+    public func consents() async throws -> [ConsentSummary] {
+        try await BlockingIO.run { try self.consents() }
+    }
+
+    public func profile(of customer: CustomerID) async throws -> CustomerProfile? {
+        try await BlockingIO.run { try self.profile(of: customer) }
+    }
+}
