@@ -119,12 +119,15 @@ let package = Package(
             .product(name: "Logging", package: "swift-log"),
         ], swiftSettings: strict),
 
-        .testTarget(name: "WelkomIdentifiersTests", dependencies: ["WelkomIdentifiers"], swiftSettings: strict),
-        .testTarget(name: "WelkomRadioTests", dependencies: ["WelkomRadio", "WelkomIdentifiers"], swiftSettings: strict),
+        // Test support: seeded generators, so every randomised test can be replayed from its seed.
+        .target(name: "WelkomTesting", swiftSettings: strict),
+
+        .testTarget(name: "WelkomIdentifiersTests", dependencies: ["WelkomIdentifiers", "WelkomTesting"], swiftSettings: strict),
+        .testTarget(name: "WelkomRadioTests", dependencies: ["WelkomRadio", "WelkomIdentifiers", "WelkomTesting"], swiftSettings: strict),
         .testTarget(name: "WelkomCardsTests", dependencies: ["WelkomCards", "WelkomConfig", "WelkomIdentifiers"], exclude: ["Fixtures"], swiftSettings: strict),
-        .testTarget(name: "WelkomRecogniserTests", dependencies: ["WelkomRecogniser", "WelkomIdentifiers"], swiftSettings: strict),
+        .testTarget(name: "WelkomRecogniserTests", dependencies: ["WelkomRecogniser", "WelkomIdentifiers", "WelkomTesting"], swiftSettings: strict),
         .testTarget(name: "WelkomPolicyTests", dependencies: ["WelkomPolicy"], swiftSettings: strict),
-        .testTarget(name: "WelkomZonesTests", dependencies: ["WelkomZones"], swiftSettings: strict),
+        .testTarget(name: "WelkomZonesTests", dependencies: ["WelkomZones", "WelkomTesting"], swiftSettings: strict),
         .testTarget(name: "WelkomLedgerTests", dependencies: ["WelkomLedger"], swiftSettings: strict),
         .testTarget(name: "WelkomAuditTests", dependencies: [
             "WelkomAudit", "WelkomLedger", "WelkomRegistry", "WelkomConfig", "WelkomCore",
@@ -138,7 +141,7 @@ let package = Package(
         ], swiftSettings: strict),
         .testTarget(name: "WelkomAgentTests", dependencies: [
             "WelkomAgent", "WelkomCore", "WelkomIdentifiers", "WelkomLedger", "WelkomPolicy", "WelkomRecogniser",
-            "WelkomRegistry", "WelkomTillHub", .product(name: "Logging", package: "swift-log"),
+            "WelkomRegistry", "WelkomTillHub", "WelkomTesting", .product(name: "Logging", package: "swift-log"),
         ], swiftSettings: strict),
     ]
 )
