@@ -2,20 +2,64 @@ import XCTest
 import WelkomCore
 import WelkomIdentifiers
 @testable import WelkomRecogniser
+import WelkomTesting
 
 /// The single WLK1 table for all windows: its sweep, deletions and growth against a plain model,
 /// and the recogniser's rolls, enrolments and withdrawals across many windows on top of it.
 final class TokenTableTests: XCTestCase {
-    private struct Entry: Hashable { var hi: UInt64; var window: UInt32; var slot: UInt32 }
+    private struct Entry: Hashable, Comparable {
+        var hi: UInt64
+        var window: UInt32
+        var slot: UInt32
+        static func < (a: Entry, b: Entry) -> Bool { (a.hi, a.window, a.slot) < (b.hi, b.window, b.slot) }
+        /// What the table keeps of an entry: the token's 36-bit fingerprint, the window tag, the slot.
+        var stored: UInt64 { TokenTable.fingerprint(hi) << 28 | TokenTable.tag(window) << 24 | UInt64(slot) }
+    }
 
     private func found(_ t: TokenTable, _ e: Entry) -> Bool {
         t.firstSlot(e.hi) { slot, tag in slot == e.slot && tag == UInt32(TokenTable.tag(e.window)) } != nil
     }
 
     func testInsertRemoveSweepAndGrowAgreeWithAModel() {
-        var rng = SystemRandomNumberGenerator()
+        var rng = TestSeed.generator(for: self)
+        XCTAssertNil(modelDisagreement(&rng))
+    }
+
+    /// The seed that made the old test fail (issue 11): it drew a token sharing its fingerprint,
+    /// window and slot with one in the table, and expected the table to tell them apart. It cannot
+    /// and need not: it keeps 36 bits of the token, and the recogniser verifies every candidate
+    /// against the whole token.
+    func testTheSeedThatFoundAFingerprintTwin() {
+        var rng = SplitMix64(seed: 15)
+        XCTAssertNil(modelDisagreement(&rng))
+    }
+
+    /// Two tokens alike in the 36 bits the table keeps, for the same window and slot, are one
+    /// entry to the table: either finds it, and removing one leaves the other.
+    func testTokensAlikeInTheirFingerprintAreOneCandidate() {
+        var table = TokenTable()
+        let a = Entry(hi: 0xABC << 40 | 0x0123_4567, window: 104, slot: 4767)
+        let b = Entry(hi: 0xABC << 40 | 0x0765_4321, window: 104, slot: 4767)
+        XCTAssertEqual(a.stored, b.stored)
+        table.insert(a.hi, window: a.window, slot: a.slot)
+        XCTAssertTrue(found(table, b), "a fingerprint twin is a candidate; the caller verifies the whole token")
+        table.insert(b.hi, window: b.window, slot: b.slot)
+        XCTAssertEqual(table.count, 2)
+        XCTAssertTrue(table.remove(a.hi, window: a.window, slot: a.slot))
+        XCTAssertTrue(found(table, b))
+        XCTAssertTrue(table.remove(b.hi, window: b.window, slot: b.slot))
+        XCTAssertFalse(found(table, a))
+        XCTAssertEqual(table.count, 0)
+    }
+
+    /// Random inserts, removals, window sweeps and growth against a model of what the table
+    /// stores (a multiset of fingerprint, tag and slot); the first disagreement, or nil.
+    /// Deterministic for a given generator: the model's Set is sorted before it is shuffled, as a
+    /// Set's order changes from process to process.
+    private func modelDisagreement(_ rng: inout SplitMix64) -> String? {
         var table = TokenTable()
         var model = Set<Entry>()
+        var stored: [UInt64: Int] = [:]
         // Few distinct high bits so that runs are long and fingerprints collide: the hard cases.
         func randomEntry() -> Entry {
             Entry(hi: UInt64.random(in: 0..<4096, using: &rng) << 40 | UInt64.random(in: 0..<(1 << 28), using: &rng),
@@ -24,28 +68,37 @@ final class TokenTableTests: XCTestCase {
         for round in 0..<30 {
             for _ in 0..<400 {
                 let e = randomEntry()
-                if model.insert(e).inserted { table.insert(e.hi, window: e.window, slot: e.slot) }
+                if model.insert(e).inserted {
+                    table.insert(e.hi, window: e.window, slot: e.slot)
+                    stored[e.stored, default: 0] += 1
+                }
             }
-            for e in model.shuffled().prefix(100) {
-                XCTAssertTrue(table.remove(e.hi, window: e.window, slot: e.slot))
+            for e in model.sorted().shuffled(using: &rng).prefix(100) {
+                if !table.remove(e.hi, window: e.window, slot: e.slot) { return "round \(round): \(e) not removed" }
                 model.remove(e)
+                stored[e.stored]! -= 1
+                if stored[e.stored] == 0 { stored[e.stored] = nil }
             }
-            XCTAssertFalse(table.remove(1 << 63, window: 100, slot: 7), "absent entries are not removed")
+            if table.remove(1 << 63, window: 100, slot: 7) { return "round \(round): an absent entry was removed" }
             if round % 3 == 0 {
                 let dropped = UInt32.random(in: 100..<116, using: &rng)
                 table.removeAll(tags: 1 << UInt16(TokenTable.tag(dropped)))
                 model = model.filter { $0.window != dropped }
+                stored = stored.filter { ($0.key >> 24) & TokenTable.tagMask != TokenTable.tag(dropped) }
             }
-            XCTAssertEqual(table.count, model.count)
-            for e in model { XCTAssertTrue(found(table, e), "entry lost in round \(round)") }
+            if table.count != model.count { return "round \(round): count \(table.count), model \(model.count)" }
+            for e in model where !found(table, e) { return "round \(round): \(e) lost" }
             for _ in 0..<200 {
                 let e = randomEntry()
-                XCTAssertEqual(found(table, e), model.contains(e))
+                if found(table, e) != (stored[e.stored] != nil) {
+                    return "round \(round): \(e) found \(found(table, e)), stored \(stored[e.stored] != nil)"
+                }
             }
         }
         table.removeAll()
-        XCTAssertEqual(table.count, 0)
-        for e in model { XCTAssertFalse(found(table, e)) }
+        if table.count != 0 { return "count \(table.count) after removeAll" }
+        for e in model where found(table, e) { return "\(e) found after removeAll" }
+        return nil
     }
 
     /// A token verified once is remembered (VerifiedTokens), but never for a slot whose consent
@@ -73,7 +126,7 @@ final class TokenTableTests: XCTestCase {
         let start = Date(timeIntervalSince1970: 1_700_000_000)
         var r = Recogniser(settings: .init(enabled: true, skewWindows: 2), pepper: [UInt8](repeating: 0, count: 32))
         var keys: [CustomerID: Block128] = [:]
-        var rng = SystemRandomNumberGenerator()
+        var rng = TestSeed.generator(for: self)
         func key() -> Block128 { Block128(hi: UInt64.random(in: 0...UInt64.max, using: &rng), lo: UInt64.random(in: 0...UInt64.max, using: &rng)) }
         for i in 0..<300 { keys["c\(i)"] = key() }
         r.load(keys.map { ConsentKeys(customer: $0.key, beaconKey: $0.value) }, at: start)
