@@ -2,6 +2,7 @@ import Foundation
 import XCTest
 import WelkomCore
 @testable import WelkomIdentifiers
+import WelkomTesting
 
 /// The ARMv8 crypto-extension path of Sources/CWelkomAES, which no x86-64 test machine runs natively:
 /// its C sources and Tests/CrossArch/aes_check.c are cross-compiled for aarch64 and run under
@@ -33,6 +34,7 @@ final class ARM64AESTests: XCTestCase {
     }
 
     func testSpecVectorsOnARMv8AndPortable() throws {
+        var rng = TestSeed.generator(for: self)
         let tokenKey = "8bfa6e8c6e352909eab4e7bc6deae066"
         let irk = "ec0234a357c8ad05341010a60a397d9b"
         for impl in implementations {
@@ -46,7 +48,7 @@ final class ARM64AESTests: XCTestCase {
             XCTAssertEqual(try ARM64Driver.run(["keys \(impl) \(ResolvablePrivateAddress.plaintext(prand: 0x708194).hex) \(irk)"])
                 .first?.suffix(6), "0dfbaa", "ah via \(impl)")
             // The IRK alone, inside a 4-wide batch, and in the tail after the batches.
-            let other = (0..<9).map { _ in Block128(hi: .random(in: .min ... .max), lo: .random(in: .min ... .max)).hex }
+            let other = (0..<9).map { _ in Block128(hi: rng.next(), lo: rng.next()).hex }
             var inBatch = other, inTail = other
             inBatch[5] = irk
             inTail[8] = irk
@@ -65,7 +67,7 @@ final class ARM64AESTests: XCTestCase {
     }
 
     func testRandomKeysAgainstPythonCryptography() throws {
-        var rng = SystemRandomNumberGenerator()
+        var rng = TestSeed.generator(for: self)
         func random() -> String { Block128(hi: rng.next(), lo: rng.next()).hex }
         // 37 keys and 11 blocks: not multiples of the 4-wide batches, so the tails run too.
         let keys = (0..<37).map { _ in random() }, block = random()
@@ -86,12 +88,12 @@ final class ARM64AESTests: XCTestCase {
     }
 
     func testRandomEIDsAndRPAsAgainstPythonCryptography() throws {
-        var rng = SystemRandomNumberGenerator()
-        let cases = (0..<20).map { _ in (Block128(hi: rng.next(), lo: rng.next()).hex, UInt8.random(in: 0...15), UInt32.random(in: 0 ... .max)) }
+        var rng = TestSeed.generator(for: self)
+        let cases = (0..<20).map { _ in (Block128(hi: rng.next(), lo: rng.next()).hex, UInt8.random(in: 0...15, using: &rng), UInt32.random(in: 0 ... .max, using: &rng)) }
         let eids = try CryptoOracle.ask(cases.map { "eid \($0.0) \($0.1) \($0.2)" })
 
         let irks = (0..<37).map { _ in Block128(hi: rng.next(), lo: rng.next()).hex }
-        let prand = String(format: "%06x", UInt32.random(in: 0x40_0000 ... 0x7F_FFFF))
+        let prand = String(format: "%06x", UInt32.random(in: 0x40_0000 ... 0x7F_FFFF, using: &rng))
         let hashes = try CryptoOracle.ask(irks.map { "ah \($0) \(prand)" })
         // Targets in the first batch, a middle one, and the tail; expect every index with that hash.
         let targets = [0, 3, 4, 17, 35, 36]

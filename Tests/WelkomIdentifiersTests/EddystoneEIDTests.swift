@@ -1,6 +1,7 @@
 import XCTest
 import WelkomCore
 @testable import WelkomIdentifiers
+import WelkomTesting
 
 /// shared/spec/identifiers.md §2 byte for byte, and random keys against Python's `cryptography`.
 final class EddystoneEIDTests: XCTestCase {
@@ -32,7 +33,7 @@ final class EddystoneEIDTests: XCTestCase {
     }
 
     func testRandomKeysAgainstPythonCryptography() throws {
-        var rng = SystemRandomNumberGenerator()
+        var rng = TestSeed.generator(for: self)
         var cases: [(Block128, UInt8, UInt32)] = []
         for _ in 0..<300 {
             cases.append((Block128(hi: rng.next(), lo: rng.next()), UInt8.random(in: 0...15, using: &rng), rng.next()))

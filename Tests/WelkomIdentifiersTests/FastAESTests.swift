@@ -1,6 +1,7 @@
 import XCTest
 import WelkomCore
 @testable import WelkomIdentifiers
+import WelkomTesting
 
 /// Every AES implementation of the C core that this CPU runs, against FIPS-197, the spec vectors,
 /// swift-crypto and Python's `cryptography`. The portable one runs everywhere; on x86-64 the
@@ -50,7 +51,7 @@ final class FastAESTests: XCTestCase {
     }
 
     func testBatchesAgreeWithSwiftCryptoAndPython() throws {
-        var rng = SystemRandomNumberGenerator()
+        var rng = TestSeed.generator(for: self)
         // 37 keys: not a multiple of the 4- and 8-wide batches, so the tails run too.
         let keys = (0..<37).map { _ in Block128(hi: rng.next(), lo: rng.next()) }
         let block = Block128(hi: rng.next(), lo: rng.next())
@@ -73,7 +74,7 @@ final class FastAESTests: XCTestCase {
     }
 
     func testRandomAESAgainstPythonForEveryImplementation() throws {
-        var rng = SystemRandomNumberGenerator()
+        var rng = TestSeed.generator(for: self)
         let cases = (0..<200).map { _ in (Block128(hi: rng.next(), lo: rng.next()), Block128(hi: rng.next(), lo: rng.next())) }
         let answers = try CryptoOracle.ask(cases.map { "aes \($0.0.hex) \($0.1.hex)" })
         for impl in implementations {
@@ -84,7 +85,7 @@ final class FastAESTests: XCTestCase {
     }
 
     func testRPAFindReportsEveryMatchAndNoneForOthers() throws {
-        var rng = SystemRandomNumberGenerator()
+        var rng = TestSeed.generator(for: self)
         let irks = (0..<50).map { _ in Block128(hi: rng.next(), lo: rng.next()) }
         let prands = (0..<50).map { _ in UInt32.random(in: 0...0xFF_FFFF, using: &rng) }
         let python = try CryptoOracle.ask(zip(irks, prands).map { "ah \($0.0.hex) \(String(format: "%06x", $0.1))" })

@@ -1,5 +1,6 @@
 import XCTest
 @testable import WelkomRadio
+import WelkomTesting
 
 final class H4DecoderTests: XCTestCase {
     /// A Command Complete for Reset, an LE Meta advertising report, an ACL packet, an ISO packet.
@@ -122,7 +123,7 @@ final class H4DecoderTests: XCTestCase {
     }
 
     func testPureGarbageNeverCrashesAndIsCounted() {
-        var generator = SystemRandomNumberGenerator()
+        var generator = TestSeed.generator(for: self)
         var d = H4Decoder()
         var errors: [H4FramingError] = []
         for _ in 0..<200 {

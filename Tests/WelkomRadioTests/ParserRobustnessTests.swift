@@ -1,12 +1,14 @@
 import Foundation
 import XCTest
 @testable import WelkomRadio
+import WelkomTesting
 
 /// The parsers a radio feeds with whatever is in the air or on the wire (H4 framing, HCI events,
 /// AD structures, btsnoop records) take random and truncated input without crashing, and keep
 /// their promises about what they return. Fuzz/ runs the same entry points under libFuzzer.
 final class ParserRobustnessTests: XCTestCase {
-    var generator = SeededGenerator(seed: 0x5EED_4)
+    /// Seeded per test (WELKOM_TEST_SEED to replay; printed when a test fails).
+    lazy var generator = TestSeed.generator(for: self)
 
     func randomBytes(_ range: ClosedRange<Int>) -> [UInt8] {
         (0..<Int.random(in: range, using: &generator)).map { _ in UInt8.random(in: 0...255, using: &generator) }
@@ -101,28 +103,37 @@ final class ParserRobustnessTests: XCTestCase {
         for _ in 0..<20 { try writer.write(packet: [0x04] + legacyReport, controllerToHost: true, at: Date()) }
         writer.close()
         let whole = try Data(contentsOf: URL(fileURLWithPath: path))
+        let recordSize = (whole.count - 16) / 20
         for _ in 0..<300 {
             var damaged = [UInt8](whole)
+            // For a cut file: the whole records left, and whether it ends inside one.
+            var expected: (records: Int, partial: Bool)?
             if Bool.random(using: &generator) {
-                damaged = Array(damaged.prefix(Int.random(in: 0...damaged.count, using: &generator)))
+                let length = Int.random(in: 0...damaged.count, using: &generator)
+                damaged = Array(damaged.prefix(length))
+                if length >= 16 { expected = ((length - 16) / recordSize, (length - 16) % recordSize != 0) }
             } else {
                 for _ in 0..<8 { damaged[Int.random(in: 0..<damaged.count, using: &generator)] = UInt8.random(in: 0...255, using: &generator) }
             }
             try Data(damaged).write(to: URL(fileURLWithPath: path))
             if let reader = try? BtsnoopReader(path: path) {
-                while let record = try? reader.next() { _ = reader.packetData(of: record) }
+                var records = 0, bytes = 0
+                while let record = try? reader.next() {
+                    records += 1
+                    bytes += 24 + record.data.count
+                    _ = reader.packetData(of: record)
+                }
+                XCTAssertLessThanOrEqual(bytes, damaged.count - 16, "records are never more than the file holds")
+                if let expected {
+                    XCTAssertEqual(records, expected.records, "a capture cut at \(damaged.count) bytes")
+                    XCTAssertEqual(reader.endedInPartialRecord, expected.partial, "a capture cut at \(damaged.count) bytes")
+                }
+            } else {
+                XCTAssertNil(expected, "a capture cut after its header opens")
             }
-            _ = try? CaptureReplay.sightings(inCapture: path)
+            let replay = try? CaptureReplay.sightings(inCapture: path)
+            if let expected { XCTAssertEqual(replay?.records, expected.records, "replay of a capture cut at \(damaged.count) bytes") }
         }
     }
 }
 
-/// xorshift64*: reproducible runs.
-struct SeededGenerator: RandomNumberGenerator {
-    private var state: UInt64
-    init(seed: UInt64) { state = seed == 0 ? 0x9E37_79B9_7F4A_7C15 : seed }
-    mutating func next() -> UInt64 {
-        state ^= state >> 12; state ^= state << 25; state ^= state >> 27
-        return state &* 0x2545_F491_4F6C_DD1D
-    }
-}

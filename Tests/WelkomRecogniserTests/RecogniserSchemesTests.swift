@@ -2,6 +2,7 @@ import XCTest
 import WelkomCore
 import WelkomIdentifiers
 @testable import WelkomRecogniser
+import WelkomTesting
 
 /// Eddystone-EID, RPAs (with the false-match bound, invariant 8), static identifiers (invariant 7),
 /// and the in-place table changes.
@@ -48,7 +49,7 @@ final class RecogniserSchemesTests: XCTestCase {
     // MARK: RPAs
 
     func testRPAOfEnrolledIRKIsRecognisedUnderTheBound() {
-        var rng = SystemRandomNumberGenerator()
+        var rng = TestSeed.generator(for: self)
         var r = recogniser()
         // 100 IRKs: p = 100 / 2^24 ≈ 6e-6, under the default bound 1e-5.
         var consents = (0..<99).map { ConsentKeys(customer: "x\($0)", irk: randomIRK(&rng)) }
@@ -69,7 +70,7 @@ final class RecogniserSchemesTests: XCTestCase {
     /// Invariant 8: above the bound an RPA match alone is not a recognition; a WLK1 token from the
     /// same address, or a card, of the same customer confirms it.
     func testAboveTheBoundAnRPAMatchNeedsConfirmation() {
-        var rng = SystemRandomNumberGenerator()
+        var rng = TestSeed.generator(for: self)
         var r = recogniser()
         let beaconKey = randomIRK(&rng)
         let card = "4006381333931"
@@ -154,7 +155,7 @@ final class RecogniserSchemesTests: XCTestCase {
     // MARK: Incremental tables
 
     func testUpsertAndRemoveChangeTheTablesInPlace() {
-        var rng = SystemRandomNumberGenerator()
+        var rng = TestSeed.generator(for: self)
         var r = recogniser()
         let keys = (0..<50).map { _ in randomIRK(&rng) }
         r.load(keys.enumerated().map { ConsentKeys(customer: "c\($0.offset)", beaconKey: $0.element) }, at: t0)
@@ -179,7 +180,7 @@ final class RecogniserSchemesTests: XCTestCase {
     }
 
     func testReconcileTouchesOnlyWhatChanged() {
-        var rng = SystemRandomNumberGenerator()
+        var rng = TestSeed.generator(for: self)
         var r = recogniser()
         var consents = (0..<20).map { ConsentKeys(customer: "c\($0)", beaconKey: randomIRK(&rng)) }
         r.load(consents, at: t0)

@@ -2,6 +2,7 @@ import XCTest
 import WelkomCore
 import WelkomIdentifiers
 @testable import WelkomRecogniser
+import WelkomTesting
 
 final class RecogniserTests: XCTestCase {
     let pepper = [UInt8](repeating: 7, count: 32)
@@ -83,7 +84,7 @@ final class RecogniserTests: XCTestCase {
 
     func testManyStrangersNeverMatch() {
         var r = Recogniser(settings: .init(enabled: true), pepper: pepper)
-        var generator = SystemRandomNumberGenerator()
+        var generator = TestSeed.generator(for: self)
         let enrolled = (0..<200).map { i in ConsentKeys(customer: "c\(i)", beaconKey: Block128(hi: generator.next(), lo: generator.next())) }
         r.load(enrolled, at: t0)
         for _ in 0..<20_000 {

@@ -2,6 +2,7 @@ import XCTest
 import WelkomCore
 import WelkomIdentifiers
 @testable import WelkomRecogniser
+import WelkomTesting
 
 /// A stranger is never recognised: a million random tokens, a million random EIDs and a million
 /// random RPAs against a large registry (brief, invariants 2 and 8).
@@ -10,7 +11,7 @@ final class StrangerTests: XCTestCase {
     let million = 1_000_000
 
     func testAMillionRandomTokensAndEIDsRecogniseNobody() {
-        var rng = SystemRandomNumberGenerator()
+        var rng = TestSeed.generator(for: self)
         var consents = (0..<100_000).map { ConsentKeys(customer: "c\($0)", beaconKey: Block128(hi: rng.next(), lo: rng.next())) }
         for i in 0..<1000 {
             consents[i].eid = EIDRegistration(identityKey: Block128(hi: rng.next(), lo: rng.next()),
@@ -36,8 +37,8 @@ final class StrangerTests: XCTestCase {
     /// says (≈ 6 in a million) and no more; above it (200 IRKs, p ≈ 1.2e-5 > 1e-5) the same chance
     /// matches exist but none of them is a recognition (invariant 8).
     func testAMillionRandomRPAsStayWithinTheBoundsArithmetic() {
+        var rng = TestSeed.generator(for: self)
         for irkCount in [100, 200] {
-            var rng = SystemRandomNumberGenerator()
             let irks = (0..<irkCount).map { _ in Block128(hi: rng.next(), lo: rng.next()) }
             var r = Recogniser(settings: .init(enabled: true, rpaFalseMatchBound: 1e-5), pepper: [])
             r.load(irks.enumerated().map { ConsentKeys(customer: "i\($0.offset)", irk: $0.element) }, at: t0)

@@ -1,6 +1,7 @@
 import Foundation
 import XCTest
 @testable import WelkomZones
+import WelkomTesting
 
 final class ZoneTrackerTests: XCTestCase {
     let t0 = Date(timeIntervalSince1970: 1_700_000_000)
@@ -140,7 +141,7 @@ final class ZoneTrackerTests: XCTestCase {
 
     /// Arbitrary RSSI values and times (out of order, extreme) never crash and give only configured tills.
     func testRandomInputStaysWithinTheConfiguredTills() {
-        var rng = SystemRandomNumberGenerator()
+        var rng = TestSeed.generator(for: self)
         var tracker = ZoneTracker(zones: rangeZones, tuning: ZoneTuning(percentile: 250, windowSeconds: 0, dwellSeconds: 0))
         for _ in 0..<5000 {
             let till = tracker.observe(customer: ["a", "b", "c"].randomElement(using: &rng)!,
