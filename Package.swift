@@ -60,7 +60,7 @@ let package = Package(
         .target(name: "WelkomRadio", dependencies: ["WelkomCore", "WelkomIdentifiers", "WelkomSerial", "CBluetooth",
                                              .product(name: "Logging", package: "swift-log")],
                 swiftSettings: strict),
-        .target(name: "WelkomCards", dependencies: ["WelkomCore", "WelkomIdentifiers", "WelkomConfig", "WelkomSerial", "CUSB",
+        .target(name: "WelkomCards", dependencies: ["WelkomCore", "WelkomIdentifiers", "WelkomSerial", "CUSB",
                                              .product(name: "Logging", package: "swift-log")],
                 swiftSettings: strict),
 
@@ -124,7 +124,7 @@ let package = Package(
 
         .testTarget(name: "WelkomIdentifiersTests", dependencies: ["WelkomIdentifiers", "WelkomTesting"], swiftSettings: strict),
         .testTarget(name: "WelkomRadioTests", dependencies: ["WelkomRadio", "WelkomIdentifiers", "WelkomTesting"], swiftSettings: strict),
-        .testTarget(name: "WelkomCardsTests", dependencies: ["WelkomCards", "WelkomConfig", "WelkomIdentifiers"], exclude: ["Fixtures"], swiftSettings: strict),
+        .testTarget(name: "WelkomCardsTests", dependencies: ["WelkomCards", "WelkomIdentifiers"], exclude: ["Fixtures"], swiftSettings: strict),
         .testTarget(name: "WelkomRecogniserTests", dependencies: ["WelkomRecogniser", "WelkomIdentifiers", "WelkomTesting"], swiftSettings: strict),
         .testTarget(name: "WelkomPolicyTests", dependencies: ["WelkomPolicy"], swiftSettings: strict),
         .testTarget(name: "WelkomZonesTests", dependencies: ["WelkomZones", "WelkomTesting"], swiftSettings: strict),

@@ -46,16 +46,14 @@ public final class AgentRuntime: Sendable {
                                          allowStaticIdentifiers: config.recognition.allowStaticIdentifiers,
                                          rpaFalseMatchBound: config.recognition.rpaFalseMatchBound),
             pepper: registry.pepper)
-        let policy = Policy(settings: PolicyConfiguration.settings(from: config))
+        let policy = Policy(settings: StageSettings.policy(config))
         let pipeline = Pipeline(recogniser: recogniser, policy: policy, ledger: ledger, registry: registry,
                                 metrics: metrics, logger: logger, zones: Self.zoneTracker(config.zones), onEvent: onEvent)
         self.pipeline = pipeline
         pairings = try PairingStore(dataDirectory: dataDirectory)
-        let poles = config.poleDisplays.map { PoleDisplay(PoleDisplayConfiguration(
-            till: $0.till, path: $0.path, commandSet: PoleDisplayCommandSet(rawValue: $0.commandSet.rawValue) ?? .escpos,
-            baud: $0.baud, clearAfter: .seconds($0.clearAfterSeconds), codePage: UInt8(clamping: $0.codePage)), logger: logger) }
+        let poles = StageSettings.poleDisplays(config).map { PoleDisplay($0, logger: logger) }
         poleDisplays = poles
-        hub = TillHub(tills: config.tills.map { TillInfo(id: $0.id, name: $0.name, language: Language(rawValue: $0.language)) },
+        hub = TillHub(tills: StageSettings.tills(config),
                       logger: logger,
                       pairings: pairings, secureCookies: config.tillDisplay.usesTLS,
                       onShown: { prompt in for pole in poles { pole.submit(prompt) } }) { [clock] action in

@@ -34,11 +34,6 @@ public enum AgentSources {
         public var description: String { "\(key): \(message)" }
     }
 
-    static func radioOptions(_ radio: RadioSettings) -> TransportOptions {
-        TransportOptions(flowControl: radio.flowControl,
-                         kernelChannel: KernelSocketChannel(rawValue: radio.kernelChannel.rawValue) ?? .raw)
-    }
-
     public static func make(config: WelkomConfig, logger: Logger) throws(Problem) -> [any SightingSource] {
         var sources: [any SightingSource] = []
         let transport = config.radio.transport.trimmingCharacters(in: .whitespaces)
@@ -50,7 +45,7 @@ public enum AgentSources {
             }
             let recorder = try recorder(config.radio, receiver: config.radio.name)
             sources.append(RadioSource(spec: spec, logger: logger, recorder: recorder, receiver: config.radio.name,
-                                       options: radioOptions(config.radio)))
+                                       options: StageSettings.radioOptions(config.radio)))
         }
         // Further receivers ([[radio.receiver]]): each its own source, named for till zones.
         for (index, receiver) in config.radio.receivers.enumerated() {
@@ -59,9 +54,9 @@ public enum AgentSources {
                 throw Problem(key: "radio.receiver[\(index + 1)].transport", message: "\(error)")
             }
             sources.append(RadioSource(spec: spec, logger: logger, recorder: try recorder(config.radio, receiver: receiver.name),
-                                       receiver: receiver.name, options: radioOptions(config.radio)))
+                                       receiver: receiver.name, options: StageSettings.radioOptions(config.radio)))
         }
-        for reader in config.readers {
+        for reader in try StageSettings.readers(config) {
             sources.append(makeReader(reader, logger: logger))
         }
         return sources
@@ -76,21 +71,19 @@ public enum AgentSources {
         }
     }
 
-    /// One `[[reader]]` as the source of its kind (the config already checked its keys).
-    static func makeReader(_ reader: ReaderSettings, logger: Logger) -> any SightingSource {
-        let port = reader.port.isEmpty ? nil : reader.port
-        let usb = reader.usb ?? ACR122USource.defaultID
-        switch reader.kind {
-        case .serial:
-            return SerialScannerSource(path: reader.path, baud: reader.baud, till: reader.till, logger: logger)
-        case .hidKeyboard:
-            return HIDKeyboardSource(usb: usb, port: port, layout: reader.layout, till: reader.till, logger: logger)
-        case .hidPOS:
+    /// One card reader as the source of its kind.
+    static func makeReader(_ reader: CardReaderSettings, logger: Logger) -> any SightingSource {
+        switch reader.device {
+        case .serial(let path, let baud):
+            return SerialScannerSource(path: path, baud: baud, till: reader.till, logger: logger)
+        case .hidKeyboard(let usb, let port, let layout):
+            return HIDKeyboardSource(usb: usb, port: port, layout: layout, till: reader.till, logger: logger)
+        case .hidPOS(let usb, let port):
             return HIDPOSSource(usb: usb, port: port, till: reader.till, logger: logger)
-        case .acr122u:
+        case .acr122u(let usb, let port):
             return ACR122USource(usb: usb, port: port, till: reader.till, logger: logger)
-        case .evdev:
-            return EvdevSource(path: reader.path, layout: reader.layout, till: reader.till, logger: logger)
+        case .evdev(let path, let layout):
+            return EvdevSource(path: path, layout: layout, till: reader.till, logger: logger)
         }
     }
 }

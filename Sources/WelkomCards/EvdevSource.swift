@@ -5,7 +5,6 @@ import Musl
 #endif
 import Foundation
 import Logging
-import WelkomConfig
 import WelkomCore
 import WelkomIdentifiers
 

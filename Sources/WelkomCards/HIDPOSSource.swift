@@ -1,6 +1,5 @@
 import Foundation
 import Logging
-import WelkomConfig
 import WelkomCore
 import WelkomIdentifiers
 

@@ -1,4 +1,3 @@
-import WelkomConfig
 
 /// What a key (a HID keyboard usage, page 0x07) types under each layout a scanner can be set to.
 ///
@@ -33,7 +32,7 @@ extension KeyboardLayout {
     // MARK: Tables
 
     private static let tables: [KeyboardLayout: [UInt8: Key]] = [
-        .us: us, .nl: us, .de: de, .fr: fr, .be: be,
+        .us: usKeys, .nl: usKeys, .de: deKeys, .fr: frKeys, .be: beKeys,
     ]
 
     private static func keys(_ entries: [(UInt8, Character?, Character?, Character?)]) -> [UInt8: Key] {
@@ -58,7 +57,7 @@ extension KeyboardLayout {
         return table
     }()
 
-    private static let us: [UInt8: Key] = common.merging(keys([
+    private static let usKeys: [UInt8: Key] = common.merging(keys([
         (0x1E, "1", "!", nil), (0x1F, "2", "@", nil), (0x20, "3", "#", nil), (0x21, "4", "$", nil),
         (0x22, "5", "%", nil), (0x23, "6", "^", nil), (0x24, "7", "&", nil), (0x25, "8", "*", nil),
         (0x26, "9", "(", nil), (0x27, "0", ")", nil),
@@ -68,7 +67,7 @@ extension KeyboardLayout {
         (0x64, "<", ">", nil),
     ])) { $1 }
 
-    private static let de: [UInt8: Key] = common.merging(keys([
+    private static let deKeys: [UInt8: Key] = common.merging(keys([
         (0x1C, "z", "Z", nil), (0x1D, "y", "Y", nil),                          // QWERTZ
         (0x14, "q", "Q", "@"), (0x08, "e", "E", "€"), (0x10, "m", "M", "µ"),
         (0x1E, "1", "!", nil), (0x1F, "2", "\"", "²"), (0x20, "3", "§", "³"), (0x21, "4", "$", nil),
@@ -87,7 +86,7 @@ extension KeyboardLayout {
     ]
 
     // AZERTY digits need Shift: the plain top row types & é " ' ( - è _ ç à.
-    private static let fr: [UInt8: Key] = common.merging(keys(azertyLetters + [
+    private static let frKeys: [UInt8: Key] = common.merging(keys(azertyLetters + [
         (0x1E, "&", "1", nil), (0x1F, "é", "2", "~"), (0x20, "\"", "3", "#"), (0x21, "'", "4", "{"),
         (0x22, "(", "5", "["), (0x23, "-", "6", "|"), (0x24, "è", "7", "`"), (0x25, "_", "8", "\\"),
         (0x26, "ç", "9", "^"), (0x27, "à", "0", "@"),
@@ -97,7 +96,7 @@ extension KeyboardLayout {
         (0x64, "<", ">", nil),
     ])) { $1 }
 
-    private static let be: [UInt8: Key] = common.merging(keys(azertyLetters + [
+    private static let beKeys: [UInt8: Key] = common.merging(keys(azertyLetters + [
         (0x1E, "&", "1", "|"), (0x1F, "é", "2", "@"), (0x20, "\"", "3", "#"), (0x21, "'", "4", nil),
         (0x22, "(", "5", nil), (0x23, "§", "6", "^"), (0x24, "è", "7", nil), (0x25, "!", "8", nil),
         (0x26, "ç", "9", "{"), (0x27, "à", "0", "}"),

@@ -1,4 +1,3 @@
-import WelkomConfig
 import WelkomIdentifiers
 
 /// Turns the key presses of a keyboard-wedge scanner into codes, with the scanner's layout.

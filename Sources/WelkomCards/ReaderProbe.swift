@@ -5,7 +5,6 @@ import Musl
 #endif
 import CUSB
 import Foundation
-import WelkomConfig
 
 /// What `welkom doctor` finds out about the machine's readers without reading a single card:
 /// which USB devices are present and which kernel driver holds each, and whether each configured
@@ -50,32 +49,34 @@ public enum ReaderProbe {
     }
 
     /// Tries `reader` as the agent would open it, then lets go at once.
-    public static func check(_ reader: ReaderSettings) -> Outcome {
-        switch reader.kind {
-        case .hidKeyboard, .hidPOS, .acr122u:
-            return checkUSB(reader)
-        case .evdev, .serial:
-            return checkPath(reader)
+    public static func check(_ reader: CardReaderSettings) -> Outcome {
+        switch reader.device {
+        case .hidKeyboard(let id, let port, _), .hidPOS(let id, let port):
+            return checkUSB(id, port: port, interfaceClass: .hid)
+        case .acr122u(let id, let port):
+            return checkUSB(id, port: port, interfaceClass: .ccid)
+        case .evdev(let path, _):
+            return checkPath(path, serial: false)
+        case .serial(let path, _):
+            return checkPath(path, serial: true)
         }
     }
 
-    private static func checkUSB(_ reader: ReaderSettings) -> Outcome {
-        guard let id = reader.usb else { return .problem("no usb = \"vvvv:pppp\" configured") }
+    private static func checkUSB(_ id: USBDeviceID, port: String?, interfaceClass: USBReaderDevice.InterfaceClass) -> Outcome {
         var context: OpaquePointer?
         let initialised = libusb_init(&context)
         guard initialised == 0, let context else { return .problem(USBError.from("init", initialised).description) }
         defer { libusb_exit(context) }
-        let port = reader.port.isEmpty ? nil : reader.port
         do {
             let device = try USBReaderDevice.open(context: context, id: id, port: port,
-                                                  interfaceClass: reader.kind == .acr122u ? .ccid : .hid, detach: false)
+                                                  interfaceClass: interfaceClass, detach: false)
             let at = device.info.port
             device.close()
             return .usable(at: at)
         } catch {
             // The kernel's HID driver is expected on a scanner: the agent detaches it. A driver
             // that grabs the reader back (pn533 on the ACR122U) must be blacklisted instead.
-            if case .busy(_, _, let driver?) = error, driver == "usbhid", reader.kind != .acr122u,
+            if case .busy(_, _, let driver?) = error, driver == "usbhid", interfaceClass != .ccid,
                let info = try? USBInventory.devices().first(where: {
                    $0.vendor == id.vendor && $0.product == id.product && (port == nil || $0.port == port)
                }) {
@@ -85,32 +86,32 @@ public enum ReaderProbe {
         }
     }
 
-    private static func checkPath(_ reader: ReaderSettings) -> Outcome {
-        let flags = reader.kind == .serial ? O_RDWR | O_NOCTTY | O_NONBLOCK | O_CLOEXEC : O_RDONLY | O_NONBLOCK | O_CLOEXEC
-        let fd = open(reader.path, flags)
+    private static func checkPath(_ path: String, serial: Bool) -> Outcome {
+        let flags = serial ? O_RDWR | O_NOCTTY | O_NONBLOCK | O_CLOEXEC : O_RDONLY | O_NONBLOCK | O_CLOEXEC
+        let fd = open(path, flags)
         guard fd >= 0 else {
             let e = errno
             let reason = String(cString: strerror(e))
             switch e {
-            case ENOENT: return .problem("\(reader.path) does not exist (not plugged in, or the wrong path)")
+            case ENOENT: return .problem("\(path) does not exist (not plugged in, or the wrong path)")
             case EACCES, EPERM:
-                return .problem("permission denied opening \(reader.path): install \(USBReaderProblem.udevRules) "
+                return .problem("permission denied opening \(path): install \(USBReaderProblem.udevRules) "
                     + "into /etc/udev/rules.d/ and add the welkom user to the group it names")
-            default: return .problem("\(reader.path): \(reason)")
+            default: return .problem("\(path): \(reason)")
             }
         }
         defer { close(fd) }
-        if reader.kind == .evdev {
+        if !serial {
             guard ioctl(fd, EvdevSource.grab, 1) == 0 else {
                 let e = errno
-                return .problem(e == EBUSY ? "\(reader.path) is grabbed by another program (a running welkom?)"
-                                           : "\(reader.path): EVIOCGRAB failed: \(String(cString: strerror(e)))")
+                return .problem(e == EBUSY ? "\(path) is grabbed by another program (a running welkom?)"
+                                           : "\(path): EVIOCGRAB failed: \(String(cString: strerror(e)))")
             }
             _ = ioctl(fd, EvdevSource.grab, 0)
         } else {
             var t = termios()
-            guard tcgetattr(fd, &t) == 0 else { return .problem("\(reader.path) is not a serial line (tcgetattr failed)") }
+            guard tcgetattr(fd, &t) == 0 else { return .problem("\(path) is not a serial line (tcgetattr failed)") }
         }
-        return .usable(at: reader.path)
+        return .usable(at: path)
     }
 }

@@ -1,6 +1,5 @@
 import CUSB
 import Foundation
-import WelkomConfig
 
 /// An open, claimed USB reader: the libusb handle, the interface taken from the kernel, and its
 /// endpoints. Opened by vendor:product and optionally the port ("1-1.3") that tells two identical

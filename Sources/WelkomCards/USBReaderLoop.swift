@@ -1,7 +1,6 @@
 import CUSB
 import Foundation
 import Logging
-import WelkomConfig
 
 /// Finds, opens and keeps reopening one configured USB reader on its reader thread: waits for
 /// it when it is not plugged in, says once per distinct problem why it cannot be opened, and

@@ -1,5 +1,4 @@
 import CUSB
-import WelkomConfig
 
 /// Why a configured USB reader cannot be used right now, with what to do about it. Shared by
 /// the readers' logs and `welkom doctor`, so both give the same advice.

@@ -1,5 +1,5 @@
 /// `[policy]`: when a recognised customer leads to a prompt, and for how long it shows.
-public struct PolicySettings: Sendable, Equatable {
+public struct PolicySection: Sendable, Equatable {
     /// `greeting_cooldown_minutes`: a customer is not greeted again within this time, so one
     /// visit gives one greeting however often the radio hears them. 0…1440 (a day).
     public var greetingCooldownMinutes: Int
@@ -70,7 +70,7 @@ public struct PolicySettings: Sendable, Equatable {
     }
 }
 
-extension PolicySettings {
+extension PolicySection {
     init(reading s: inout ConfigSection) {
         self.init()
         if let v = s.integer("greeting_cooldown_minutes", in: Self.greetingCooldownRange) { greetingCooldownMinutes = v }

@@ -1,3 +1,5 @@
+import WelkomCore
+
 /// One `[[till]]`: a checkout whose display page shows prompts.
 public struct TillSettings: Sendable, Equatable {
     /// `id`: what readers, prompts and the ledger call this till. It appears in URLs and
@@ -5,16 +7,14 @@ public struct TillSettings: Sendable, Equatable {
     public var id: String
     /// `name`: what staff see, e.g. "Kassa 1". Default: the id.
     public var name: String
-    /// `language`: the till page's own words, "nl" or "en"; "" (the default) shows both.
-    public var language: String
+    /// `language`: the till page's own words, "nl" or "en"; "" (the default, nil) shows both.
+    public var language: Language?
 
-    public init(id: String, name: String, language: String = "") {
+    public init(id: String, name: String, language: Language? = nil) {
         self.id = id
         self.name = name
         self.language = language
     }
-
-    public static let languages = ["", "nl", "en"]
 
     /// The one till a config without `[[till]]` has.
     public static let defaultTills = [TillSettings(id: "1", name: "Kassa 1")]
@@ -36,10 +36,12 @@ extension TillSettings {
     static func read(_ s: inout ConfigSection) -> TillSettings? {
         let id = s.string("id")
         let name = s.string("name")
-        let language = s.string("language") ?? ""
+        let languageText = s.string("language") ?? ""
         s.finish()
-        if !languages.contains(language) {
-            s.report("language", "expected \"nl\", \"en\" or \"\" (both), found \(TOMLWriter.quoted(language))")
+        let language = Language(rawValue: languageText)
+        if !languageText.isEmpty && language == nil {
+            let choices = Language.allCases.map { "\"\($0.rawValue)\"" }.joined(separator: ", ")
+            s.report("language", "expected \(choices) or \"\" (both), found \(TOMLWriter.quoted(languageText))")
             return nil
         }
         guard let id else {
@@ -57,6 +59,6 @@ extension TillSettings {
         w.arrayTable("till")
         w.key("id", id)
         w.key("name", name)
-        w.key("language", language)
+        w.key("language", language?.rawValue ?? "")
     }
 }

@@ -96,7 +96,7 @@ extension WelkomConfig {
         s = root.section("ledger")
         config.ledger = LedgerSettings(reading: &s)
         s = root.section("policy")
-        config.policy = PolicySettings(reading: &s)
+        config.policy = PolicySection(reading: &s)
         s = root.section("templates")
         config.templates = PolicyTemplates(reading: &s)
         config.offers = readOffers(&root)

@@ -15,7 +15,7 @@ public struct WelkomConfig: Sendable, Equatable {
     public var tills: [TillSettings]
     public var tillDisplay: TillDisplaySettings
     public var ledger: LedgerSettings
-    public var policy: PolicySettings
+    public var policy: PolicySection
     /// `[templates]`: the words of each prompt, per language.
     public var templates: PolicyTemplates
     /// `[[offer]]`, the offer catalogue, in file order. None by default.
@@ -32,7 +32,7 @@ public struct WelkomConfig: Sendable, Equatable {
                 tills: [TillSettings] = TillSettings.defaultTills,
                 tillDisplay: TillDisplaySettings = TillDisplaySettings(),
                 ledger: LedgerSettings = LedgerSettings(),
-                policy: PolicySettings = PolicySettings(),
+                policy: PolicySection = PolicySection(),
                 templates: PolicyTemplates = PolicyTemplates(),
                 offers: [OfferSettings] = [],
                 poleDisplays: [PoleDisplaySettings] = [],

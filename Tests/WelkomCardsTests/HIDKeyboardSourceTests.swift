@@ -1,6 +1,5 @@
 import Foundation
 import WelkomCards
-import WelkomConfig
 import WelkomCore
 import XCTest
 

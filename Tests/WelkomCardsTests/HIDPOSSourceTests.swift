@@ -1,6 +1,5 @@
 import Foundation
 @testable import WelkomCards
-import WelkomConfig
 import WelkomCore
 import WelkomIdentifiers
 import XCTest

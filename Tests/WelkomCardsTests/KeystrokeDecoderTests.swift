@@ -1,4 +1,3 @@
-import WelkomConfig
 @testable import WelkomCards
 import XCTest
 

@@ -1,5 +1,4 @@
 import WelkomCards
-import WelkomConfig
 import XCTest
 
 /// The advice a reader that cannot be opened gets, the same in the agent's log and in

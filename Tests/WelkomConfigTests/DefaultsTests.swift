@@ -83,7 +83,7 @@ final class DefaultsTests: XCTestCase {
         ])
         XCTAssertEqual(config.tillDisplay, TillDisplaySettings(host: "0.0.0.0", port: 8080))
         XCTAssertEqual(config.log.format, .json)
-        XCTAssertEqual(config.policy, PolicySettings())   // not written: defaults
+        XCTAssertEqual(config.policy, PolicySection())   // not written: defaults
         XCTAssertEqual(try WelkomConfig.parse(config.rendered(), file: "<rendered>"), config)
     }
 
@@ -125,7 +125,7 @@ final class DefaultsTests: XCTestCase {
         ]
         config.tillDisplay = TillDisplaySettings(host: "::", port: 65535)
         config.ledger.retentionDays = 3650
-        config.policy = PolicySettings(greetingCooldownMinutes: 0, promptLifetimeSeconds: 3600)
+        config.policy = PolicySection(greetingCooldownMinutes: 0, promptLifetimeSeconds: 3600)
         config.log = LogSettings(format: .json, level: .critical)
         let text = config.rendered()
         XCTAssertTrue(text.contains("company_id = 0x0001\n"), text)

@@ -105,16 +105,16 @@ final class TillExperienceConfigTests: XCTestCase {
 
     func testTillLanguage() throws {
         let config = try WelkomConfig.parse("[[till]]\nid = \"1\"\nlanguage = \"en\"\n", file: "l.toml")
-        XCTAssertEqual(config.tills, [TillSettings(id: "1", name: "1", language: "en")])
+        XCTAssertEqual(config.tills, [TillSettings(id: "1", name: "1", language: .en)])
         XCTAssertEqual(issueLines("[[till]]\nid = \"1\"\nlanguage = \"fr\"\n"),
                        ["w.toml:3: till[1].language: expected \"nl\", \"en\" or \"\" (both), found \"fr\""])
     }
 
     func testQuietHoursForms() {
-        XCTAssertNil(try PolicySettings.parseQuietHours("").get())
-        XCTAssertEqual(try PolicySettings.parseQuietHours("7:30-9:00").get()?.start, 450)
+        XCTAssertNil(try PolicySection.parseQuietHours("").get())
+        XCTAssertEqual(try PolicySection.parseQuietHours("7:30-9:00").get()?.start, 450)
         for bad in ["24:00-07:00", "22:00-22:00", "22:00", "22:60-01:00", "ab:cd-01:00"] {
-            XCTAssertThrowsError(try PolicySettings.parseQuietHours(bad).get(), bad)
+            XCTAssertThrowsError(try PolicySection.parseQuietHours(bad).get(), bad)
         }
     }
 }

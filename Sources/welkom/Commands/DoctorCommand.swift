@@ -1,5 +1,6 @@
 import ArgumentParser
 import Foundation
+import WelkomAgent
 import WelkomCards
 import WelkomConfig
 
@@ -51,7 +52,10 @@ struct DoctorCommand: ParsableCommand {
             let what = reader.kind.usesLibUSB
                 ? "usb \(reader.usb?.description ?? "?")" + (reader.port.isEmpty ? "" : " port \(reader.port)")
                 : reader.path
-            let outcome = ReaderProbe.check(reader)
+            let outcome: ReaderProbe.Outcome
+            do { outcome = ReaderProbe.check(try StageSettings.reader(reader, at: index)) } catch {
+                outcome = .problem(error.message)
+            }
             allUsable = allUsable && outcome.isUsable
             print("  reader \(index + 1): \(reader.kind.rawValue) \(what) → till \(reader.till): \(outcome)")
         }
