@@ -45,7 +45,7 @@ test-unit:
 
 # Whole-agent tests: the built binary against Bumble, Chromium and the CLI.
 test-e2e:
-	WELKOM_BIN=$(abspath $(BIN)) WELKOM_RIG_PYTHON=$(PYTHON) $(PYTHON) -m pytest -q Tests/e2e
+	WELKOM_BIN=$(abspath $(BIN)) WELKOM_LEDGER_WRITER=$(abspath .build/debug/welkom-ledger-writer) WELKOM_RIG_PYTHON=$(PYTHON) $(PYTHON) -m pytest -q Tests/e2e
 
 # Then Home Assistant's resolver and parser on the same workloads (Benchmarks/peers, own venv).
 BENCH_VENV := Benchmarks/peers/.venv

@@ -119,6 +119,11 @@ let package = Package(
             .product(name: "Logging", package: "swift-log"),
         ], swiftSettings: strict),
 
+        // The crash tests' ledger writer (Tests/e2e via WELKOM_LEDGER_WRITER): built by `swift build`
+        // beside the tests, in no product, so the shipped binary has no way to append synthetic entries.
+        .executableTarget(name: "welkom-ledger-writer", dependencies: ["WelkomLedger", "WelkomCore"],
+                          path: "Tests/Tools/LedgerWriter", swiftSettings: strict),
+
         // Test support: seeded generators, so every randomised test can be replayed from its seed.
         .target(name: "WelkomTesting", swiftSettings: strict),
 

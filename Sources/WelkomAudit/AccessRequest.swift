@@ -20,7 +20,7 @@ public struct AccessRequest: Sendable {
     /// Gathers the package. Signs a fresh checkpoint first when the ledger is writable, so every
     /// entry gets a proof.
     public static func gather(customer: CustomerID, registry: ConsentRegistry?, ledger: Ledger, retentionDays: Int,
-                              now: Date, signCheckpoint: Bool) throws -> AccessRequest {
+                              now: Date, signCheckpoint: Bool = false) throws -> AccessRequest {
         if signCheckpoint { _ = try ledger.writeCheckpoint(at: now, onlyIfGrown: true) }
         let consent = try registry?.consents().first { $0.customer == customer }
         let entries = try ledger.stored(LedgerQuery(customer: customer))

@@ -24,8 +24,9 @@ public final class Ledger: Sendable {
     var path: String { fileURL.path }
 
     /// Opens (and on first use creates) DATA/ledger.sqlite, migrating an older ledger (a hash
-    /// chain is carried over as leaves, LegacyChainMigration). With `readOnly`, nothing is
-    /// created or migrated and every write throws: for audits of a copied or protected directory.
+    /// chain is carried over as leaves, LegacyChainMigration). With `readOnly`, no file in the
+    /// directory is created, written or touched (PrivateSQLiteFile.openReadOnly), an older schema
+    /// is an error instead of a migration, and every write throws: the audit commands that read.
     public init(dataDirectory: URL, readOnly: Bool = false) throws {
         self.dataDirectory = dataDirectory
         self.readOnly = readOnly
@@ -37,10 +38,11 @@ public final class Ledger: Sendable {
                 guard FileManager.default.fileExists(atPath: path) else {
                     throw LedgerError.storage(path: path, operation: "open", reason: "no ledger here")
                 }
+                pool = try PrivateSQLiteFile.openReadOnly(path: path)
             } else {
                 try PrivateSQLiteFile.prepare(directory: dataDirectory, file: fileURL)
+                pool = try DatabasePool(path: path, configuration: PrivateSQLiteFile.configuration())
             }
-            pool = try Self.openPool(path: path, readOnly: readOnly)
             let migrator = LedgerSchema.migrator
             if !readOnly {
                 // GRDB sets NORMAL for WAL; FULL also syncs the log on every commit, which is
@@ -55,7 +57,8 @@ public final class Ledger: Sendable {
                 throw LedgerError.schema(path: path, reason: "written by a newer version of Welkom")
             }
             if !complete {
-                throw LedgerError.schema(path: path, reason: "schema is older than this version; open it read-write once to migrate (e.g. `welkom audit stats`)")
+                throw LedgerError.schema(path: path, reason: "schema is older than this version of Welkom; "
+                                        + "run `welkom audit migrate --data \(dataDirectory.path)` or start the agent")
             }
         } catch let error as LedgerError {
             throw error
@@ -83,18 +86,6 @@ public final class Ledger: Sendable {
         // A ledger carried over from the hash chain gets its first checkpoint at once.
         if !readOnly, try latestCheckpoint() == nil, try notes()[LegacyChainMigration.noteKey] != nil {
             _ = try? writeCheckpoint(at: Date())
-        }
-    }
-
-    /// A WAL database on read-only media (a write-protected copy handed to an auditor) cannot be
-    /// opened read-only once its -shm file is gone; SQLite's `immutable` URI parameter can, since
-    /// nobody can be writing it.
-    private static func openPool(path: String, readOnly: Bool) throws -> any DatabaseWriter {
-        do {
-            return try DatabasePool(path: path, configuration: PrivateSQLiteFile.configuration(readOnly: readOnly))
-        } catch let error as DatabaseError where readOnly && error.resultCode == .SQLITE_CANTOPEN && access(path, W_OK) != 0 {
-            let uri = "file:" + (path.addingPercentEncoding(withAllowedCharacters: .urlPathAllowed) ?? path) + "?immutable=1"
-            return try DatabaseQueue(path: uri, configuration: PrivateSQLiteFile.configuration(readOnly: true))
         }
     }
 

@@ -19,18 +19,45 @@ public final class ConsentRegistry: Sendable {
     public let pepperFileURL: URL
     /// The key of every card pseudonym (32 bytes).
     public let pepper: [UInt8]
-    private let pool: DatabasePool
+    /// A DatabasePool read-write; a DatabaseQueue when opened read-only.
+    private let pool: any DatabaseWriter
     private let clock: any WelkomClock
     private var path: String { fileURL.path }
 
     /// Opens (and on first use creates) the data directory (0700), DATA/registry.sqlite and
     /// DATA/card-pepper.key (32 random bytes, 0600). `clock` decides what "in the past" means
     /// for an expiry and stamps enrolments.
-    public init(dataDirectory: URL, clock: any WelkomClock = SystemClock()) throws {
+    ///
+    /// With `readOnly` (the audit commands): no file in the directory is created, written or
+    /// touched (PrivateSQLiteFile.openReadOnly), an older schema is an error instead of a
+    /// migration, and every change throws. The pepper is not needed to read consents and is
+    /// left empty, so such a registry cannot compute card pseudonyms.
+    public init(dataDirectory: URL, clock: any WelkomClock = SystemClock(), readOnly: Bool = false) throws {
         fileURL = dataDirectory.appendingPathComponent("registry.sqlite")
         pepperFileURL = dataDirectory.appendingPathComponent(CardPepper.fileName)
         self.clock = clock
         let path = fileURL.path
+        if readOnly {
+            pepper = []
+            do {
+                let queue = try PrivateSQLiteFile.openReadOnly(path: path)
+                let migrator = RegistrySchema.migrator
+                let (superseded, complete) = try queue.read { db in
+                    (try migrator.hasBeenSuperseded(db), try migrator.hasCompletedMigrations(db))
+                }
+                if superseded { throw RegistryError.schema(path: path, reason: "written by a newer version of Welkom") }
+                if !complete {
+                    throw RegistryError.schema(path: path, reason: "schema is older than this version of Welkom; "
+                                               + "run `welkom audit migrate --data \(dataDirectory.path)` or start the agent")
+                }
+                pool = queue
+            } catch let error as RegistryError {
+                throw error
+            } catch {
+                throw RegistryError.storage(path: path, operation: "open", reason: PrivateSQLiteFile.reason(error))
+            }
+            return
+        }
         do {
             try PrivateSQLiteFile.prepare(directory: dataDirectory, file: fileURL)
         } catch {
@@ -38,7 +65,7 @@ public final class ConsentRegistry: Sendable {
         }
         pepper = try CardPepper.loadOrCreate(at: pepperFileURL)
         do {
-            pool = try DatabasePool(path: path, configuration: PrivateSQLiteFile.configuration())
+            let pool = try DatabasePool(path: path, configuration: PrivateSQLiteFile.configuration())
             let migrator = RegistrySchema.migrator
             // GRDB sets NORMAL for WAL; FULL makes an enrolment or withdrawal durable on return.
             try pool.writeWithoutTransaction { db in try db.execute(sql: "PRAGMA synchronous = FULL") }
@@ -46,6 +73,7 @@ public final class ConsentRegistry: Sendable {
             if try pool.read(migrator.hasBeenSuperseded) {
                 throw RegistryError.schema(path: path, reason: "written by a newer version of Welkom")
             }
+            self.pool = pool
         } catch let error as RegistryError {
             throw error
         } catch {

@@ -34,6 +34,47 @@ public enum PrivateSQLiteFile {
         return config
     }
 
+    /// Opens an existing database strictly read-only: no file is created, written or touched,
+    /// not even the -wal and -shm beside it, so an audit changes nothing (mtimes included) and
+    /// works on a write-protected copy, a read-only mount or as another user. A plain read-only
+    /// connection to a WAL database would create both files, and write read marks into the -shm.
+    ///
+    /// - With a -wal and a -shm (a writer is running, or one was killed): `readonly_shm` reads the
+    ///   log through the shared index without writing it, or, when no writer is there, rebuilds
+    ///   the index in memory. Safe beside a live writer.
+    /// - With no log to read (no -wal, or an empty one): `immutable`, which needs neither file.
+    ///   No writer has the database open then; one that starts while this reads is not seen.
+    /// - A non-empty -wal without its -shm cannot be read without creating the -shm: refused.
+    ///
+    /// Relies on SQLite's URI filenames (SQLITE_USE_URI, as Debian builds it).
+    public static func openReadOnly(path: String) throws -> DatabaseQueue {
+        guard access(path, R_OK) == 0 else {
+            throw POSIXError(POSIXErrorCode(rawValue: errno) ?? .EACCES)
+        }
+        let fm = FileManager.default
+        let walSize = (try? fm.attributesOfItem(atPath: path + "-wal"))?[.size] as? Int
+        let hasShm = fm.fileExists(atPath: path + "-shm")
+        let parameters: String
+        switch (walSize, hasShm) {
+        case (_?, true):
+            parameters = "mode=ro&readonly_shm=1"
+        case (nil, _), (0?, _):
+            parameters = "immutable=1"
+        case (_?, false):
+            throw ReadOnlyOpenError(reason: "\(path)-wal holds commits not yet in the database and \(path)-shm is missing; "
+                                    + "open it read-write once (or audit a copy that includes both files)")
+        }
+        var allowed = CharacterSet.urlPathAllowed
+        allowed.remove(charactersIn: "?#%")
+        let uri = "file:" + (path.addingPercentEncoding(withAllowedCharacters: allowed) ?? path) + "?" + parameters
+        return try DatabaseQueue(path: uri, configuration: configuration(readOnly: true))
+    }
+
+    public struct ReadOnlyOpenError: Error, CustomStringConvertible {
+        public var reason: String
+        public var description: String { reason }
+    }
+
     /// A short reason for an error, without SQL text or arguments (they could hold an ID or a key).
     public static func reason(_ error: any Error) -> String {
         if let db = error as? DatabaseError {

@@ -182,3 +182,35 @@ final class AuditTests: XCTestCase {
         haystack.range(of: Data(needle)) != nil
     }
 }
+
+/// The registry opened read-only, as the audit commands open it: it reads the consents, refuses
+/// changes, and creates or touches no file (no pepper, no -wal or -shm).
+final class ReadOnlyRegistryTests: XCTestCase {
+    func testReadsConsentsRefusesChangesAndTouchesNothing() throws {
+        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("welkom-audit-ro-\(UUID().uuidString)")
+        addTeardownBlock { try? FileManager.default.removeItem(at: dir) }
+        do {
+            let registry = try ConsentRegistry(dataDirectory: dir)
+            try registry.enroll(Enrolment(customer: "anna", scopes: [.greeting], beaconKey: Block128(hex: "00112233445566778899aabbccddeeff")!))
+        }
+        let fm = FileManager.default
+        func state() throws -> [String: String] {
+            var result = ["." : "\(try fm.attributesOfItem(atPath: dir.path)[.modificationDate] ?? "")"]
+            for name in try fm.contentsOfDirectory(atPath: dir.path) {
+                let url = dir.appendingPathComponent(name)
+                let info = try fm.attributesOfItem(atPath: url.path)
+                result[name] = "\(info[.modificationDate] ?? "") \(try Data(contentsOf: url).hashValue)"
+            }
+            return result
+        }
+        let before = try state()
+        XCTAssertFalse(before.keys.contains("registry.sqlite-wal"))
+        do {
+            let registry = try ConsentRegistry(dataDirectory: dir, readOnly: true)
+            XCTAssertEqual(try registry.consents().map(\.customer), ["anna"])
+            XCTAssertThrowsError(try registry.withdraw(customer: "anna"))
+            XCTAssertEqual(try registry.consents().map(\.customer), ["anna"])
+        }
+        XCTAssertEqual(try state(), before)
+    }
+}

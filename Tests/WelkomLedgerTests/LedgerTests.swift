@@ -283,7 +283,12 @@ final class LedgerTests: XCTestCase {
             }
         }
         try raw.close()
-        XCTAssertThrowsError(try Ledger(dataDirectory: dir, readOnly: true), "read-only cannot migrate")
+        let before = try Data(contentsOf: ledgerFile(dir))
+        XCTAssertThrowsError(try Ledger(dataDirectory: dir, readOnly: true), "read-only does not migrate") { error in
+            XCTAssertTrue(String(describing: error).contains("run `welkom audit migrate --data \(dir.path)` or start the agent"),
+                          "\(error)")
+        }
+        XCTAssertEqual(try Data(contentsOf: ledgerFile(dir)), before, "the old ledger is left as it was")
 
         let ledger = try Ledger(dataDirectory: dir)
         let entries = try ledger.entries()

@@ -18,6 +18,8 @@ import pytest
 ROOT = Path(__file__).resolve().parents[2]
 RIGS = ROOT / "Tests" / "Rigs"
 WELKOM = os.environ.get("WELKOM_BIN", str(ROOT / ".build" / "debug" / "welkom"))
+# The crash tests' writer (Tests/Tools/LedgerWriter): appends synthetic entries; not in the shipped binary.
+LEDGER_WRITER = os.environ.get("WELKOM_LEDGER_WRITER", str(ROOT / ".build" / "debug" / "welkom-ledger-writer"))
 RIG_PYTHON = os.environ.get("WELKOM_RIG_PYTHON", sys.executable)
 
 ANNA_KEY = "00112233445566778899aabbccddeeff"
@@ -54,6 +56,15 @@ def welkom(*args, check=True, **kw) -> subprocess.CompletedProcess:
     p = subprocess.run([WELKOM, *map(str, args)], capture_output=True, text=True, timeout=120, **kw)
     if check and p.returncode != 0:
         raise AssertionError(f"welkom {' '.join(map(str, args))} exited {p.returncode}\n{p.stdout}\n{p.stderr}")
+    return p
+
+
+def ledger_writer(data_dir, count: int, writers: int) -> subprocess.CompletedProcess:
+    """Appends `count` synthetic acknowledgements from `writers` concurrent writers."""
+    p = subprocess.run([LEDGER_WRITER, "--data", str(data_dir), "--count", str(count), "--writers", str(writers)],
+                       capture_output=True, text=True, timeout=120)
+    if p.returncode != 0:
+        raise AssertionError(f"welkom-ledger-writer exited {p.returncode}\n{p.stderr}")
     return p
 
 

@@ -1,4 +1,4 @@
-"""Crash safety of the ledger: `welkom audit append-burst` (a hidden test command) appends from 64
+"""Crash safety of the ledger: `welkom-ledger-writer` (a test tool, not in the shipped binary) appends from 64
 concurrent writers and prints "ack SEQ HASH" the moment each append is acknowledged; the test
 kills it with SIGKILL at a different point of each burst, then checks that the ledger verifies
 and that every acknowledged entry is there with the hash it was acknowledged with."""
@@ -9,12 +9,12 @@ import signal
 import subprocess
 import time
 
-from conftest import WELKOM, ledger, welkom
+from conftest import LEDGER_WRITER, ledger, welkom
 
 
 def burst_and_kill(data_dir, stop_after: int, checkpoint_every: int) -> dict:
     """Runs a burst, SIGKILLs it once `stop_after` acks were read; returns every ack printed."""
-    p = subprocess.Popen([WELKOM, "audit", "append-burst", "--data", str(data_dir), "--count", "1000000",
+    p = subprocess.Popen([LEDGER_WRITER, "--data", str(data_dir), "--count", "1000000",
                           "--writers", "64", "--checkpoint-every", str(checkpoint_every)],
                          stdout=subprocess.PIPE, stderr=subprocess.PIPE)
     acked = {}

@@ -8,7 +8,7 @@ import io
 import json
 import sqlite3
 
-from conftest import ANNA_KEY, welkom
+from conftest import ANNA_KEY, ledger_writer, welkom
 
 BERT_KEY = "ffeeddccbbaa99887766554433221100"
 ANNA = "anna-4c1e9d7a-erase-me"
@@ -42,7 +42,7 @@ def enrolled_store(data_dir):
     welkom("consent", "enroll", "--data", data_dir, "--customer", ANNA, "--scopes", "greeting,name",
            "--beacon-key", ANNA_KEY, "--card", "4006381333931")
     welkom("consent", "enroll", "--data", data_dir, "--customer", BERT, "--scopes", "greeting", "--beacon-key", BERT_KEY)
-    welkom("audit", "append-burst", "--data", data_dir, "--count", "300", "--writers", "3")
+    ledger_writer(data_dir, count=300, writers=3)
 
 
 def all_bytes(data_dir):
@@ -81,7 +81,7 @@ def test_erase_leaves_no_trace_and_the_tree_still_verifies(data_dir):
 
 def test_verify_names_a_tampered_entry_and_a_tampered_checkpoint(data_dir):
     enrolled_store(data_dir)
-    welkom("audit", "dsar", "--data", data_dir, "--customer", BERT)  # signs a checkpoint
+    welkom("audit", "dsar", "--data", data_dir, "--customer", BERT, "--sign-checkpoint")
     db = sqlite3.connect(data_dir / "ledger.sqlite")
     db.execute("UPDATE body SET till = 'X' || till WHERE seq = 57")
     db.commit()

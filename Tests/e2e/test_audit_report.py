@@ -3,14 +3,14 @@ the charts are there and drawn (bars with the right data), and a screenshot is n
 
 import json
 
-from conftest import ANNA_KEY, welkom
+from conftest import ANNA_KEY, ledger_writer, welkom
 
 
 def test_report_renders_its_charts_in_chromium(data_dir, workdir, browser):
     welkom("consent", "enroll", "--data", data_dir, "--customer", "anna", "--scopes", "greeting", "--beacon-key", ANNA_KEY)
     welkom("consent", "enroll", "--data", data_dir, "--customer", "bert", "--scopes", "greeting", "--card", "4006381333931")
     welkom("consent", "withdraw", "--data", data_dir, "--customer", "bert")
-    welkom("audit", "append-burst", "--data", data_dir, "--count", "40", "--writers", "4")
+    ledger_writer(data_dir, count=40, writers=4)
     config = workdir / "welkom.toml"
     config.write_text(f'[data]\ndir = "{data_dir}"\n\n[ledger]\ncontroller = "Winkel B.V., Markt 1"\n')
     report = workdir / "report.html"

@@ -3,6 +3,7 @@ import Foundation
 import WelkomConfig
 import WelkomCore
 import WelkomLedger
+import WelkomRegistry
 
 struct AuditCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
@@ -10,11 +11,14 @@ struct AuditCommand: AsyncParsableCommand {
         abstract: "The privacy officer's tools for the ledger (the tamper-evident match log).",
         discussion: """
             The ledger is an RFC 9162 Merkle tree in DATA/ledger.sqlite with Ed25519-signed checkpoints \
-            (key DATA/ledger-signing.key, public key DATA/ledger-signing.pub). verify, export, query, stats \
-            and report only read; dsar signs a fresh checkpoint when it can; erase and purge delete.
+            (key DATA/ledger-signing.key, public key DATA/ledger-signing.pub). verify, export, query, dsar, stats \
+            and report only read: they create, change or touch no file in the data directory, so they work on \
+            a write-protected copy or as another user; a ledger from an older Welkom is theirs to read once \
+            `migrate` (or the agent) has brought it up to date. erase and purge delete; dsar --sign-checkpoint \
+            signs first.
             """,
         subcommands: [Verify.self, Export.self, Query.self, DSAR.self, Erase.self, Purge.self, Stats.self, Report.self,
-                      AppendBurst.self])
+                      Migrate.self])
 }
 
 /// Options of the audit commands that read the config (retention, the processing record).
@@ -25,21 +29,39 @@ struct AuditConfigOption: ParsableArguments {
     func load() throws -> WelkomConfig { try loadConfig(path: config).0 }
 }
 
-/// Opens the ledger of an existing data directory. Read-only by default; a ledger written by an
-/// older Welkom (hash chain) is migrated first — losslessly, with the old chain's verdict kept.
-func openLedger(_ data: DataOption, readOnly: Bool = true) throws -> Ledger {
+extension Exit {
+    /// EX_TEMPFAIL: the data directory is fine, it needs `welkom audit migrate` first.
+    static let needsMigration = ExitCode(75)
+}
+
+/// Opens the ledger of an existing data directory read-only (see Ledger.init): an older schema
+/// is reported, never migrated here.
+func openLedger(_ data: DataOption) throws -> Ledger {
     let dir = try data.existing()
     guard FileManager.default.fileExists(atPath: dir.appendingPathComponent("ledger.sqlite").path) else {
         printError("\(data.data): no ledger here (ledger.sqlite is missing)")
         throw Exit.noInput
     }
     do {
-        return try Ledger(dataDirectory: dir, readOnly: readOnly)
-    } catch let LedgerError.schema(_, reason) where readOnly && reason.contains("older") {
-        printError("note: migrating \(data.data)/ledger.sqlite from the hash chain to the Merkle ledger")
-        return try Ledger(dataDirectory: dir)
+        return try Ledger(dataDirectory: dir, readOnly: true)
+    } catch let error as LedgerError {
+        printError("\(error)")
+        if case .schema(_, let reason) = error, reason.contains("older") { throw Exit.needsMigration }
+        throw Exit.ioError
     } catch {
         printError("\(error)")
+        throw Exit.ioError
+    }
+}
+
+/// Opens the consent registry of a data directory read-only, or nil when it has none.
+func openRegistry(_ dir: URL) throws -> ConsentRegistry? {
+    guard FileManager.default.fileExists(atPath: dir.appendingPathComponent("registry.sqlite").path) else { return nil }
+    do {
+        return try ConsentRegistry(dataDirectory: dir, readOnly: true)
+    } catch let error as RegistryError {
+        printError("\(error)")
+        if case .schema(_, let reason) = error, reason.contains("older") { throw Exit.needsMigration }
         throw Exit.ioError
     }
 }

@@ -12,30 +12,38 @@ extension AuditCommand {
             discussion: """
                 Holds the current consent, the consent records with their receipts, every ledger entry \
                 still linked to the customer with its inclusion proof in a signed checkpoint, and a \
-                plain-language explanation in Dutch and English. Signs a fresh checkpoint first when the \
-                ledger is writable, so every entry has a proof.
+                plain-language explanation in Dutch and English. Only reads: entries newer than the latest \
+                signed checkpoint have no proof; --sign-checkpoint signs a fresh one first (it writes to the \
+                ledger and needs the signing key).
                 """)
         @OptionGroup var data: DataOption
         @OptionGroup var settings: AuditConfigOption
         @Option(help: "The customer's ID.") var customer: String
         @Option(help: ArgumentHelp("Write the package to this file (mode 0600) instead of standard output.", valueName: "FILE"))
         var out: String?
+        @Flag(name: .customLong("sign-checkpoint"), help: "Sign a checkpoint of the current tree first, so every entry has a proof.")
+        var signCheckpoint = false
 
         func run() throws {
             let dir = try data.existing()
             let config = try settings.load()
-            var signed = true
-            let ledger: Ledger
-            do {
-                ledger = try Ledger(dataDirectory: dir)
-            } catch {
-                signed = false
-                ledger = try openLedger(data)
+            if signCheckpoint {
+                guard FileManager.default.fileExists(atPath: dir.appendingPathComponent("ledger.sqlite").path) else {
+                    printError("\(data.data): no ledger here (ledger.sqlite is missing)")
+                    throw Exit.noInput
+                }
+                // Before the read-only open: an immutable connection would not see a later write.
+                do {
+                    _ = try Ledger(dataDirectory: dir).writeCheckpoint(at: Date(), onlyIfGrown: true)
+                } catch {
+                    printError("cannot sign a checkpoint: \(error)")
+                    throw Exit.ioError
+                }
             }
-            let registryFile = dir.appendingPathComponent("registry.sqlite").path
-            let registry = FileManager.default.fileExists(atPath: registryFile) ? try ConsentRegistry(dataDirectory: dir) : nil
+            let ledger = try openLedger(data)
+            let registry = try openRegistry(dir)
             let package = try AccessRequest.gather(customer: customer, registry: registry, ledger: ledger,
-                                                   retentionDays: config.ledger.retentionDays, now: Date(), signCheckpoint: signed)
+                                                   retentionDays: config.ledger.retentionDays, now: Date())
             if package.consent == nil && package.entries.isEmpty {
                 printError("note: nothing in \(data.data) is linked to customer \(customer) (never enrolled, withdrawn or erased)")
             }

@@ -24,9 +24,7 @@ extension AuditCommand {
             let ledger = try openLedger(data)
             let stats = try WelkomAudit.AuditStats.compute(ledger: ledger)
             let verification = try ledger.verify()
-            let registryFile = dir.appendingPathComponent("registry.sqlite").path
-            let consents = FileManager.default.fileExists(atPath: registryFile)
-                ? try ConsentRegistry(dataDirectory: dir).consents().count : nil
+            let consents = try openRegistry(dir)?.consents().count
             let report = AuditReport(stats: stats, verification: verification, config: config, generated: Date(),
                                      activeConsents: consents)
             try writeOutput(report.html, to: out)
