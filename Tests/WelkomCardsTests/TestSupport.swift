@@ -1,9 +1,10 @@
 import Foundation
 import Logging
+import Synchronization
 import WelkomCore
 
 /// Everything a test's logger was given, so a test can prove what was and was not logged.
-final class LogCapture: @unchecked Sendable {
+final class LogCapture: Sendable {
     struct Entry {
         var level: Logger.Level
         var message: String
@@ -12,19 +13,14 @@ final class LogCapture: @unchecked Sendable {
         var text: String { "\(level) \(message) \(metadata.sorted { $0.key < $1.key }.map { "\($0.key)=\($0.value)" }.joined(separator: " "))" }
     }
 
-    private let lock = NSLock()
-    private var stored: [Entry] = []
+    private let stored = Mutex<[Entry]>([])
 
     var entries: [Entry] {
-        lock.lock()
-        defer { lock.unlock() }
-        return stored
+        stored.withLock { $0 }
     }
 
     func append(_ entry: Entry) {
-        lock.lock()
-        stored.append(entry)
-        lock.unlock()
+        stored.withLock { $0.append(entry) }
     }
 
     func count(_ message: String) -> Int { entries.filter { $0.message == message }.count }
@@ -68,11 +64,10 @@ func eventually(seconds: Double = 5, _ condition: () -> Bool) async -> Bool {
 }
 
 /// Every sighting a source delivered, safe to read from the test while the source runs.
-final class Sightings: @unchecked Sendable {
-    private let lock = NSLock()
-    private var stored: [Sighting] = []
-    var all: [Sighting] { lock.lock(); defer { lock.unlock() }; return stored }
-    func append(_ s: Sighting) { lock.lock(); stored.append(s); lock.unlock() }
+final class Sightings: Sendable {
+    private let stored = Mutex<[Sighting]>([])
+    var all: [Sighting] { stored.withLock { $0 } }
+    func append(_ s: Sighting) { stored.withLock { $0.append(s) } }
     var numbers: [String] {
         all.map { if case .card(let n) = $0.evidence { n } else { "not a card" } }
     }

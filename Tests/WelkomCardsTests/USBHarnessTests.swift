@@ -1,4 +1,5 @@
 import Foundation
+import Synchronization
 import WelkomCards
 import WelkomCore
 import XCTest
@@ -157,11 +158,10 @@ private final class ChildReader: @unchecked Sendable {
     private var task: Task<Void, any Error>?
 
     /// Codes as they arrive, from the reader's task.
-    private final class Delivered: @unchecked Sendable {
-        private let lock = NSLock()
-        private var stored: [Code] = []
-        func append(_ code: Code) { lock.lock(); stored.append(code); lock.unlock() }
-        var all: [Code] { lock.lock(); defer { lock.unlock() }; return stored }
+    private final class Delivered: Sendable {
+        private let stored = Mutex<[Code]>([])
+        func append(_ code: Code) { stored.withLock { $0.append(code) } }
+        var all: [Code] { stored.withLock { $0 } }
     }
 
     init() throws {

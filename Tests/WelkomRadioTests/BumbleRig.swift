@@ -1,4 +1,5 @@
 import Foundation
+import Synchronization
 import XCTest
 
 /// Starts Tests/Rigs/*.py with the project's rig Python: `$WELKOM_RIG_PYTHON`, else `.venv/bin/python`
@@ -83,10 +84,9 @@ struct RigError: Error, CustomStringConvertible {
     init(_ d: String) { description = d }
 }
 
-final class LineBuffer: @unchecked Sendable {
-    private let lock = NSLock()
-    private var data = Data()
-    func append(_ d: Data) { lock.lock(); data.append(d); lock.unlock() }
-    var text: String { lock.lock(); defer { lock.unlock() }; return String(decoding: data, as: UTF8.self) }
+final class LineBuffer: Sendable {
+    private let data = Mutex(Data())
+    func append(_ d: Data) { data.withLock { $0.append(d) } }
+    var text: String { data.withLock { String(decoding: $0, as: UTF8.self) } }
     func contains(linePrefix: String) -> Bool { text.split(separator: "\n").contains { $0.hasPrefix(linePrefix) } }
 }
