@@ -1,3 +1,4 @@
+import Dispatch
 import Logging
 import WelkomCore
 
@@ -10,7 +11,10 @@ import WelkomCore
 public actor PoleDisplay {
     public nonisolated let configuration: PoleDisplayConfiguration
     private let logger: Logger
-    private var port: PoleDisplayPort?
+    /// The open line; touched only on `io`, never on a cooperative thread (a write at 9600 baud
+    /// takes tens of milliseconds, and a stuck USB-serial adapter can block far longer).
+    private nonisolated let line = LineState()
+    private nonisolated let io = DispatchQueue(label: "welkom.pole-display", qos: .utility)
     private var lines = ("", "")
     private var clearTask: Task<Void, Never>?
     private nonisolated let queue: AsyncStream<Prompt>.Continuation
@@ -46,30 +50,30 @@ public actor PoleDisplay {
 
     /// Puts `prompt` on the display if it is for this till: a greeting replaces both lines,
     /// an offer takes the second line. Notes never show (they are for staff only).
-    public func show(_ prompt: Prompt) {
+    public func show(_ prompt: Prompt) async {
         guard prompt.till == configuration.till else { return }
         switch prompt.kind {
         case .greeting: lines = PoleDisplayText.greeting(prompt.language)
         case .offer: lines.1 = prompt.text
         case .note: return
         }
-        guard send(configuration.commandSet.show(lines.0, lines.1)) else { return }
+        guard await send(configuration.commandSet.show(lines.0, lines.1)) else { return }
         scheduleClear()
     }
 
     /// Blanks the display now.
-    public func clear() {
+    public func clear() async {
         clearTask?.cancel()
         clearTask = nil
         lines = ("", "")
-        _ = send(configuration.commandSet.clear())
+        _ = await send(configuration.commandSet.clear())
     }
 
     /// Blanks the display if something is still on it: at shutdown, so a stopped agent does not
     /// leave a greeting up until the next start.
-    public func clearIfShowing() {
+    public func clearIfShowing() async {
         guard clearTask != nil else { return }
-        clear()
+        await clear()
     }
 
     private func scheduleClear() {
@@ -81,13 +85,28 @@ public actor PoleDisplay {
         }
     }
 
-    private func clearFired() {
+    private func clearFired() async {
         clearTask = nil
         lines = ("", "")
-        _ = send(configuration.commandSet.clear())
+        _ = await send(configuration.commandSet.clear())
     }
 
-    private func send(_ bytes: [UInt8]) -> Bool {
+    private func send(_ bytes: [UInt8]) async -> Bool {
+        let (configuration, line, io) = (configuration, line, io)
+        let failure: PoleDisplayError? = await withCheckedContinuation { done in
+            io.async { done.resume(returning: line.write(bytes, configuration)) }
+        }
+        guard let failure else { return true }
+        logger.warning("pole display not written", metadata: ["till": "\(configuration.till)", "error": "\(failure)"])
+        return false
+    }
+}
+
+/// The port, opened on first use and again after an error; used on the display's queue only.
+private final class LineState: @unchecked Sendable {
+    private var port: PoleDisplayPort?
+
+    func write(_ bytes: [UInt8], _ configuration: PoleDisplayConfiguration) -> PoleDisplayError? {
         do {
             if port == nil {
                 let opened = try PoleDisplayPort(path: configuration.path, baud: configuration.baud)
@@ -95,11 +114,10 @@ public actor PoleDisplay {
                 port = opened
             }
             try port?.write(bytes, path: configuration.path)
-            return true
+            return nil
         } catch {
             port = nil
-            logger.warning("pole display not written", metadata: ["till": "\(configuration.till)", "error": "\(error)"])
-            return false
+            return error
         }
     }
 }

@@ -62,6 +62,7 @@ public final class PairingStore: Sendable {
 
     /// Exchanges a code (digits; spaces and dashes ignored) for a new pairing and its token.
     /// The code is used up. Nil for an unknown or expired code.
+    @available(*, noasync, message: "blocks the thread on SQLite; use the async twin")
     public func redeem(code: String, now: Date) throws(PairingError) -> NewPairing? {
         let digits = code.filter(\.isNumber)
         guard digits.count == 8, digits.allSatisfy(\.isASCII) else { return nil }
@@ -85,6 +86,7 @@ public final class PairingStore: Sendable {
     // MARK: Tokens and pairings
 
     /// The pairing a token belongs to, or nil (never paired, or revoked).
+    @available(*, noasync, message: "blocks the thread on SQLite; use the async twin")
     public func pairing(token: String) throws(PairingError) -> Pairing? {
         guard !token.isEmpty, token.count <= 128 else { return nil }
         return try read { db in
@@ -94,6 +96,7 @@ public final class PairingStore: Sendable {
     }
 
     /// Whether the pairing is still there (not revoked).
+    @available(*, noasync, message: "blocks the thread on SQLite; use the async twin")
     public func exists(pairingID: String) throws(PairingError) -> Bool {
         try read { db in try Bool.fetchOne(db, sql: "SELECT 1 FROM pairing WHERE id = ?", arguments: [pairingID]) ?? false }
     }
@@ -106,6 +109,7 @@ public final class PairingStore: Sendable {
 
     /// Revokes one pairing by its id; false if there was none.
     @discardableResult
+    @available(*, noasync, message: "blocks the thread on SQLite; use the async twin")
     public func revoke(pairingID: String) throws(PairingError) -> Bool {
         try write { db in
             try db.execute(sql: "DELETE FROM pairing WHERE id = ?", arguments: [pairingID])

@@ -19,7 +19,7 @@ enum TillAccess {
     static func cookieName(till: TillID) -> String { "welkom_till_" + till }
 
     /// Checks a request against the store. `till` nil: any paired till will do (the index).
-    static func decide(_ request: Request, till: TillID?, store: PairingStore?) -> Decision {
+    static func decide(_ request: Request, till: TillID?, store: PairingStore?) async -> Decision {
         guard let store else { return .allowed(pairingID: nil) }
         var candidates: [String] = []
         if let auth = request.headers[.authorization], auth.lowercased().hasPrefix("bearer ") {
@@ -34,7 +34,7 @@ enum TillAccess {
         var sawOtherTill = false
         for token in candidates.prefix(8) {
             let pairing: Pairing?
-            do { pairing = try store.pairing(token: token) } catch { return .unavailable }
+            do { pairing = try await store.pairing(token: token) } catch { return .unavailable }
             guard let pairing else { continue }
             if till == nil || pairing.till == till { return .allowed(pairingID: pairing.id) }
             sawOtherTill = true

@@ -25,7 +25,7 @@ extension TillHub {
     /// The agent adds its own routes (e.g. `/metrics`) to the same router and builds the `Application`.
     public nonisolated func addRoutes<Context: RequestContext>(to router: Router<Context>) {
         router.get("/") { request, _ in
-            if let refusal = self.refusal(request, till: nil, html: true) { return refusal }
+            if let refusal = await self.refusal(request, till: nil, html: true) { return refusal }
             return Self.html(TillIndexPage.render(tills: self.tills))
         }
         router.get("/pair") { request, _ in
@@ -38,7 +38,7 @@ extension TillHub {
             Self.text(.ok, "ok")
         }
         router.get("/till/{till}") { request, context in
-            if let refusal = self.refusal(request, till: self.tillID(in: context), html: true) { return refusal }
+            if let refusal = await self.refusal(request, till: self.tillID(in: context), html: true) { return refusal }
             guard let till = self.till(in: context) else { return Self.unknownTill }
             var response = Self.html(TillPage.render(till: till, reconnectMilliseconds: self.reconnectMilliseconds))
             // The page loads nothing from elsewhere; say so, so a browser refuses if it ever tried.
@@ -47,14 +47,14 @@ extension TillHub {
             return response
         }
         router.get("/till/{till}/events") { request, context in
-            let access = self.access(request, till: self.tillID(in: context))
+            let access = await self.access(request, till: self.tillID(in: context))
             guard case .allowed(let pairingID) = access else { return Self.refusal(access, html: false) }
             guard let till = self.till(in: context) else { return Self.unknownTill }
             return self.eventStream(till: till.id, lastEventID: Self.lastEventID(of: request), pairingID: pairingID)
         }
         // The page asks this after its stream closed, to tell "revoked" from "agent away".
         router.head("/till/{till}/events") { request, context in
-            if let refusal = self.refusal(request, till: self.tillID(in: context), html: false) { return refusal }
+            if let refusal = await self.refusal(request, till: self.tillID(in: context), html: false) { return refusal }
             return self.till(in: context) == nil ? Self.unknownTill : Response(status: .noContent)
         }
         router.post("/till/{till}/prompts/{prompt}/ack") { request, context in
@@ -92,7 +92,7 @@ extension TillHub {
                         let tick = min(heartbeat, .seconds(1))
                         while true {
                             try await Task.sleep(for: tick)
-                            if let pairingID, let store = self.pairings, (try? store.exists(pairingID: pairingID)) != true {
+                            if let pairingID, let store = self.pairings, (try? await store.exists(pairingID: pairingID)) != true {
                                 subscription.continuation.finish()
                                 return
                             }
@@ -136,7 +136,7 @@ extension TillHub {
     private nonisolated func actionResponse<Context: RequestContext>(
         request: Request, context: Context, makeAction: (String, TillID) -> TillAction
     ) async -> Response {
-        if let refusal = refusal(request, till: tillID(in: context), html: false) { return refusal }
+        if let refusal = await refusal(request, till: tillID(in: context), html: false) { return refusal }
         guard let till = till(in: context) else { return Self.unknownTill }
         guard let promptID = context.parameters.get("prompt").map(Self.decoded), !promptID.isEmpty else {
             return Self.text(.notFound, "unknown prompt")
@@ -169,13 +169,13 @@ extension TillHub {
 
     // MARK: Pairing and access
 
-    private nonisolated func access(_ request: Request, till: TillID?) -> TillAccess.Decision {
-        TillAccess.decide(request, till: till, store: pairings)
+    private nonisolated func access(_ request: Request, till: TillID?) async -> TillAccess.Decision {
+        await TillAccess.decide(request, till: till, store: pairings)
     }
 
     /// Nil when the request may go on; else the answer that refuses it.
-    private nonisolated func refusal(_ request: Request, till: TillID?, html: Bool) -> Response? {
-        let decision = access(request, till: till)
+    private nonisolated func refusal(_ request: Request, till: TillID?, html: Bool) async -> Response? {
+        let decision = await access(request, till: till)
         if case .allowed = decision { return nil }
         return Self.refusal(decision, html: html)
     }

@@ -157,19 +157,19 @@ public actor TillHub {
     }
 
     /// Exchanges a pairing code for a token, under the rate limit on wrong codes.
-    func pair(code: String) -> PairingOutcome {
+    func pair(code: String) async -> PairingOutcome {
         guard let pairings else { return .unavailable }
         let now = clock.now()
         if let wait = pairingAttempts.check(now: now) { return .tooManyAttempts(retryAfter: Int(wait.rounded(.up))) }
         do {
-            guard let made = try pairings.redeem(code: code, now: now) else {
+            guard let made = try await pairings.redeem(code: code, now: now) else {
                 pairingAttempts.recordFailure(now: now)
                 logger.notice("pairing code refused (unknown, used or expired)")
                 return .refused
             }
             guard tillsByID[made.pairing.till] != nil else {
                 // Paired for a till this config does not have: keep nothing.
-                try pairings.revoke(pairingID: made.pairing.id)
+                try await pairings.revoke(pairingID: made.pairing.id)
                 pairingAttempts.recordFailure(now: now)
                 return .refused
             }
