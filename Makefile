@@ -34,9 +34,15 @@ build: deps-build
 demo: build
 	$(BIN) demo $(DEMO_ARGS)
 
+# Every suite runs whatever the one before it did, so one failing unit test never hides the
+# whole-agent tests; the target fails at the end if any suite failed.
 test: deps-test
 	$(SWIFT) build --build-tests
-	$(MAKE) --no-print-directory test-unit test-e2e
+	@status=0; \
+	$(MAKE) --no-print-directory test-unit || status=1; \
+	$(MAKE) --no-print-directory test-e2e || status=1; \
+	if [ $$status -ne 0 ]; then echo "make test: at least one suite failed (see above)"; fi; \
+	exit $$status
 
 # Swift unit and rig tests (XCTest). Not --parallel: it drops XCTest's summary line.
 # The suite is XCTest only; without --disable-swift-testing a "0 tests" line would close the run.
