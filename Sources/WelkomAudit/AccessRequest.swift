@@ -38,63 +38,37 @@ public struct AccessRequest: Sendable {
     var recognitions: [LedgerStoredEntry] { entries.filter { $0.entry.kind == .recognition } }
     var consentRecords: [LedgerStoredEntry] { entries.filter { $0.entry.kind == .consentGiven } }
 
-    /// The explanation, in `language`.
+    /// The explanation, in `language`: the same sentences in every language, from its table.
     public func explanation(_ language: Language) -> String {
+        let text = AccessRequestText.of(language)
         let r = recognitions
         let tills = Set(r.compactMap(\.entry.till)).sorted()
         let schemes = Set(r.compactMap(\.entry.scheme?.rawValue)).sorted()
-        let span = r.isEmpty ? nil : (LedgerTime.rfc3339(r.first!.entry.time).prefix(10), LedgerTime.rfc3339(r.last!.entry.time).prefix(10))
+        let span = r.isEmpty ? nil : (day(r.first!.entry.time), day(r.last!.entry.time))
         let scopes = consent?.scopes.sorted().map(\.rawValue) ?? []
-        func howRecognised(_ nl: Bool) -> String {
-            schemes.map { s in
-                switch s {
-                case "card": nl ? "uw klantenkaart" : "your loyalty card"
-                case "wlk1", "eid", "rpa": nl ? "uw app of sleutelhanger (Bluetooth)" : "your app or key fob (Bluetooth)"
-                default: nl ? "een vaste Bluetooth-herkenning" : "a fixed Bluetooth identifier"
-                }
-            }.uniqued().joined(separator: nl ? " en " : " and ")
+        let how = schemes.map { s in
+            switch s {
+            case "card": text.card
+            case "wlk1", "eid", "rpa": text.bluetooth
+            default: text.staticIdentifier
+            }
+        }.uniqued().joined(separator: text.and)
+        var t = text.intro(customer)
+        if let c = consent {
+            t += text.consented(day(c.enrolled), scopes.joined(separator: ", "))
+            t += c.expires.map { text.expires(day($0)) } ?? text.untilWithdrawn
+        } else {
+            t += text.noConsent
         }
-        switch language {
-        case .nl:
-            var t = "Dit overzicht laat zien wat Welkom in deze winkel over u (klantnummer \(customer)) bewaart. "
-            if let c = consent {
-                t += "U hebt op \(LedgerTime.rfc3339(c.enrolled).prefix(10)) toestemming gegeven voor: \(scopes.joined(separator: ", ")). "
-                t += c.expires.map { "Die toestemming loopt af op \(LedgerTime.rfc3339($0).prefix(10)). " } ?? "Die toestemming geldt tot u haar intrekt. "
-            } else {
-                t += "Er staat op dit moment geen toestemming van u geregistreerd; Welkom herkent u dus niet. "
-            }
-            if let span {
-                t += "Welkom heeft u \(r.count) keer herkend via \(howRecognised(true)), tussen \(span.0) en \(span.1), "
-                t += "bij kassa \(tills.joined(separator: ", ")). Elke herkenning gaf het personeel een melding op het kassascherm. "
-            } else {
-                t += "Er staan geen herkenningen van u in het logboek. "
-            }
-            t += "Details van herkenningen bewaren we \(retentionDays) dagen; daarna verwijderen we ze. "
-            t += "Elke regel hieronder staat in een doorzichtig logboek (een Merkle-boom): het bewijs (\"inclusion\") laat zien dat de regel "
-            t += "in het ondertekende logboek staat en achteraf niet is veranderd. "
-            t += "U kunt uw toestemming altijd intrekken of vragen alles te wissen; dan verwijderen we uw sleutels en de details van deze regels."
-            return t
-        case .en:
-            var t = "This package shows what Welkom keeps about you (customer ID \(customer)) in this shop. "
-            if let c = consent {
-                t += "You consented on \(LedgerTime.rfc3339(c.enrolled).prefix(10)) to: \(scopes.joined(separator: ", ")). "
-                t += c.expires.map { "That consent ends on \(LedgerTime.rfc3339($0).prefix(10)). " } ?? "That consent holds until you withdraw it. "
-            } else {
-                t += "No consent of yours is registered at the moment, so Welkom does not recognise you. "
-            }
-            if let span {
-                t += "Welkom recognised you \(r.count) time(s) by \(howRecognised(false)), between \(span.0) and \(span.1), "
-                t += "at till \(tills.joined(separator: ", ")). Each recognition showed staff a prompt on the till display. "
-            } else {
-                t += "The log holds no recognitions of you. "
-            }
-            t += "Details of recognitions are kept for \(retentionDays) days and then deleted. "
-            t += "Every line below is in a tamper-evident log (a Merkle tree): its proof (\"inclusion\") shows the line is in the signed log "
-            t += "and was not changed afterwards. "
-            t += "You can withdraw your consent or ask for erasure at any time; we then delete your keys and the details of these lines."
-            return t
+        if let span {
+            t += text.recognised(r.count, how, span.0, span.1, tills.joined(separator: ", "))
+        } else {
+            t += text.noRecognitions
         }
+        return t + text.retention(retentionDays) + text.proof + text.rights
     }
+
+    private func day(_ time: Date) -> String { String(LedgerTime.rfc3339(time).prefix(10)) }
 
     /// The package as one JSON document (pretty enough to read: one key per line at the top level).
     public var json: String {
@@ -138,4 +112,67 @@ extension Array where Element: Hashable {
         var seen = Set<Element>()
         return filter { seen.insert($0).inserted }
     }
+}
+
+/// The access request's explanation, one table per language: a sentence is added to every
+/// language at once, and a language that lacks it does not compile.
+struct AccessRequestText: Sendable {
+    var intro: @Sendable (_ customer: String) -> String
+    var consented: @Sendable (_ day: String, _ scopes: String) -> String
+    var expires: @Sendable (_ day: String) -> String
+    var untilWithdrawn: String
+    var noConsent: String
+    var recognised: @Sendable (_ count: Int, _ how: String, _ first: String, _ last: String, _ tills: String) -> String
+    var noRecognitions: String
+    var retention: @Sendable (_ days: Int) -> String
+    var proof: String
+    var rights: String
+    /// How a scheme recognised the customer, joined by `and`.
+    var card: String
+    var bluetooth: String
+    var staticIdentifier: String
+    var and: String
+
+    static func of(_ language: Language) -> AccessRequestText {
+        switch language {
+        case .nl: nl
+        case .en: en
+        }
+    }
+
+    static let nl = AccessRequestText(
+        intro: { "Dit overzicht laat zien wat Welkom in deze winkel over u (klantnummer \($0)) bewaart. " },
+        consented: { "U hebt op \($0) toestemming gegeven voor: \($1). " },
+        expires: { "Die toestemming loopt af op \($0). " },
+        untilWithdrawn: "Die toestemming geldt tot u haar intrekt. ",
+        noConsent: "Er staat op dit moment geen toestemming van u geregistreerd; Welkom herkent u dus niet. ",
+        recognised: { "Welkom heeft u \($0) keer herkend via \($1), tussen \($2) en \($3), "
+            + "bij kassa \($4). Elke herkenning gaf het personeel een melding op het kassascherm. " },
+        noRecognitions: "Er staan geen herkenningen van u in het logboek. ",
+        retention: { "Details van herkenningen bewaren we \($0) dagen; daarna verwijderen we ze. " },
+        proof: "Elke regel hieronder staat in een doorzichtig logboek (een Merkle-boom): het bewijs (\"inclusion\") laat zien dat de regel "
+            + "in het ondertekende logboek staat en achteraf niet is veranderd. ",
+        rights: "U kunt uw toestemming altijd intrekken of vragen alles te wissen; dan verwijderen we uw sleutels en de details van deze regels.",
+        card: "uw klantenkaart",
+        bluetooth: "uw app of sleutelhanger (Bluetooth)",
+        staticIdentifier: "een vaste Bluetooth-herkenning",
+        and: " en ")
+
+    static let en = AccessRequestText(
+        intro: { "This package shows what Welkom keeps about you (customer ID \($0)) in this shop. " },
+        consented: { "You consented on \($0) to: \($1). " },
+        expires: { "That consent ends on \($0). " },
+        untilWithdrawn: "That consent holds until you withdraw it. ",
+        noConsent: "No consent of yours is registered at the moment, so Welkom does not recognise you. ",
+        recognised: { "Welkom recognised you \($0) time(s) by \($1), between \($2) and \($3), "
+            + "at till \($4). Each recognition showed staff a prompt on the till display. " },
+        noRecognitions: "The log holds no recognitions of you. ",
+        retention: { "Details of recognitions are kept for \($0) days and then deleted. " },
+        proof: "Every line below is in a tamper-evident log (a Merkle tree): its proof (\"inclusion\") shows the line is in the signed log "
+            + "and was not changed afterwards. ",
+        rights: "You can withdraw your consent or ask for erasure at any time; we then delete your keys and the details of these lines.",
+        card: "your loyalty card",
+        bluetooth: "your app or key fob (Bluetooth)",
+        staticIdentifier: "a fixed Bluetooth identifier",
+        and: " and ")
 }

@@ -214,3 +214,52 @@ final class ReadOnlyRegistryTests: XCTestCase {
         XCTAssertEqual(try state(), before)
     }
 }
+
+/// The access request's explanation word for word, in both languages: its texts live in one table
+/// per language, and moving them there must not change a byte of what a customer receives.
+extension AuditTests {
+    func testAccessRequestExplanationsWordForWord() throws {
+        let (_, registry, ledger) = try makeStore()
+        let now = t0.addingTimeInterval(5 * 86_400)
+        let bert = try AccessRequest.gather(customer: self.bert, registry: registry, ledger: ledger, retentionDays: 30, now: now)
+        XCTAssertEqual(bert.explanation(Language.nl), """
+            Dit overzicht laat zien wat Welkom in deze winkel over u (klantnummer bert-99d0f6aa-keep-me) bewaart. \
+            U hebt op 2026-11-29 toestemming gegeven voor: greeting, name. Die toestemming geldt tot u haar intrekt. \
+            Welkom heeft u 6 keer herkend via uw klantenkaart en uw app of sleutelhanger (Bluetooth), tussen 2026-11-29 en 2026-12-01, \
+            bij kassa 2. Elke herkenning gaf het personeel een melding op het kassascherm. \
+            Details van herkenningen bewaren we 30 dagen; daarna verwijderen we ze. \
+            Elke regel hieronder staat in een doorzichtig logboek (een Merkle-boom): het bewijs ("inclusion") laat zien dat de regel \
+            in het ondertekende logboek staat en achteraf niet is veranderd. \
+            U kunt uw toestemming altijd intrekken of vragen alles te wissen; dan verwijderen we uw sleutels en de details van deze regels.
+            """)
+        XCTAssertEqual(bert.explanation(Language.en), """
+            This package shows what Welkom keeps about you (customer ID bert-99d0f6aa-keep-me) in this shop. \
+            You consented on 2026-11-29 to: greeting, name. That consent holds until you withdraw it. \
+            Welkom recognised you 6 time(s) by your loyalty card and your app or key fob (Bluetooth), between 2026-11-29 and 2026-12-01, \
+            at till 2. Each recognition showed staff a prompt on the till display. \
+            Details of recognitions are kept for 30 days and then deleted. \
+            Every line below is in a tamper-evident log (a Merkle tree): its proof ("inclusion") shows the line is in the signed log \
+            and was not changed afterwards. \
+            You can withdraw your consent or ask for erasure at any time; we then delete your keys and the details of these lines.
+            """)
+        let nobody = try AccessRequest.gather(customer: "nobody", registry: registry, ledger: ledger, retentionDays: 30, now: now)
+        XCTAssertEqual(nobody.explanation(.nl), """
+            Dit overzicht laat zien wat Welkom in deze winkel over u (klantnummer nobody) bewaart. \
+            Er staat op dit moment geen toestemming van u geregistreerd; Welkom herkent u dus niet. \
+            Er staan geen herkenningen van u in het logboek. \
+            Details van herkenningen bewaren we 30 dagen; daarna verwijderen we ze. \
+            Elke regel hieronder staat in een doorzichtig logboek (een Merkle-boom): het bewijs ("inclusion") laat zien dat de regel \
+            in het ondertekende logboek staat en achteraf niet is veranderd. \
+            U kunt uw toestemming altijd intrekken of vragen alles te wissen; dan verwijderen we uw sleutels en de details van deze regels.
+            """)
+        XCTAssertEqual(nobody.explanation(.en), """
+            This package shows what Welkom keeps about you (customer ID nobody) in this shop. \
+            No consent of yours is registered at the moment, so Welkom does not recognise you. \
+            The log holds no recognitions of you. \
+            Details of recognitions are kept for 30 days and then deleted. \
+            Every line below is in a tamper-evident log (a Merkle tree): its proof ("inclusion") shows the line is in the signed log \
+            and was not changed afterwards. \
+            You can withdraw your consent or ask for erasure at any time; we then delete your keys and the details of these lines.
+            """)
+    }
+}
