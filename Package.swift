@@ -140,6 +140,7 @@ let package = Package(
         .testTarget(name: "WelkomRegistryTests", dependencies: ["WelkomRegistry"], swiftSettings: strict),
         .testTarget(name: "WelkomConfigTests", dependencies: ["WelkomConfig"], swiftSettings: strict),
         .testTarget(name: "WelkomPoleDisplayTests", dependencies: ["WelkomPoleDisplay"], swiftSettings: strict),
+        .testTarget(name: "WelkomSerialTests", dependencies: ["WelkomSerial"], swiftSettings: strict),
         .testTarget(name: "WelkomTillHubTests", dependencies: [
             "WelkomTillHub", .product(name: "HummingbirdTesting", package: "hummingbird"),
             .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
