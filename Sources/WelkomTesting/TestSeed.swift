@@ -51,7 +51,7 @@ public enum TestSeed {
         let filter = filter(for: test)
         test.addTeardownBlock { [weak test] in
             // `hasSucceeded` is false until the run stops, so count the failures so far instead.
-            if let run = test?.testRun, run.totalFailureCount > 0 || run.unexpectedExceptionCount > 0 {
+            if let run = test?.testRun, run.totalFailureCount > 0 {
                 print(rerunHint(seed: seed, filter: filter))
             }
         }
