@@ -147,7 +147,8 @@ let package = Package(
         ], swiftSettings: strict),
         .testTarget(name: "WelkomAgentTests", dependencies: [
             "WelkomAgent", "WelkomCore", "WelkomIdentifiers", "WelkomLedger", "WelkomPolicy", "WelkomRecogniser",
-            "WelkomRegistry", "WelkomTillHub", "WelkomTesting", .product(name: "Logging", package: "swift-log"),
+            "WelkomRegistry", "WelkomTillHub", "WelkomTesting", "WelkomConfig", "WelkomCards", "WelkomRadio",
+            "WelkomPoleDisplay", .product(name: "Logging", package: "swift-log"),
         ], swiftSettings: strict),
     ]
 )
