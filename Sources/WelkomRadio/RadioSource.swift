@@ -56,6 +56,16 @@ public final class RadioSource: Sendable {
     /// The last scan mode the controller was set up in, kept after the source stopped.
     public var lastScanMode: RadioScanMode? { modeBox.last }
 
+    /// Why the controller is not scanning now: the error of the last failed open or session
+    /// (cleared once scanning), or the one `run` stopped for good with. `welkom scan` says it
+    /// when it never got to scan; /healthz says it while it lasts.
+    public var lastError: String? { modeBox.error }
+
+    /// Where the source stands, for /healthz.
+    public var health: RadioHealth {
+        modeBox.health
+    }
+
     public func run(onSighting deliver: @escaping @Sendable (Sighting) async -> Void) async throws {
         let receiver = self.receiver
         let onSighting: @Sendable (Sighting) async -> Void = { sighting in
@@ -89,6 +99,7 @@ public final class RadioSource: Sendable {
                 session = s
                 let mode = try await s.start()
                 modeBox.value = mode
+                modeBox.error = nil
                 everScanned = true
                 backoff.reset()
                 logger.info("radio: scanning", metadata: ["transport": "\(transport.name)", "mode": "\(mode.rawValue)"])
@@ -116,12 +127,15 @@ public final class RadioSource: Sendable {
                 // Nothing will change by waiting (no Bluetooth in this kernel, a host that does not
                 // resolve): say so once and let the caller decide.
                 transport.close()
-                logger.error("radio: \(error)")
+                modeBox.stop(error: "\(error)")
+                logger.error("radio: \(error); the radio has stopped for good: the store runs without its radio until this is fixed and welkom restarted",
+                             metadata: ["transport": "\(spec)"])
                 throw error
             } catch {
                 // The session's reader thread closes the transport; without one, close it here.
                 if let session { session.close() } else { transport.close() }
                 modeBox.value = nil
+                modeBox.error = "\(error)"
                 counter.update { $0.transportReopens += 1 }
                 let delay = backoff.next()
                 logger.warning("radio: \(error); reopening", metadata: ["transport": "\(spec)", "delay": "\(delay)"])
@@ -131,11 +145,23 @@ public final class RadioSource: Sendable {
     }
 }
 
-/// The current scan mode, shared between the run loop and readers.
+/// Where a radio source stands: what /healthz reports.
+public enum RadioHealth: Sendable, Equatable {
+    /// Scanning (or replaying a capture) in this mode.
+    case scanning(RadioScanMode)
+    /// Opening or reopening the controller; the last error, if an attempt failed.
+    case connecting(lastError: String?)
+    /// `run` gave up (a failure waiting cannot fix): no radio until welkom is restarted.
+    case stopped(error: String)
+}
+
+/// The current scan mode and the last error, shared between the run loop and readers.
 final class ModeBox: Sendable {
     private struct State {
         var mode: RadioScanMode?
         var lastMode: RadioScanMode?
+        var error: String?
+        var stopped = false
     }
     private let state = Mutex(State())
     var value: RadioScanMode? {
@@ -148,4 +174,22 @@ final class ModeBox: Sendable {
         }
     }
     var last: RadioScanMode? { state.withLock { $0.lastMode } }
+    var error: String? {
+        get { state.withLock { $0.error } }
+        set { state.withLock { $0.error = newValue } }
+    }
+    func stop(error: String) {
+        state.withLock {
+            $0.mode = nil
+            $0.error = error
+            $0.stopped = true
+        }
+    }
+    var health: RadioHealth {
+        state.withLock { s in
+            if s.stopped { return .stopped(error: s.error ?? "stopped") }
+            if let mode = s.mode { return .scanning(mode) }
+            return .connecting(lastError: s.error)
+        }
+    }
 }

@@ -9,7 +9,7 @@ extension TillHub {
     /// | route | answer |
     /// |---|---|
     /// | `GET /` | HTML list of tills with links |
-    /// | `GET /healthz` | 200 `ok` |
+    /// | `GET /healthz` | 200 `ok`, or 503 when `health` says a source has stopped for good; then one line per source |
     /// | `GET /till/{id}` | the till display page; 404 for an unknown till |
     /// | `GET /till/{id}/events` | `text/event-stream`: `reset` + active prompts (or, with `Last-Event-ID`, what was missed), then `prompt` / `remove` events and a heartbeat comment |
     /// | `POST /till/{id}/prompts/{promptID}/ack` | acknowledge: 204, 404 unknown, 409 already being recorded, 503 not recorded (prompt stays) |
@@ -22,8 +22,10 @@ extension TillHub {
     /// token of another till gets 403. An open stream ends within seconds of its pairing being
     /// revoked.
     ///
-    /// The agent adds its own routes (e.g. `/metrics`) to the same router and builds the `Application`.
-    public nonisolated func addRoutes<Context: RequestContext>(to router: Router<Context>) {
+    /// The agent adds its own routes (e.g. `/metrics`) to the same router and builds the `Application`;
+    /// `health` is its sources' state for `/healthz` (nil: always `ok`).
+    public nonisolated func addRoutes<Context: RequestContext>(to router: Router<Context>,
+                                                               health: (@Sendable () -> HealthReport)? = nil) {
         router.get("/") { request, _ in
             if let refusal = await self.refusal(request, till: nil, html: true) { return refusal }
             return Self.html(TillIndexPage.render(tills: self.tills))
@@ -35,7 +37,9 @@ extension TillHub {
             await self.pairResponse(request)
         }
         router.get("/healthz") { _, _ in
-            Self.text(.ok, "ok")
+            guard let report = health?() else { return Self.text(.ok, "ok") }
+            // Not 200 when a source is gone for good: a monitor or `systemctl` health check sees a store without its radio.
+            return Self.text(report.healthy ? .ok : .serviceUnavailable, report.text)
         }
         router.get("/till/{till}") { request, context in
             if let refusal = await self.refusal(request, till: self.tillID(in: context), html: true) { return refusal }

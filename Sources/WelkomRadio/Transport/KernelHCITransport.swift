@@ -134,7 +134,15 @@ public final class KernelHCITransport: HCITransport {
         try channel.read(into: buffer, timeoutMilliseconds: timeoutMilliseconds)
     }
 
-    public func write(_ bytes: [UInt8]) throws(TransportError) { try channel.write(bytes) }
+    public func write(_ bytes: [UInt8]) throws(TransportError) {
+        do {
+            try channel.write(bytes)
+        } catch .permissionDenied {
+            // Without CAP_NET_RAW the kernel lets a raw socket bind but refuses every command
+            // outside its small safe list (EPERM on write): the same fix as a refused bind.
+            throw .kernelPermissionDenied(spec: name, capability: channelMode == .user ? "CAP_NET_ADMIN" : "CAP_NET_RAW")
+        }
+    }
 
     public func close() { channel.close() }
 }

@@ -11,7 +11,8 @@ struct ScanCommand: AsyncParsableCommand {
             Drives the controller exactly as `welkom run` does (reset, passive scanning, duplicate filtering off, \
             extended or legacy commands) and prints counts by frame kind (wlk1, eid, ibeacon, altbeacon, other) and \
             the radio's error counters. Nothing identifying anyone is printed unless --show-identifiers is given. \
-            Exit codes: 0 done, 64 usage, 69 the controller cannot be opened, 74 the recording cannot be written.
+            Exit codes: 0 done, 64 usage, 69 the controller cannot be opened or was never set up to scan (the reason \
+            on stderr: an adapter that is down, absent or busy), 74 the recording cannot be written.
             """)
 
     @Option(help: ArgumentHelp("The HCI transport: hciN, serial:/dev/ttyACM0[@BAUD], tcp:HOST:PORT or btsnoop:FILE.",
@@ -91,6 +92,12 @@ struct ScanCommand: AsyncParsableCommand {
         if let failure {
             printError("\(failure)")
             throw ExitCode(69)  // EX_UNAVAILABLE: the controller cannot be used
+        }
+        // Reopening until the time ran out without ever scanning (an adapter that is down, absent or
+        // busy) heard nothing because nothing was listening: that is a failure, with the reason.
+        if source.lastScanMode == nil {
+            printError("scan: \(spec) was never scanned: \(source.lastError ?? "the controller did not answer")")
+            throw ExitCode(69)
         }
     }
 }
