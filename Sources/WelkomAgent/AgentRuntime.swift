@@ -78,9 +78,10 @@ public final class AgentRuntime: Sendable {
     }
 
     /// The HTTP application: till pages and streams from the hub, plus /metrics.
-    func makeApplication(sources: [any SightingSource]) throws -> some ApplicationProtocol {
+    func makeApplication(sources: [any SightingSource], health: SourceHealth? = nil) throws -> some ApplicationProtocol {
         let router = Router()
-        hub.addRoutes(to: router)
+        let health = health ?? SourceHealth(sources: sources)
+        hub.addRoutes(to: router, health: { health.report() })
         let metrics = self.metrics
         router.get("/metrics") { _, _ -> Response in
             metrics.publish(SourceTotals(sources: sources))
@@ -112,9 +113,10 @@ public final class AgentRuntime: Sendable {
             "tills": "\(config.tills.count)", "listen": "\(config.tillDisplay.host):\(config.tillDisplay.port)",
             "data": "\(dataDirectory.path)",
         ])
-        let background = BackgroundWork(runtime: self, sources: sources)
+        let health = SourceHealth(sources: sources)
+        let background = BackgroundWork(runtime: self, sources: sources, health: health)
         let group = ServiceGroup(configuration: .init(
-            services: [.init(service: try makeApplication(sources: sources)), .init(service: background)],
+            services: [.init(service: try makeApplication(sources: sources, health: health)), .init(service: background)],
             gracefulShutdownSignals: [.sigterm, .sigint],
             logger: logger))
         onServiceGroup(group)
@@ -134,6 +136,7 @@ public final class AgentRuntime: Sendable {
     struct BackgroundWork: Service {
         let runtime: AgentRuntime
         let sources: [any SightingSource]
+        let health: SourceHealth
 
         func run() async throws {
             let pipeline = runtime.pipeline
@@ -151,7 +154,8 @@ public final class AgentRuntime: Sendable {
                         } catch is CancellationError {
                         } catch {
                             // One source failing (no adapter, reader gone for good) must not stop the others.
-                            logger.error("source stopped", metadata: ["source": "\(source.name)", "error": "\(error)"])
+                            logger.error("\(health.recordStop(source, error: error))",
+                                         metadata: ["source": "\(source.name)", "error": "\(error)"])
                         }
                     }
                 }
