@@ -19,7 +19,8 @@ def doctor(workdir: Path, readers: str):
     if umockdev_run is None:
         pytest.fail("umockdev-run is not installed (apt-get install -y umockdev): the USB reader rig needs it")
     config = workdir / "doctor.toml"
-    config.write_text('[[till]]\nid = "1"\n\n[[till]]\nid = "2"\n\n' + readers)
+    # No kernel radio: these tests are about the readers (test_doctor.py checks the radio).
+    config.write_text('[radio]\ntransport = ""\n\n[[till]]\nid = "1"\n\n[[till]]\nid = "2"\n\n' + readers)
     return subprocess.run([umockdev_run, "--device", str(FIXTURES / "card-readers.umockdev"), "--",
                            conftest.WELKOM, "doctor", "--config", str(config)],
                           capture_output=True, text=True, timeout=120)

@@ -5,13 +5,14 @@ import WelkomCards
 import WelkomConfig
 
 /// `welkom doctor`: the card readers this machine has and the config asks for, whether each can
-/// be opened, and what to do when one cannot (the udev rule, the module to blacklist). Names
+/// be opened, and what to do when one cannot (the udev rule, the module to blacklist); then the
+/// radio and the machine (DoctorSystemChecks), each line `OK …` or `FIX …` with the fix. Names
 /// devices by vendor:product and port only; it reads no card.
 struct DoctorCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "doctor",
-        abstract: "Check the card readers: connected USB devices, configured readers, and why one cannot be opened.",
-        discussion: "Exit codes: 0 every configured reader can be used, 69 one cannot, 78 bad config.")
+        abstract: "Check the readers, the radio (kernel Bluetooth, adapters, rfkill, bluetoothd, capabilities), the clock and the data directory.",
+        discussion: "Exit codes: 0 every configured reader can be used and every check is OK, 69 a reader cannot be used or a check says FIX, 78 bad config.")
 
     @Option(help: ArgumentHelp("The config file (default /etc/welkom/welkom.toml, else embedded defaults).", valueName: "PATH"))
     var config: String?
@@ -59,6 +60,15 @@ struct DoctorCommand: ParsableCommand {
             allUsable = allUsable && outcome.isUsable
             print("  reader \(index + 1): \(reader.kind.rawValue) \(what) → till \(reader.till): \(outcome)")
         }
-        if !allUsable { throw Self.unavailable }
+
+        print("Radio:")
+        let radio = DoctorSystemChecks.radio(cfg)
+        for finding in radio { print("  \(finding.line)") }
+        print("System:")
+        let system = [DoctorSystemChecks.clock(recognitionOn: cfg.recognitionActive)] + DoctorSystemChecks.dataDirectory(cfg.data.dir)
+        for finding in system { print("  \(finding.line)") }
+        let fixes = (radio + system).filter { !$0.ok }.count
+        if fixes > 0 { print("\(fixes) to fix (the FIX lines above)") }
+        if !allUsable || fixes > 0 { throw Self.unavailable }
     }
 }
