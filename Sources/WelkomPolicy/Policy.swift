@@ -70,6 +70,16 @@ public struct Policy: Sendable {
         lastShown = lastShown.filter { $0.key.customer != customer }
     }
 
+    /// New settings (a reloaded config: offers, templates, tills, cool-downs) with the memory of
+    /// what was shown kept, so a reload never greets again someone greeted a minute ago. A
+    /// cool-down that got shorter or longer applies to the prompts already remembered.
+    public mutating func replaceSettings(_ settings: PolicySettings) {
+        self.settings = settings
+    }
+
+    /// How many (customer, kind) cool-downs are remembered (for tests and a gauge).
+    public var rememberedCount: Int { lastShown.count }
+
     /// Drops memories older than their cool-down, so the map does not grow over months.
     public mutating func sweep(now: Date) {
         lastShown = lastShown.filter { now.timeIntervalSince($0.value) < cooldown($0.key.kind) }

@@ -1,5 +1,6 @@
 import Foundation
 import Logging
+import Synchronization
 import WelkomCore
 
 /// The till side of Welkom: holds each till's active prompts, pushes them to the till display
@@ -27,9 +28,11 @@ import WelkomCore
 /// Open event streams end on graceful shutdown, so SIGTERM stops the server promptly; pages
 /// reconnect on their own when the agent is back.
 public actor TillHub {
-    /// The tills this hub serves, in the order given.
-    public nonisolated let tills: [TillInfo]
-    nonisolated let tillsByID: [TillID: TillInfo]
+    /// The tills this hub serves, in the order given. Read by the routes without a hop onto the
+    /// actor, and replaced by `updateTills` when the agent reloads its config.
+    public nonisolated var tills: [TillInfo] { tillList.withLock { $0.tills } }
+    nonisolated var tillsByID: [TillID: TillInfo] { tillList.withLock { $0.byID } }
+    private nonisolated let tillList: Mutex<TillList>
     /// How often an idle stream gets a comment line.
     nonisolated let heartbeatInterval: Duration
     /// What a reconnecting page is told to wait before it tries again (SSE `retry:`).
@@ -76,9 +79,7 @@ public actor TillHub {
         onShown: @escaping @Sendable (Prompt) -> Void = { _ in },
         onAction: @escaping @Sendable (TillAction) async throws -> Void
     ) {
-        self.tills = tills
-        // A duplicate ID in the list keeps its first entry; the config check reports duplicates.
-        self.tillsByID = Dictionary(tills.map { ($0.id, $0) }, uniquingKeysWith: { first, _ in first })
+        self.tillList = Mutex(TillList(tills))
         self.heartbeatInterval = heartbeatInterval
         self.reconnectDelay = reconnectDelay
         self.pairings = pairings
@@ -178,6 +179,19 @@ public actor TillHub {
         } catch {
             logger.error("pairing store failed", metadata: ["error": "\(error)"])
             return .unavailable
+        }
+    }
+
+    /// A reloaded config's tills: names and languages change for the next page load, streams of
+    /// tills still configured stay open, and pages of a till that is gone are closed (they then
+    /// see 404 and stop). Prompts already up on a removed till expire as usual.
+    public func updateTills(_ newTills: [TillInfo]) {
+        let list = TillList(newTills)
+        tillList.withLock { $0 = list }
+        for (till, open) in pages where list.byID[till] == nil {
+            for continuation in open.values { continuation.finish() }
+            pages[till] = nil
+            logger.info("till removed by a reload: its pages closed", metadata: ["till": "\(till)", "pages": "\(open.count)"])
         }
     }
 
@@ -311,5 +325,17 @@ public actor TillHub {
         expiryTimer = nil
         expiryTimerDeadline = nil
         sweepExpired()
+    }
+}
+
+/// The configured tills, in order and by ID.
+struct TillList: Sendable {
+    var tills: [TillInfo]
+    var byID: [TillID: TillInfo]
+
+    init(_ tills: [TillInfo]) {
+        self.tills = tills
+        // A duplicate ID in the list keeps its first entry; the config check reports duplicates.
+        byID = Dictionary(tills.map { ($0.id, $0) }, uniquingKeysWith: { first, _ in first })
     }
 }

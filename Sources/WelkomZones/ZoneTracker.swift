@@ -14,8 +14,8 @@ import WelkomCore
 /// Only customers the recogniser already matched are tracked (the agent feeds recognitions, never
 /// strangers' sightings), and a customer not heard for a window's length is forgotten by `sweep`.
 public struct ZoneTracker: Sendable {
-    public let zones: [Zone]
-    public let tuning: ZoneTuning
+    public private(set) var zones: [Zone]
+    public private(set) var tuning: ZoneTuning
     private var customers: [CustomerID: CustomerState] = [:]
 
     /// The receiver name used for sightings that carry none (a capture, the demo).
@@ -58,6 +58,29 @@ public struct ZoneTracker: Sendable {
     /// The till of the customer's current zone, without feeding anything.
     public func till(of customer: CustomerID) -> TillID? {
         customers[customer]?.current.map { zones[$0].till }
+    }
+
+    /// New zones and tuning (a reloaded config), keeping what is known of each customer: their
+    /// RSSI windows always, and their current zone (or the one they are dwelling towards) where
+    /// that zone is still configured the same; a customer whose zone changed or went starts over
+    /// from their samples, as on arrival.
+    public mutating func reconfigure(zones newZones: [Zone], tuning newTuning: ZoneTuning) {
+        let remap: [Int: Int] = Dictionary(uniqueKeysWithValues: zones.indices.compactMap { old in
+            newZones.firstIndex(of: zones[old]).map { (old, $0) }
+        })
+        for id in Array(customers.keys) {
+            guard var state = customers[id] else { continue }
+            state.current = state.current.flatMap { remap[$0] }
+            if let candidate = state.candidate {
+                switch candidate.zone {
+                case nil: state.candidate = (nil, candidate.since)
+                case let zone?: state.candidate = remap[zone].map { ($0, candidate.since) }
+                }
+            }
+            customers[id] = state
+        }
+        zones = newZones
+        tuning = newTuning
     }
 
     /// Drops a customer (consent withdrawn).
