@@ -19,6 +19,7 @@ let package = Package(
         .library(name: "WelkomLedger", targets: ["WelkomLedger"]),
         // For Benchmarks/TillLatencyBenchmarks: the whole agent, end to end.
         .library(name: "WelkomAgent", targets: ["WelkomAgent"]),
+        .library(name: "WelkomConsent", targets: ["WelkomConsent"]),
         .library(name: "WelkomConfig", targets: ["WelkomConfig"]),
         .library(name: "WelkomRegistry", targets: ["WelkomRegistry"]),
         .library(name: "WelkomTillHub", targets: ["WelkomTillHub"]),
@@ -99,8 +100,15 @@ let package = Package(
             "WelkomCore", .product(name: "TOMLKit", package: "TOMLKit"),
         ], swiftSettings: strict),
 
+        // Every consent change (enrol, import, withdraw, erase) and its validation, in the order
+        // that keeps invariant 3; the CLI, the demo and the agent all go through it.
+        .target(name: "WelkomConsent", dependencies: [
+            "WelkomCore", "WelkomIdentifiers", "WelkomRegistry", "WelkomLedger", "WelkomStorage",
+        ], swiftSettings: strict),
+
         // The agent wires the stages; the CLI sits on top.
         .target(name: "WelkomAgent", dependencies: [
+            "WelkomConsent", "WelkomStorage",
             "WelkomCore", "WelkomIdentifiers", "WelkomRadio", "WelkomCards", "WelkomRecogniser",
             "WelkomPolicy", "WelkomLedger", "WelkomTillHub", "WelkomRegistry", "WelkomConfig", "WelkomPoleDisplay", "WelkomZones",
             .product(name: "Logging", package: "swift-log"),
@@ -111,9 +119,10 @@ let package = Package(
             .product(name: "HummingbirdTLS", package: "hummingbird"),
             .product(name: "HummingbirdCore", package: "hummingbird"),
             .product(name: "NIOCore", package: "swift-nio"),
+            .product(name: "NIOPosix", package: "swift-nio"),
         ], swiftSettings: strict),
         .executableTarget(name: "welkom", dependencies: [
-            "WelkomAgent", "WelkomCore", "WelkomIdentifiers", "WelkomRegistry", "WelkomLedger", "WelkomAudit",
+            "WelkomAgent", "WelkomConsent", "WelkomCore", "WelkomIdentifiers", "WelkomRegistry", "WelkomLedger", "WelkomAudit",
             "WelkomConfig", "WelkomRadio", "WelkomRecogniser", "WelkomTillHub", "WelkomCards", "WelkomZones",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
             .product(name: "Logging", package: "swift-log"),
@@ -146,7 +155,7 @@ let package = Package(
             .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
         ], swiftSettings: strict),
         .testTarget(name: "WelkomAgentTests", dependencies: [
-            "WelkomAgent", "WelkomCore", "WelkomIdentifiers", "WelkomLedger", "WelkomPolicy", "WelkomRecogniser",
+            "WelkomAgent", "WelkomConsent", "WelkomCore", "WelkomIdentifiers", "WelkomLedger", "WelkomPolicy", "WelkomRecogniser",
             "WelkomRegistry", "WelkomTillHub", "WelkomTesting", "WelkomConfig", "WelkomCards", "WelkomRadio",
             "WelkomPoleDisplay", .product(name: "Logging", package: "swift-log"),
         ], swiftSettings: strict),

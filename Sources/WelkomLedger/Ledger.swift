@@ -20,6 +20,8 @@ public final class Ledger: Sendable {
     public let dataDirectory: URL
     let pool: any DatabaseWriter
     private let readOnly: Bool
+    /// After every read: a read-only open without locks checks that no writer came meanwhile.
+    private let confirmRead: @Sendable () throws -> Void
     private let committer: GroupCommit
     var path: String { fileURL.path }
 
@@ -33,12 +35,15 @@ public final class Ledger: Sendable {
         fileURL = dataDirectory.appendingPathComponent("ledger.sqlite")
         let path = fileURL.path
         let pool: any DatabaseWriter
+        var confirmRead: @Sendable () throws -> Void = {}
         do {
             if readOnly {
                 guard FileManager.default.fileExists(atPath: path) else {
                     throw LedgerError.storage(path: path, operation: "open", reason: "no ledger here")
                 }
-                pool = try PrivateSQLiteFile.openReadOnly(path: path)
+                let database = try PrivateSQLiteFile.openReadOnly(path: path)
+                pool = database.queue
+                confirmRead = { try database.confirm() }
             } else {
                 try PrivateSQLiteFile.prepare(directory: dataDirectory, file: fileURL)
                 pool = try DatabasePool(path: path, configuration: PrivateSQLiteFile.configuration())
@@ -66,6 +71,7 @@ public final class Ledger: Sendable {
             throw LedgerError.storage(path: path, operation: "open", reason: PrivateSQLiteFile.reason(error))
         }
         self.pool = pool
+        self.confirmRead = confirmRead
         committer = GroupCommit { entries in
             do {
                 let written = try pool.writeWithoutTransaction { db -> [LedgerEntry] in
@@ -94,6 +100,7 @@ public final class Ledger: Sendable {
     /// Records one entry and returns it with its sequence number and leaf hash. When this
     /// returns, the entry is on disk; when it throws, nothing was recorded. Blocks the calling
     /// thread; from async code use `submit`.
+    @available(*, noasync, message: "blocks the thread until the fsync; use submit(_:) in async code")
     @discardableResult
     public func append(_ draft: LedgerDraft) throws -> LedgerEntry {
         try append(PreparedEntry(try validated(draft)))
@@ -109,7 +116,18 @@ public final class Ledger: Sendable {
         }
     }
 
+    /// `append(_:receipt:)`, suspending instead of blocking.
+    @discardableResult
+    public func submit(_ draft: LedgerDraft, receipt: ConsentReceipt) async throws -> LedgerEntry {
+        let entry = PreparedEntry(try validated(draft), receipt: receipt.json)
+        try refuseWhenReadOnly()
+        return try await withCheckedThrowingContinuation { continuation in
+            committer.enqueue(entry) { continuation.resume(with: $0) }
+        }
+    }
+
     /// A consent record: the entry plus its consent receipt (ConsentReceipt JSON), both in the body.
+    @available(*, noasync, message: "blocks the thread until the fsync; use submit(_:receipt:) in async code")
     @discardableResult
     public func append(_ draft: LedgerDraft, receipt: ConsentReceipt) throws -> LedgerEntry {
         try append(PreparedEntry(try validated(draft), receipt: receipt.json))
@@ -165,10 +183,12 @@ public final class Ledger: Sendable {
     }
 
     /// Entries matching `query`, with their record state and receipts.
+    @available(*, noasync, message: "blocks the thread on SQLite; use await stored(_:) in async code")
     public func stored(_ query: LedgerQuery) throws -> [LedgerStoredEntry] {
         try read("read") { db in try query.fetch(db) }
     }
 
+    @available(*, noasync, message: "blocks the thread on SQLite; use await count() in async code")
     public func count() throws -> Int64 {
         try read("count") { db in Int64(try LedgerTreeStore.size(db)) }
     }
@@ -195,6 +215,7 @@ public final class Ledger: Sendable {
     /// Signs and stores a checkpoint of the current tree. With `onlyIfGrown`, does nothing
     /// (returns nil) when the latest checkpoint already covers every entry.
     @discardableResult
+    @available(*, noasync, message: "blocks the thread on SQLite; use await writeCheckpoint(at:onlyIfGrown:) in async code")
     public func writeCheckpoint(at time: Date, onlyIfGrown: Bool = false) throws -> LedgerCheckpoint? {
         try refuseWhenReadOnly()
         let key = try LedgerSigningKey.loadOrCreate(directory: dataDirectory)
@@ -299,6 +320,7 @@ public final class Ledger: Sendable {
     /// can tie the entries to the customer again. Then truncates the write-ahead log so no copy
     /// of the old rows stays in DATA/ledger.sqlite-wal. Returns how many entries were unlinked.
     @discardableResult
+    @available(*, noasync, message: "blocks the thread on SQLite; use await unlink(customer:) in async code")
     public func unlink(customer: CustomerID) throws -> Int {
         guard !customer.isEmpty else { throw LedgerError.invalidDraft("customer ID to unlink is empty") }
         let unlinked = try write("unlink") { db -> Int in
@@ -313,6 +335,7 @@ public final class Ledger: Sendable {
     /// linked to `customer` and records an `erasure` entry that names nobody, in one transaction.
     /// The leaves stay, so the tree, its checkpoints and every other entry's proofs still verify.
     /// Returns how many bodies were deleted and the erasure entry (nil when there was nothing).
+    @available(*, noasync, message: "blocks the thread on SQLite; use await erase(customer:at:) in async code")
     public func erase(customer: CustomerID, at time: Date) throws -> (erased: Int, entry: LedgerEntry?) {
         guard !customer.isEmpty else { throw LedgerError.invalidDraft("customer ID to erase is empty") }
         let result = try write("erase") { db -> (Int, LedgerEntry?) in
@@ -333,6 +356,7 @@ public final class Ledger: Sendable {
     /// acknowledgements and dismissals older than `cutoff`, and records a `purge` entry when any
     /// went. Consent records and the ledger's own erasure and purge records are kept: they are
     /// the proof of consent (GDPR art. 7(1)) and of the deletions themselves.
+    @available(*, noasync, message: "blocks the thread on SQLite; use await purge(before:at:) in async code")
     public func purge(before cutoff: Date, at time: Date) throws -> (purged: Int, entry: LedgerEntry?) {
         let cutoffMs = LedgerTime.milliseconds(cutoff)
         let result = try write("purge") { db -> (Int, LedgerEntry?) in
@@ -404,7 +428,9 @@ public final class Ledger: Sendable {
 
     func read<T>(_ operation: String, _ body: (Database) throws -> T) throws -> T {
         do {
-            return try pool.read(body)
+            let result = try pool.read(body)
+            try confirmRead()
+            return result
         } catch let error as LedgerError {
             throw error
         } catch {

@@ -21,6 +21,8 @@ public final class ConsentRegistry: Sendable {
     public let pepper: [UInt8]
     /// A DatabasePool read-write; a DatabaseQueue when opened read-only.
     private let pool: any DatabaseWriter
+    /// After every read: a read-only open without locks checks that no writer came meanwhile.
+    private let confirmRead: @Sendable () throws -> Void
     private let clock: any WelkomClock
     private var path: String { fileURL.path }
 
@@ -40,7 +42,9 @@ public final class ConsentRegistry: Sendable {
         if readOnly {
             pepper = []
             do {
-                let queue = try PrivateSQLiteFile.openReadOnly(path: path)
+                let database = try PrivateSQLiteFile.openReadOnly(path: path)
+                let queue = database.queue
+                confirmRead = { try database.confirm() }
                 let migrator = RegistrySchema.migrator
                 let (superseded, complete) = try queue.read { db in
                     (try migrator.hasBeenSuperseded(db), try migrator.hasCompletedMigrations(db))
@@ -63,6 +67,7 @@ public final class ConsentRegistry: Sendable {
         } catch {
             throw RegistryError.storage(path: path, operation: "create", reason: PrivateSQLiteFile.reason(error))
         }
+        confirmRead = {}
         pepper = try CardPepper.loadOrCreate(at: pepperFileURL)
         do {
             let pool = try DatabasePool(path: path, configuration: PrivateSQLiteFile.configuration())
@@ -85,6 +90,7 @@ public final class ConsentRegistry: Sendable {
 
     /// Records a consent. Re-enrolling a customer replaces their consent (scopes, keys, cards)
     /// in one transaction: afterwards only the new key material recognises them.
+    @available(*, noasync, message: "blocks the thread on SQLite; use await enroll(_:) in async code")
     public func enroll(_ e: Enrolment) throws {
         let pseudonyms = try validated(e)
         let now = clock.now()
@@ -148,6 +154,7 @@ public final class ConsentRegistry: Sendable {
     /// identifiers and card pseudonyms (gone, not flagged).
     /// Returns false if the customer was not enrolled.
     @discardableResult
+    @available(*, noasync, message: "blocks the thread on SQLite; use await withdraw(customer:) in async code")
     public func withdraw(customer: CustomerID) throws -> Bool {
         guard !customer.isEmpty else { throw RegistryError.emptyCustomerID }
         let deleted: Bool
@@ -171,6 +178,7 @@ public final class ConsentRegistry: Sendable {
     // MARK: - Reading
 
     /// Every consent, expired or not, ordered by customer ID (`welkom consent list`).
+    @available(*, noasync, message: "blocks the thread on SQLite; use await consents() in async code")
     public func consents() throws -> [ConsentSummary] {
         let rows = try read("list") { db -> [(ConsentRecord, Int, [String])] in
             let counts = try Row.fetchAll(db, sql: "SELECT customer, COUNT(*) AS n FROM card GROUP BY customer")
@@ -190,9 +198,26 @@ public final class ConsentRegistry: Sendable {
 
     /// The key material of every consent that has not expired at `at` (expiry is exclusive:
     /// a consent expiring at `at` is no longer active). Ordered by customer ID.
+    @available(*, noasync, message: "blocks the thread on SQLite; use await snapshot(at:) in async code")
     public func activeKeys(at: Date) throws -> [ConsentKeys] {
+        try read("read keys") { db in try Self.activeKeys(db, at: at) }
+    }
+
+    /// Keys, profiles and the change counter read in one transaction, so the three agree: what
+    /// the agent loads into its tables is one state of the registry, never half of a change.
+    @available(*, noasync, message: "blocks the thread on SQLite; use await snapshot(at:) in async code")
+    public func snapshot(at: Date) throws -> ConsentSnapshot {
+        try read("read consents") { db in
+            let counter = try Int64.fetchOne(db, sql: "SELECT change_counter FROM registry_state WHERE id = 1") ?? 0
+            var profiles: [CustomerID: CustomerProfile] = [:]
+            for r in try ConsentRecord.fetchAll(db, sql: "SELECT * FROM consent") { profiles[r.customer] = try r.profile() }
+            return ConsentSnapshot(changeCounter: counter, keys: try Self.activeKeys(db, at: at), profiles: profiles)
+        }
+    }
+
+    private static func activeKeys(_ db: Database, at: Date) throws -> [ConsentKeys] {
         let cutoff = RegistryTime.milliseconds(at)
-        let (consents, cards, statics) = try read("read keys") { db in
+        let (consents, cards, statics) = try { () throws -> ([ConsentRecord], [String: [[UInt8]]], [String: [String]]) in
             let consents = try ConsentRecord.fetchAll(db, sql: """
                 SELECT * FROM consent WHERE expires_ms IS NULL OR expires_ms > ? ORDER BY customer
                 """, arguments: [cutoff])
@@ -209,7 +234,7 @@ public final class ConsentRegistry: Sendable {
                 statics[s.customer, default: []].append(s.canonical)
             }
             return (consents, cards, statics)
-        }
+        }()
         return try consents.map { c in
             let staticIDs = try (statics[c.customer] ?? []).map { text throws(RegistryError) -> StaticIdentifier in
                 guard let s = StaticIdentifier(canonical: text) else {
@@ -225,6 +250,7 @@ public final class ConsentRegistry: Sendable {
     }
 
     /// Scopes, name and language of every consent, expired or not.
+    @available(*, noasync, message: "blocks the thread on SQLite; use await snapshot(at:) in async code")
     public func profiles() throws -> [CustomerID: CustomerProfile] {
         let records = try read("read profiles") { db in try ConsentRecord.fetchAll(db, sql: "SELECT * FROM consent") }
         var result: [CustomerID: CustomerProfile] = [:]
@@ -233,6 +259,7 @@ public final class ConsentRegistry: Sendable {
         return result
     }
 
+    @available(*, noasync, message: "blocks the thread on SQLite; use await profile(of:) in async code")
     public func profile(of customer: CustomerID) throws -> CustomerProfile? {
         let record = try read("read profile") { db in
             try ConsentRecord.fetchOne(db, sql: "SELECT * FROM consent WHERE customer = ?", arguments: [customer])
@@ -242,6 +269,7 @@ public final class ConsentRegistry: Sendable {
 
     /// Grows with every enrolment and withdrawal, by this process or any other. One indexed
     /// single-row read: cheap enough to poll every 200 ms.
+    @available(*, noasync, message: "blocks the thread on SQLite; use await snapshot(at:) in async code")
     public func changeCounter() throws -> Int64 {
         try read("read change counter") { db in
             try Int64.fetchOne(db, sql: "SELECT change_counter FROM registry_state WHERE id = 1") ?? 0
@@ -307,7 +335,9 @@ public final class ConsentRegistry: Sendable {
 
     private func read<T>(_ operation: String, _ body: (Database) throws -> T) throws -> T {
         do {
-            return try pool.read(body)
+            let result = try pool.read(body)
+            try confirmRead()
+            return result
         } catch let error as RegistryError {
             throw error
         } catch {

@@ -42,12 +42,15 @@ public enum PrivateSQLiteFile {
     /// - With a -wal and a -shm (a writer is running, or one was killed): `readonly_shm` reads the
     ///   log through the shared index without writing it, or, when no writer is there, rebuilds
     ///   the index in memory. Safe beside a live writer.
-    /// - With no log to read (no -wal, or an empty one): `immutable`, which needs neither file.
-    ///   No writer has the database open then; one that starts while this reads is not seen.
+    /// - With no log to read (no -wal, or an empty one): `immutable`, which needs neither file
+    ///   and takes no lock. No writer has the database open then. One that starts meanwhile could
+    ///   checkpoint into the file under a read, so `confirm()` after each read throws once a
+    ///   writer's -wal and -shm have appeared: the caller says "run it again" instead of trusting
+    ///   what it read.
     /// - A non-empty -wal without its -shm cannot be read without creating the -shm: refused.
     ///
     /// Relies on SQLite's URI filenames (SQLITE_USE_URI, as Debian builds it).
-    public static func openReadOnly(path: String) throws -> DatabaseQueue {
+    public static func openReadOnly(path: String) throws -> ReadOnlyDatabase {
         guard access(path, R_OK) == 0 else {
             throw POSIXError(POSIXErrorCode(rawValue: errno) ?? .EACCES)
         }
@@ -67,7 +70,25 @@ public enum PrivateSQLiteFile {
         var allowed = CharacterSet.urlPathAllowed
         allowed.remove(charactersIn: "?#%")
         let uri = "file:" + (path.addingPercentEncoding(withAllowedCharacters: allowed) ?? path) + "?" + parameters
-        return try DatabaseQueue(path: uri, configuration: configuration(readOnly: true))
+        return ReadOnlyDatabase(queue: try DatabaseQueue(path: uri, configuration: configuration(readOnly: true)),
+                                path: path, withoutLocks: parameters == "immutable=1")
+    }
+
+    /// A database opened by `openReadOnly`.
+    public struct ReadOnlyDatabase: Sendable {
+        public let queue: DatabaseQueue
+        let path: String
+        let withoutLocks: Bool
+
+        /// Throws when the database was opened without locks and a writer has opened it since
+        /// (its -wal and -shm are there): what was read may mix states of a checkpoint.
+        public func confirm() throws {
+            guard withoutLocks else { return }
+            let fm = FileManager.default
+            if fm.fileExists(atPath: path + "-wal") && fm.fileExists(atPath: path + "-shm") {
+                throw ReadOnlyOpenError(reason: "a writer opened \(path) while it was being read; run the command again")
+            }
+        }
     }
 
     public struct ReadOnlyOpenError: Error, CustomStringConvertible {

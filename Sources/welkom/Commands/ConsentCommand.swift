@@ -160,13 +160,10 @@ private func printConsents(data: URL, format: ListFormat) throws {
     let consents = try ConsentRegistry(dataDirectory: data).consents()
     switch format {
     case .jsonl:
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.withoutEscapingSlashes]
         for c in consents {
-            print("{\"customer\":\(jsonQuote(c.customer)),\"scopes\":[\(c.scopes.sorted().map { "\"\($0.rawValue)\"" }.joined(separator: ","))],"
-                  + "\"name\":\(jsonQuote(c.name)),\"locale\":\"\(c.language.rawValue)\",\"beacon_key\":\(c.hasBeaconKey),"
-                  + "\"cards\":\(c.cardCount),\"enrolled\":\(jsonQuote(c.enrolled.rfc3339)),\"expires\":\(jsonQuote(c.expires?.rfc3339)),"
-                  + "\"consent_text_version\":\(jsonQuote(c.consentTextVersion)),\"eid_key\":\(c.hasEID),\"irk\":\(c.hasIRK),"
-                  + "\"static\":[\(c.staticKinds.map { jsonQuote($0) }.joined(separator: ","))],"
-                  + "\"tags\":[\(c.tags.sorted().map { jsonQuote($0) }.joined(separator: ","))]}")
+            print(String(decoding: try encoder.encode(ConsentLine(c)), as: UTF8.self))
         }
     case .table:
         print("CUSTOMER".padding(toLength: 20, withPad: " ", startingAt: 0) + " SCOPES".padding(toLength: 28, withPad: " ", startingAt: 0)
@@ -182,5 +179,34 @@ private func printConsents(data: URL, format: ListFormat) throws {
                   + " " + (c.expires.map { String($0.rfc3339.prefix(10)) } ?? "-"))
         }
         print("\(consents.count) consent(s)")
+    }
+}
+
+/// One consent as `consent list|export --format jsonl` prints it: which identifiers are held,
+/// never the keys. Keys in this order, absent values as null.
+private struct ConsentLine: Encodable {
+    let summary: ConsentSummary
+    init(_ summary: ConsentSummary) { self.summary = summary }
+
+    enum CodingKeys: String, CodingKey {
+        case customer, scopes, name, locale, beaconKey = "beacon_key", cards, enrolled, expires
+        case consentTextVersion = "consent_text_version", eidKey = "eid_key", irk, staticKinds = "static", tags
+    }
+
+    func encode(to encoder: any Encoder) throws {
+        var c = encoder.container(keyedBy: CodingKeys.self)
+        try c.encode(summary.customer, forKey: .customer)
+        try c.encode(summary.scopes.sorted().map(\.rawValue), forKey: .scopes)
+        try c.encode(summary.name, forKey: .name)
+        try c.encode(summary.language.rawValue, forKey: .locale)
+        try c.encode(summary.hasBeaconKey, forKey: .beaconKey)
+        try c.encode(summary.cardCount, forKey: .cards)
+        try c.encode(summary.enrolled.rfc3339, forKey: .enrolled)
+        try c.encode(summary.expires?.rfc3339, forKey: .expires)
+        try c.encode(summary.consentTextVersion, forKey: .consentTextVersion)
+        try c.encode(summary.hasEID, forKey: .eidKey)
+        try c.encode(summary.hasIRK, forKey: .irk)
+        try c.encode(summary.staticKinds, forKey: .staticKinds)
+        try c.encode(summary.tags.sorted(), forKey: .tags)
     }
 }

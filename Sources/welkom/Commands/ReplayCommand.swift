@@ -126,18 +126,23 @@ final class RecognitionLines: Sendable {
     private struct State { var buffer: [UInt8] = []; var counts = Counts() }
     private let state = Mutex(State())
     let zoned: Bool
+    private let encoder: JSONEncoder
 
-    init(zoned: Bool) { self.zoned = zoned }
+    init(zoned: Bool) {
+        self.zoned = zoned
+        encoder = JSONEncoder()
+        encoder.outputFormatting = [.withoutEscapingSlashes]
+    }
 
     var counts: Counts { state.withLock { $0.counts } }
 
     @Sendable func write(_ r: Recognition) {
-        let line = "{\"time\":\(jsonQuote(r.time.rfc3339)),\"customer\":\(jsonQuote(r.customer)),\"scheme\":\"\(r.scheme.rawValue)\","
-            + "\"till\":\(jsonQuote(r.till)),\"rssi\":\(r.rssi.map(String.init) ?? "null")}\n"
+        var line = (try? encoder.encode(RecognitionLine(recognition: r))) ?? Data()
+        line.append(0x0A)
         let full = state.withLock { s -> Bool in
             s.counts.recognised += 1
             if zoned && r.till != nil { s.counts.inZone += 1 }
-            s.buffer += line.utf8
+            s.buffer += line
             return s.buffer.count >= 1 << 16
         }
         if full { flush() }
@@ -147,5 +152,20 @@ final class RecognitionLines: Sendable {
         let bytes = state.withLock { s -> [UInt8] in defer { s.buffer.removeAll(keepingCapacity: true) }; return s.buffer }
         guard !bytes.isEmpty else { return }
         FileHandle.standardOutput.write(Data(bytes))
+    }
+}
+
+/// One line of replay's stdout: {"time","customer","scheme","till","rssi"}, absent values as null.
+private struct RecognitionLine: Encodable {
+    let recognition: Recognition
+    enum CodingKeys: String, CodingKey { case time, customer, scheme, till, rssi }
+
+    func encode(to encoder: any Encoder) throws {
+        var c = encoder.container(keyedBy: CodingKeys.self)
+        try c.encode(recognition.time.rfc3339, forKey: .time)
+        try c.encode(recognition.customer, forKey: .customer)
+        try c.encode(recognition.scheme.rawValue, forKey: .scheme)
+        try c.encode(recognition.till, forKey: .till)
+        try c.encode(recognition.rssi, forKey: .rssi)
     }
 }
