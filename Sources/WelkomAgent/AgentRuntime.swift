@@ -5,6 +5,7 @@ import NIOCore
 import ServiceLifecycle
 import WelkomCards
 import WelkomConfig
+import WelkomConsent
 import WelkomCore
 import WelkomLedger
 import WelkomPoleDisplay
@@ -28,6 +29,13 @@ public final class AgentRuntime: Sendable {
     public let pairings: PairingStore
     public let poleDisplays: [PoleDisplay]
     public let metrics: AgentMetrics
+    /// Applies consent changes to the pipeline in order: from the control socket, and from this
+    /// process through `consents`.
+    public let applier: ConsentApplier
+    /// Consent changes made in this process (the demo's enrolments): applied before they return.
+    public var consents: ConsentService {
+        ConsentService(registry: registry, ledger: ledger, agent: applier, clock: clock)
+    }
     let logger: Logger
     let clock: any WelkomClock
 
@@ -40,16 +48,12 @@ public final class AgentRuntime: Sendable {
         registry = try ConsentRegistry(dataDirectory: dataDirectory)
         ledger = try Ledger(dataDirectory: dataDirectory)
         metrics = AgentMetrics()
-        let recogniser = Recogniser(
-            settings: RecogniserSettings(enabled: config.recognitionActive, companyID: config.recognition.companyID,
-                                         skewWindows: config.recognition.skewWindows,
-                                         allowStaticIdentifiers: config.recognition.allowStaticIdentifiers,
-                                         rpaFalseMatchBound: config.recognition.rpaFalseMatchBound),
-            pepper: registry.pepper)
+        let recogniser = Recogniser(settings: StageSettings.recogniser(config), pepper: registry.pepper)
         let policy = Policy(settings: StageSettings.policy(config))
         let pipeline = Pipeline(recogniser: recogniser, policy: policy, ledger: ledger, registry: registry,
-                                metrics: metrics, logger: logger, zones: Self.zoneTracker(config.zones), onEvent: onEvent)
+                                metrics: metrics, logger: logger, zones: StageSettings.zoneTracker(config.zones), onEvent: onEvent)
         self.pipeline = pipeline
+        applier = ConsentApplier(pipeline: pipeline, clock: clock, logger: logger)
         pairings = try PairingStore(dataDirectory: dataDirectory)
         let poles = StageSettings.poleDisplays(config).map { PoleDisplay($0, logger: logger) }
         poleDisplays = poles
@@ -64,18 +68,6 @@ public final class AgentRuntime: Sendable {
     /// How often the pipeline forgets stale state (cool-downs, customers who left the zones);
     /// `welkom replay` sweeps at the same interval of capture time.
     public static let sweepIntervalSeconds: Double = 60
-
-    /// Till zones from `[zones]` and `[[zone]]`; nil without any zone (prompts go to the first till).
-    /// Public for `welkom replay`, which routes a capture's recognitions the same way.
-    public static func zoneTracker(_ settings: ZoneSettings) -> ZoneTracker? {
-        guard !settings.zones.isEmpty else { return nil }
-        return ZoneTracker(
-            zones: settings.zones.map { Zone(till: $0.till, receiver: $0.receiver.isEmpty ? nil : $0.receiver,
-                                             rssiMin: $0.rssiMin, rssiMax: $0.rssiMax) },
-            tuning: ZoneTuning(percentile: settings.percentile, windowSeconds: settings.windowSeconds,
-                               enterMarginDB: settings.enterMarginDB, leaveMarginDB: settings.leaveMarginDB,
-                               dwellSeconds: settings.dwellSeconds))
-    }
 
     /// The HTTP application: till pages and streams from the hub, plus /metrics.
     func makeApplication(sources: [any SightingSource], health: SourceHealth? = nil) throws -> some ApplicationProtocol {
@@ -101,6 +93,9 @@ public final class AgentRuntime: Sendable {
     public func run(sources: [any SightingSource], onServiceGroup: @Sendable (ServiceGroup) -> Void = { _ in }) async throws {
         // Said at every start: recognition off, a testing company ID, recording bystanders, …
         for notice in config.startupNotices { logger.warning("\(notice)") }
+        // Listening before loading: a change made while the registry loads waits its turn in the
+        // applier and is applied after the load, never lost between the two.
+        let control = try await AgentControlServer.start(dataDirectory: dataDirectory, applier: applier, logger: logger)
         if config.recognitionActive {
             try await pipeline.reloadConsents(at: clock.now())
             let rpaNotice = await pipeline.rpaBoundNotice
@@ -124,10 +119,12 @@ public final class AgentRuntime: Sendable {
             try await group.run()
         } catch let error as IOError where error.errnoCode == EADDRINUSE || error.errnoCode == EADDRNOTAVAIL
             || error.errnoCode == EACCES {
+            await control.stop()
             throw AgentError.cannotListen(address: "\(config.tillDisplay.host):\(config.tillDisplay.port)",
                                           reason: String(cString: strerror(error.errnoCode)))
         }
-        ledgerHousekeeping.checkpoint(reason: "shutdown")
+        await control.stop()
+        await ledgerHousekeeping.checkpoint(reason: "shutdown")
         for display in poleDisplays { await display.clearIfShowing() }
         logger.info("welkom stopped")
     }
@@ -159,12 +156,7 @@ public final class AgentRuntime: Sendable {
                         }
                     }
                 }
-                if runtime.config.recognitionActive {
-                    group.addTask {
-                        await ConsentWatcher(registry: runtime.registry, pipeline: pipeline,
-                                             clock: runtime.clock, logger: logger).run()
-                    }
-                }
+                group.addTask { await runtime.applier.run() }
                 group.addTask {
                     while !Task.isCancelled {
                         try? await Task.sleep(for: .seconds(AgentRuntime.sweepIntervalSeconds))
