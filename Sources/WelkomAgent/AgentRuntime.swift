@@ -90,7 +90,9 @@ public final class AgentRuntime: Sendable {
     }
 
     /// Runs until SIGTERM/SIGINT (or `shutdown` is triggered through the returned group handle).
-    public func run(sources: [any SightingSource], onServiceGroup: @Sendable (ServiceGroup) -> Void = { _ in }) async throws {
+    /// With `reloadingFrom` (the config file the sources were made from), SIGHUP reloads it (ConfigReloader).
+    public func run(sources: [any SightingSource], reloadingFrom configPath: String? = nil,
+                    onServiceGroup: @Sendable (ServiceGroup) -> Void = { _ in }) async throws {
         // Said at every start: recognition off, a testing company ID, recording bystanders, …
         for notice in config.startupNotices { logger.warning("\(notice)") }
         // Listening before loading: a change made while the registry loads waits its turn in the
@@ -102,6 +104,8 @@ public final class AgentRuntime: Sendable {
             logger.notice("\(rpaNotice)")
         }
         await pipeline.attach(hub)
+        // Trapped before "welkom started": a SIGHUP from then on reloads instead of killing the agent.
+        let hangups = await ConfigReloader.trapHangups()
         let customers = await pipeline.customerCount
         logger.info("welkom started", metadata: [
             "recognition": "\(config.recognitionActive ? "on" : "off")", "customers": "\(customers)",
@@ -109,7 +113,7 @@ public final class AgentRuntime: Sendable {
             "data": "\(dataDirectory.path)",
         ])
         let health = SourceHealth(sources: sources)
-        let background = BackgroundWork(runtime: self, sources: sources, health: health)
+        let background = BackgroundWork(runtime: self, sources: sources, health: health, hangups: hangups, configPath: configPath)
         let group = ServiceGroup(configuration: .init(
             services: [.init(service: try makeApplication(sources: sources, health: health)), .init(service: background)],
             gracefulShutdownSignals: [.sigterm, .sigint],
@@ -134,27 +138,23 @@ public final class AgentRuntime: Sendable {
         let runtime: AgentRuntime
         let sources: [any SightingSource]
         let health: SourceHealth
+        let hangups: HangupSignals
+        let configPath: String?
 
         func run() async throws {
             let pipeline = runtime.pipeline
             let logger = runtime.logger
+            // Each source in its own task (RunningSources), so a reload can restart one of them.
+            let running = RunningSources(pipeline: pipeline, logger: logger) { source, error in
+                // One source failing (no adapter, reader gone for good) must not stop the others.
+                logger.error("\(health.recordStop(source, error: error))",
+                             metadata: ["source": "\(source.name)", "error": "\(error)"])
+            }
+            let keys = configPath == nil ? nil : (try? AgentSources.plan(config: runtime.config, logger: logger))?.map(\.key)
             await withTaskGroup(of: Void.self) { group in
-                for source in sources {
-                    group.addTask {
-                        do {
-                            if let reader = source as? any CardReaderSource {
-                                // Readers hear back whether the card was recognised (the ACR122U's LED).
-                                try await reader.run { await pipeline.handle($0) ? .recognised : .notRecognised }
-                            } else {
-                                try await source.run { sighting in await pipeline.handle(sighting) }
-                            }
-                        } catch is CancellationError {
-                        } catch {
-                            // One source failing (no adapter, reader gone for good) must not stop the others.
-                            logger.error("\(health.recordStop(source, error: error))",
-                                         metadata: ["source": "\(source.name)", "error": "\(error)"])
-                        }
-                    }
+                group.addTask { await running.run(initial: sources, keys: keys) }
+                group.addTask {
+                    await ConfigReloader(runtime: runtime, path: configPath, sources: running).run(hangups)
                 }
                 group.addTask { await runtime.applier.run() }
                 group.addTask {

@@ -215,3 +215,49 @@ public actor Pipeline {
         zones?.sweep(now: now)
     }
 }
+
+// MARK: - Reload (SIGHUP): new settings for the stages, their state kept
+
+extension Pipeline {
+    /// A reloaded config's policy (offers, templates, tills, cool-downs, quiet hours) and zones.
+    /// The cool-downs are kept, and each customer's zone where that zone is configured as before.
+    public func reconfigure(policy settings: PolicySettings, zones newZones: ZoneTracker?) {
+        policy.replaceSettings(settings)
+        if var tracker = zones, let newZones {
+            tracker.reconfigure(zones: newZones.zones, tuning: newZones.tuning)
+            zones = tracker
+        } else {
+            zones = newZones
+        }
+    }
+
+    public var recogniserSettings: RecogniserSettings { recogniser.settings }
+
+    /// Changed recognition settings (enabled, company ID, skew, static identifiers, RPA bound): a
+    /// recogniser with the new settings is filled from the registry while the old one keeps
+    /// matching, then takes over in one step, so no sighting goes unmatched in between. A
+    /// customer withdrawn while the registry was read (gone from `profiles` meanwhile) is left
+    /// out. The caller then sends `.reload` through the ConsentApplier, which brings in anyone
+    /// enrolled meanwhile in the applier's order.
+    public func replaceRecogniser(settings: RecogniserSettings, at time: Date) async throws {
+        var fresh = Recogniser(settings: settings, pepper: registry?.pepper ?? [])
+        let before = Set(profiles.keys)
+        var snapshot = ConsentSnapshot(changeCounter: 0, keys: [], profiles: [:])
+        if settings.enabled, let registry { snapshot = try await registry.snapshot(at: time) }
+        let withdrawnMeanwhile = before.subtracting(profiles.keys)
+        fresh.reconcile(with: snapshot.keys.filter { !withdrawnMeanwhile.contains($0.customer) }, at: time)
+        let newProfiles = snapshot.profiles.filter { !withdrawnMeanwhile.contains($0.key) }
+        let departed = profiles.keys.filter { newProfiles[$0] == nil }
+        recogniser = fresh
+        profiles = newProfiles
+        metrics.recognitionEnabled.set(settings.enabled ? 1.0 : 0.0)
+        metrics.activeConsents.set(Double(recogniser.customerCount))
+        for customer in departed { forgetState(of: customer) }
+        if !departed.isEmpty {
+            await finishDeliveriesBegunSoFar()
+            for customer in departed { await hub?.removePrompts(of: customer) }
+        }
+        if settings.enabled { logger.notice("\(rpaBoundNotice)") }
+        onEvent(.consentsReloaded(customers: recogniser.customerCount))
+    }
+}

@@ -42,7 +42,8 @@ struct RunCommand: AsyncParsableCommand {
             throw Exit.ioError
         }
         do {
-            try await runtime.run(sources: sources)
+            // SIGHUP re-reads the file the agent started from (none with the embedded defaults).
+            try await runtime.run(sources: sources, reloadingFrom: config ?? (origin == "embedded defaults" ? nil : origin))
         } catch let error as AgentError {
             logger.critical("\(error)")
             throw Exit.ioError
