@@ -9,8 +9,9 @@ DEMO_ARGS  ?=
 
 # Build: the C libraries behind the CBluetooth and CUSB system-library targets, SQLite for GRDB.
 DEB_BUILD  := pkg-config libbluetooth-dev libusb-1.0-0-dev libsqlite3-dev
-# Tests: ptys for serial rigs, umockdev (+ its GObject bindings for the live USB harness) for USB readers, Chromium for the till page.
-DEB_TEST   := socat umockdev libumockdev-dev python3-gi gir1.2-umockdev-1.0 chromium chromium-driver sqlite3 gcc-aarch64-linux-gnu libc6-dev-arm64-cross qemu-user
+# Tests: ptys for serial rigs, umockdev (+ its GObject bindings for the live USB harness) for USB readers, Chromium for the till page,
+# qemu, busybox and BlueZ for the real-kernel rig (Tests/Rigs/kernel_vm).
+DEB_TEST   := socat umockdev libumockdev-dev python3-gi gir1.2-umockdev-1.0 chromium chromium-driver sqlite3 gcc-aarch64-linux-gnu libc6-dev-arm64-cross qemu-user qemu-system-x86 busybox-static bluez kmod
 
 .PHONY: all build demo test test-unit test-e2e bench fuzz deps-build deps-test venv clean
 
@@ -21,6 +22,13 @@ deps-build:
 
 deps-test: deps-build venv
 	@scripts/ensure-debian-packages $(DEB_TEST)
+	@$(MAKE) --no-print-directory $(KERNEL_VM)
+
+# The real-kernel rig's guest: Debian's kernel package unpacked (never installed), its ELF and an
+# initramfs, built once into .build-kernel/.
+KERNEL_VM  := .build-kernel/version
+$(KERNEL_VM): Tests/Rigs/kernel_vm/build_kernel.py Tests/Rigs/kernel_vm/initramfs_init.sh
+	python3 Tests/Rigs/kernel_vm/build_kernel.py --dir .build-kernel
 
 venv: $(VENV)/.installed
 $(VENV)/.installed: Tests/Rigs/requirements.txt
