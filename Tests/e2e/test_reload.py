@@ -132,3 +132,37 @@ def test_sighup_reloads_offers_and_tills_keeping_streams_cooldowns_and_readers(w
     assert "Kassa Een" in till_page(agent, token)
     assert not stream.closed
     assert agent.stop() == 0
+
+
+def test_sighup_turns_recognition_on_and_reopens_only_the_reader_whose_till_changed(workdir, data_dir, cleanup):
+    welkom("consent", "enroll", "--data", data_dir, "--customer", "anna", "--scopes", "greeting",
+           "--locale", "en", "--card", ANNA_CARD)
+    scanners = []
+    for name in ("a", "b"):
+        (workdir / name).mkdir()
+        scanners.append(ScannerLine(workdir / name))
+        cleanup(scanners[-1].stop)
+    readers = lambda till_b: "".join(
+        f'[[reader]]\nkind = "serial"\npath = "{s.device}"\ntill = "{till}"\n\n'
+        for s, till in zip(scanners, ("1", till_b)))
+    agent = Agent(workdir, data_dir, radio="", enabled=False, readers_toml=readers("1"))
+    cleanup(agent.stop)
+    wait_until(lambda: agent.process.output().count("card reader open") == 2, 30, "both scanners open")
+    scanners[1].send(ANNA_CARD)
+    wait_until(lambda: agent.counter("welkom_card_codes_total") >= 1, 30, "the scan to be read")
+    assert [e for e in conftest.ledger(data_dir) if e["kind"] == "recognition"] == [], "recognition is off"
+
+    # Recognition on, the second reader moved to till 2; the first reader's settings are unchanged.
+    text = agent.config.read_text().replace(readers("1"), readers("2"))
+    agent.config.write_text(text.replace("[radio]", '[recognition]\nenabled = true\ndpia_reference = "DPIA-TEST-1"\n\n[radio]'))
+    agent.process.proc.send_signal(signal.SIGHUP)
+    wait_until(lambda: "config reloaded" in agent.process.output(), 30, "the reload")
+    wait_until(lambda: agent.process.output().count("card reader open") == 3, 30, "the moved reader to reopen")
+    log = agent.process.output()
+    assert "sources_restarted=1" in log and "sources_stopped=1" in log, log
+    assert 'msg="consents loaded" customers=1' in log, log
+
+    scanners[1].send(ANNA_CARD)
+    wait_until(lambda: [e for e in conftest.ledger(data_dir) if e["kind"] == "recognition"], 30, "Anna recognised")
+    assert [e["till"] for e in conftest.ledger(data_dir) if e["kind"] == "recognition"] == ["2"]
+    assert agent.stop() == 0
