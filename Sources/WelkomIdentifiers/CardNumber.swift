@@ -9,11 +9,17 @@ import WelkomCore
 /// 1. A trailing CR/LF and surrounding spaces are removed; nothing left → invalid.
 /// 2. Any control character → invalid (a scanner sends printable codes; anything else is line
 ///    noise, and GS1 separators would be lost by "digits alone" anyway).
-/// 3. A payment card anywhere in the line → `.paymentCard`: a Luhn-valid PAN of 13–19 digits
-///    followed by `=` and a track-2 expiry (4 digits or `=`) and 3-digit service code, or a
-///    track-1 `B` + Luhn-valid PAN of 13–19 digits + `^`. Searched anywhere, not only at the
-///    start, so a stripe read glued to other bytes, or a reader that strips sentinels, still
-///    cannot turn a payment card into a loyalty card.
+/// 3. A payment card anywhere in the line → `.paymentCard`, whatever its framing:
+///    - a Luhn-valid PAN of 13–19 digits followed by `=` and a track-2 expiry (4 digits or `=`)
+///      and 3-digit service code, or a track-1 `B` + Luhn-valid PAN of 13–19 digits + `^`
+///      (any brand: a service code is a payment card's signature);
+///    - a run of digits, alone or in groups joined by single spaces or dashes (`4111 1111 1111
+///      1111`, `4111-1111-…`), that is a brand's PAN (`PaymentCardRanges`: IIN range, length,
+///      Luhn) — bare, or ended by a track's `=`, `^` or `?`, so a partial track counts too;
+///    - and, after steps 4–7, a normalised number that is such a PAN (`4111.1111.…`).
+///    Searched anywhere, not only at the start, so a stripe read glued to other bytes, or a
+///    reader that strips sentinels, still cannot turn a payment card into a loyalty card.
+///    Numbers starting with one of the retailer's `PaymentCardExemptions` are loyalty numbers.
 /// 4. `;…?` (track 2) or `%…?` (track 1) → the digits of the PAN field.
 /// 5. An AIM symbology identifier `]Xm` (scanners can prefix one) is removed; `]E` (EAN/UPC)
 ///    then demands a valid EAN-13 or EAN-8.
@@ -31,8 +37,19 @@ public enum CardNumber {
 
     // MARK: Barcodes and stripes
 
-    /// Classifies one line as a reader delivered it.
-    public static func classify(_ raw: String) -> CardCode {
+    /// Classifies one line as a reader delivered it. `exempting` names the retailer's own
+    /// number ranges that look like payment cards (`[cards] allow_prefixes`).
+    public static func classify(_ raw: String, exempting exemptions: PaymentCardExemptions = .none) -> CardCode {
+        let code = classifyFraming(raw, exemptions)
+        // Whatever framing gave the number, a brand's PAN is never a loyalty number.
+        if case .loyalty(let normalised, let symbology) = code, symbology != .nfcUID,
+           isPayment(Array(normalised.unicodeScalars), exemptions) {
+            return .paymentCard
+        }
+        return code
+    }
+
+    private static func classifyFraming(_ raw: String, _ exemptions: PaymentCardExemptions) -> CardCode {
         let all = Array(raw.unicodeScalars)
         var end = all.count
         while end > 0, all[end - 1] == "\r" || all[end - 1] == "\n" || all[end - 1] == " " { end -= 1 }
@@ -44,7 +61,7 @@ public enum CardNumber {
         if let i = line.firstIndex(where: isControl) {
             return .invalid(.controlCharacter(position: start + i + 1))
         }
-        if containsPaymentCard(line) { return .paymentCard }
+        if containsPaymentCard(line, exemptions) { return .paymentCard }
 
         switch line[0] {
         case ";": return track2(line)
@@ -61,6 +78,8 @@ public enum CardNumber {
             code = line[3...]
         }
         let digits = code.filter(isDigit)
+        // After an AIM prefix, whose modifier digit would otherwise hide the PAN behind it.
+        if isPayment(digits, exemptions) { return .paymentCard }
         if ean {
             switch digits.count {
             case 13 where digits.count == code.count: return checked(digits, .ean13)
@@ -79,7 +98,8 @@ public enum CardNumber {
 
     /// Classifies one line of bytes: as `classify(_:)`, after checking the bytes are UTF-8
     /// (a serial line with noise or the wrong baud rate delivers bytes that are not).
-    public static func classify(line bytes: some Collection<UInt8>) -> CardCode {
+    public static func classify(line bytes: some Collection<UInt8>,
+                                exempting exemptions: PaymentCardExemptions = .none) -> CardCode {
         var iterator = bytes.makeIterator()
         var decoder = UTF8()
         var text = ""
@@ -90,7 +110,7 @@ public enum CardNumber {
                 text.unicodeScalars.append(scalar)
                 offset += UTF8.width(scalar)
             case .emptyInput:
-                return classify(text)
+                return classify(text, exempting: exemptions)
             case .error:
                 return .invalid(.notUTF8(position: offset + 1))
             }
@@ -103,9 +123,11 @@ public enum CardNumber {
     /// accepts, and NFC UIDs written "uid:" + hex (4, 7 or 10 bytes, either case), which no
     /// reader delivers as text. Kept apart from `classify` so a printed code reading "uid:…"
     /// can never pass for a tapped card.
-    public static func enrolment(_ text: String) -> CardCode {
+    public static func enrolment(_ text: String, exempting exemptions: PaymentCardExemptions = .none) -> CardCode {
         let trimmed = Array(text.utf8).drop { $0 == 0x20 }.reversed().drop { $0 == 0x20 }.reversed()
-        guard String(decoding: trimmed.prefix(4), as: UTF8.self).lowercased() == "uid:" else { return classify(text) }
+        guard String(decoding: trimmed.prefix(4), as: UTF8.self).lowercased() == "uid:" else {
+            return classify(text, exempting: exemptions)
+        }
         let hex = String(decoding: trimmed.dropFirst(4), as: UTF8.self)
         guard hex.utf8.count % 2 == 0, let bytes = Hex.decode(hex) else {
             return .invalid(.malformedReport("an NFC UID is \"uid:\" followed by pairs of hex digits"))
@@ -195,15 +217,27 @@ public enum CardNumber {
         return .loyalty(normalised: string(field), symbology: .track1)
     }
 
-    /// True when the line holds a payment card's track 2 or track 1 anywhere in it.
-    private static func containsPaymentCard(_ line: [Unicode.Scalar]) -> Bool {
+    /// A brand's PAN (range, length, Luhn) the retailer has not declared its own.
+    private static func isPayment(_ digits: [Unicode.Scalar], _ exemptions: PaymentCardExemptions) -> Bool {
+        guard PaymentCardRanges.lengths.contains(digits.count) else { return false }
+        let values = digits.map { UInt8(truncatingIfNeeded: $0.value &- 48) }
+        guard values.allSatisfy({ $0 <= 9 }), PaymentCardRanges.brand(of: values) != nil,
+              luhnValid(string(digits)) else { return false }
+        return !exemptions.exempts(digits)
+    }
+
+    /// True when the line holds a payment card anywhere in it: a track 2 or track 1 with a
+    /// Luhn-valid PAN, or a brand's PAN in a group of digits (see rule 3).
+    private static func containsPaymentCard(_ line: [Unicode.Scalar], _ exemptions: PaymentCardExemptions) -> Bool {
+        if containsBrandPAN(line, exemptions) { return true }
         var i = 0
         while i < line.count {
             guard isDigit(line[i]) else { i += 1; continue }
             var j = i
             while j < line.count, isDigit(line[j]) { j += 1 }
             // Track 2: PAN '=' (YYMM | '=') SSS
-            if (13...19).contains(j - i), j < line.count, line[j] == "=", luhnValid(string(line[i..<j])) {
+            if (13...19).contains(j - i), j < line.count, line[j] == "=", luhnValid(string(line[i..<j])),
+               !exemptions.exempts(line[i..<j]) {
                 var k = j + 1
                 if k < line.count, line[k] == "=" {
                     k += 1
@@ -224,9 +258,45 @@ public enum CardNumber {
                 if line[k] != " " { pan.append(line[k]) }
                 k += 1
             }
-            if k < line.count, line[k] == "^", (13...19).contains(pan.count), luhnValid(string(pan)) { return true }
+            if k < line.count, line[k] == "^", (13...19).contains(pan.count), luhnValid(string(pan)),
+               !exemptions.exempts(pan) { return true }
         }
         return false
+    }
+
+    /// Groups of digit runs joined by single spaces or dashes ("4111 1111 1111 1111"); every run
+    /// of consecutive chunks in a group is tried, so a PAN typed after another number is found
+    /// too. A group is bounded by anything else (a letter, `;`, `=`, `^`, `?`), so this also
+    /// finds the PAN of a partial or unframed track. Chunks per group are few: quadratic is cheap.
+    private static func containsBrandPAN(_ line: [Unicode.Scalar], _ exemptions: PaymentCardExemptions) -> Bool {
+        var chunks: [Range<Int>] = []
+        func check() -> Bool {
+            defer { chunks.removeAll(keepingCapacity: true) }
+            for first in chunks.indices {
+                var digits: [Unicode.Scalar] = []
+                for chunk in chunks[first...] {
+                    digits += line[chunk]
+                    if digits.count > PaymentCardRanges.lengths.upperBound { break }
+                    if isPayment(digits, exemptions) { return true }
+                }
+            }
+            return false
+        }
+        var i = 0
+        while i < line.count {
+            guard isDigit(line[i]) else { i += 1; continue }
+            var j = i
+            while j < line.count, isDigit(line[j]) { j += 1 }
+            chunks.append(i..<j)
+            // One space or dash between digits continues the group; anything else ends it.
+            if j + 1 < line.count, line[j] == " " || line[j] == "-", isDigit(line[j + 1]) {
+                i = j + 1
+                continue
+            }
+            if check() { return true }
+            i = j
+        }
+        return check()
     }
 
     private static func lengthProblem(_ count: Int) -> CardCodeProblem? {

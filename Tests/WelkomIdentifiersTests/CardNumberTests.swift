@@ -77,9 +77,10 @@ final class CardNumberTests: XCTestCase {
         let forty = String(repeating: "1234567890", count: 4)
         XCTAssertEqual(CardNumber.classify(forty), .loyalty(normalised: forty, symbology: .numeric))
         XCTAssertEqual(CardNumber.classify(forty + "1"), .invalid(.tooManyDigits(count: 41, maximum: 40)))
-        // A Luhn-valid 16-digit number on a barcode carries no service code: spec §4 makes it
-        // a payment card only with one, so a loyalty barcode with a Luhn check digit still works.
-        XCTAssertEqual(CardNumber.classify(visaTestPAN), .loyalty(normalised: visaTestPAN, symbology: .numeric))
+        // A Luhn-valid 16-digit number in a card brand's range is a payment card even without a
+        // track around it (issue 12); one outside every brand's range is a loyalty number.
+        XCTAssertEqual(CardNumber.classify(visaTestPAN), .paymentCard)
+        XCTAssertEqual(CardNumber.classify("7000000000000005"), .loyalty(normalised: "7000000000000005", symbology: .numeric))
     }
 
     func testAlphanumericCodesKeepTheirDigits() {
@@ -132,9 +133,11 @@ final class CardNumberTests: XCTestCase {
         // Short PAN, Luhn-valid but fewer than 13 digits.
         XCTAssertEqual(CardNumber.classify(";79927398713=9912?"), .loyalty(normalised: "79927398713", symbology: .track2))
         // No field separator at all.
-        XCTAssertEqual(CardNumber.classify(";600123456789?"), .loyalty(normalised: "600123456789", symbology: .track2))
-        // Luhn-valid 16 digits but no service code after '=': the rule's "otherwise".
-        XCTAssertEqual(CardNumber.classify(";\(visaTestPAN)=?"), .loyalty(normalised: visaTestPAN, symbology: .track2))
+        XCTAssertEqual(CardNumber.classify(";700123456789?"), .loyalty(normalised: "700123456789", symbology: .track2))
+        // ...but a Luhn-valid 12 digits in Maestro's range (60) is a Maestro PAN (issue 12).
+        XCTAssertEqual(CardNumber.classify(";600123456789?"), .paymentCard)
+        // Luhn-valid 16 digits but no service code after '=': still a Visa PAN (issue 12).
+        XCTAssertEqual(CardNumber.classify(";\(visaTestPAN)=?"), .paymentCard)
     }
 
     func testMalformedTrack2() {
