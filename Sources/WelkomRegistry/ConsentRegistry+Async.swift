@@ -9,6 +9,11 @@ extension ConsentRegistry {
         try await BlockingIO.run { try self.enroll(e) }
     }
 
+    /// All or none, in one transaction (see the blocking `enroll(all:)`).
+    public func enroll(all enrolments: [Enrolment]) async throws {
+        try await BlockingIO.run { try self.enroll(all: enrolments) }
+    }
+
     @discardableResult
     public func withdraw(customer: CustomerID) async throws -> Bool {
         try await BlockingIO.run { try self.withdraw(customer: customer) }

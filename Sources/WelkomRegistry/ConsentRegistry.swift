@@ -96,51 +96,7 @@ public final class ConsentRegistry: Sendable {
         let now = clock.now()
         let replaced: Bool
         do {
-            replaced = try pool.write { db -> Bool in
-                for (i, p) in pseudonyms {
-                    let owner = try String.fetchOne(db, sql: "SELECT customer FROM card WHERE pseudonym = ?",
-                                                    arguments: [Data(p)])
-                    if let owner, owner != e.customer {
-                        throw RegistryError.cardEnrolledForAnotherCustomer(customer: e.customer, card: i)
-                    }
-                }
-                if let key = e.beaconKey {
-                    let owner = try String.fetchOne(db, sql: "SELECT customer FROM consent WHERE beacon_key = ?",
-                                                    arguments: [Data(key.bytes)])
-                    if let owner, owner != e.customer {
-                        throw RegistryError.beaconKeyEnrolledForAnotherCustomer(customer: e.customer)
-                    }
-                }
-                for (column, what, key) in [("eid_key", "EID key", e.eid?.identityKey), ("irk", "IRK", e.irk)] {
-                    guard let key else { continue }
-                    let owner = try String.fetchOne(db, sql: "SELECT customer FROM consent WHERE \(column) = ?",
-                                                    arguments: [Data(key.bytes)])
-                    if let owner, owner != e.customer {
-                        throw RegistryError.identifierEnrolledForAnotherCustomer(customer: e.customer, what: what)
-                    }
-                }
-                for (i, s) in e.staticIdentifiers.enumerated() {
-                    let owner = try String.fetchOne(db, sql: "SELECT customer FROM static_identifier WHERE canonical = ?",
-                                                    arguments: [s.canonical])
-                    if let owner, owner != e.customer {
-                        throw RegistryError.identifierEnrolledForAnotherCustomer(customer: e.customer,
-                                                                                 what: "static identifier \(i + 1)")
-                    }
-                }
-                try db.execute(sql: "DELETE FROM static_identifier WHERE customer = ?", arguments: [e.customer])
-                try db.execute(sql: "DELETE FROM card WHERE customer = ?", arguments: [e.customer])
-                try db.execute(sql: "DELETE FROM consent WHERE customer = ?", arguments: [e.customer])
-                let existed = db.changesCount > 0
-                try ConsentRecord(e, enrolled: now).insert(db)
-                for (_, p) in pseudonyms {
-                    try CardRecord(pseudonym: p, customer: e.customer).insert(db)
-                }
-                for s in Set(e.staticIdentifiers.map(\.canonical)) {
-                    try StaticIdentifierRecord(canonical: s, customer: e.customer).insert(db)
-                }
-                try Self.bumpCounter(db)
-                return existed
-            }
+            replaced = try pool.write { db in try Self.write(e, pseudonyms: pseudonyms, at: now, db) }
         } catch let error as RegistryError {
             throw error
         } catch {
@@ -148,6 +104,94 @@ public final class ConsentRegistry: Sendable {
         }
         // The replaced keys are gone from the tables; also flush them out of the WAL file.
         if replaced { try truncateLog() }
+    }
+
+    /// Records many consents in ONE transaction (`consent import`): all of them or, when any is
+    /// refused, none — the registry is as it was. Each is checked as `enroll(_:)` checks one, and
+    /// the batch as a whole: a customer or a card twice in it is refused (numbered from 1), since
+    /// the later one would silently replace or fight the earlier.
+    @available(*, noasync, message: "blocks the thread on SQLite; use await enroll(all:) in async code")
+    public func enroll(all enrolments: [Enrolment]) throws {
+        var checked: [(Enrolment, [(Int, [UInt8])])] = []
+        var customers: [CustomerID: Int] = [:]
+        var cards: [[UInt8]: Int] = [:]
+        for (i, e) in enrolments.enumerated() {
+            let pseudonyms = try validated(e)
+            if let first = customers.updateValue(i + 1, forKey: e.customer) {
+                throw RegistryError.duplicateCustomerInBatch(customer: e.customer, first: first, second: i + 1)
+            }
+            for (_, p) in pseudonyms {
+                if let first = cards.updateValue(i + 1, forKey: p) {
+                    throw RegistryError.duplicateCardInBatch(first: first, second: i + 1)
+                }
+            }
+            checked.append((e, pseudonyms))
+        }
+        guard !checked.isEmpty else { return }
+        let now = clock.now()
+        let replaced: Bool
+        do {
+            replaced = try pool.write { db in
+                var any = false
+                for (e, pseudonyms) in checked {
+                    if try Self.write(e, pseudonyms: pseudonyms, at: now, db) { any = true }
+                }
+                return any
+            }
+        } catch let error as RegistryError {
+            throw error
+        } catch {
+            throw RegistryError.storage(path: path, operation: "import", reason: PrivateSQLiteFile.reason(error))
+        }
+        if replaced { try truncateLog() }
+    }
+
+    /// One consent's rows, inside the caller's transaction; true when it replaced an earlier one.
+    /// Throws (rolling the whole transaction back) when a key of it belongs to someone else.
+    private static func write(_ e: Enrolment, pseudonyms: [(Int, [UInt8])], at now: Date, _ db: Database) throws -> Bool {
+        for (i, p) in pseudonyms {
+            let owner = try String.fetchOne(db, sql: "SELECT customer FROM card WHERE pseudonym = ?",
+                                            arguments: [Data(p)])
+            if let owner, owner != e.customer {
+                throw RegistryError.cardEnrolledForAnotherCustomer(customer: e.customer, card: i)
+            }
+        }
+        if let key = e.beaconKey {
+            let owner = try String.fetchOne(db, sql: "SELECT customer FROM consent WHERE beacon_key = ?",
+                                            arguments: [Data(key.bytes)])
+            if let owner, owner != e.customer {
+                throw RegistryError.beaconKeyEnrolledForAnotherCustomer(customer: e.customer)
+            }
+        }
+        for (column, what, key) in [("eid_key", "EID key", e.eid?.identityKey), ("irk", "IRK", e.irk)] {
+            guard let key else { continue }
+            let owner = try String.fetchOne(db, sql: "SELECT customer FROM consent WHERE \(column) = ?",
+                                            arguments: [Data(key.bytes)])
+            if let owner, owner != e.customer {
+                throw RegistryError.identifierEnrolledForAnotherCustomer(customer: e.customer, what: what)
+            }
+        }
+        for (i, s) in e.staticIdentifiers.enumerated() {
+            let owner = try String.fetchOne(db, sql: "SELECT customer FROM static_identifier WHERE canonical = ?",
+                                            arguments: [s.canonical])
+            if let owner, owner != e.customer {
+                throw RegistryError.identifierEnrolledForAnotherCustomer(customer: e.customer,
+                                                                         what: "static identifier \(i + 1)")
+            }
+        }
+        try db.execute(sql: "DELETE FROM static_identifier WHERE customer = ?", arguments: [e.customer])
+        try db.execute(sql: "DELETE FROM card WHERE customer = ?", arguments: [e.customer])
+        try db.execute(sql: "DELETE FROM consent WHERE customer = ?", arguments: [e.customer])
+        let existed = db.changesCount > 0
+        try ConsentRecord(e, enrolled: now).insert(db)
+        for (_, p) in pseudonyms {
+            try CardRecord(pseudonym: p, customer: e.customer).insert(db)
+        }
+        for s in Set(e.staticIdentifiers.map(\.canonical)) {
+            try StaticIdentifierRecord(canonical: s, customer: e.customer).insert(db)
+        }
+        try bumpCounter(db)
+        return existed
     }
 
     /// Deletes the customer's consent and all key material: beacon key, EID key, IRK, static
@@ -286,6 +330,10 @@ public final class ConsentRegistry: Sendable {
     /// Checks an enrolment and returns its card pseudonyms (numbered from 1, duplicates dropped).
     private func validated(_ e: Enrolment) throws(RegistryError) -> [(Int, [UInt8])] {
         guard !e.customer.trimmingCharacters(in: .whitespacesAndNewlines).isEmpty else { throw .emptyCustomerID }
+        if let (field, reason) = e.fieldLimitProblem {
+            if field == "customer ID" { throw .invalidCustomerID(reason: reason) }
+            throw .fieldLimit(customer: e.customer, field: field, reason: reason)
+        }
         guard !e.scopes.isEmpty else { throw .noScopes(customer: e.customer) }
         guard e.beaconKey != nil || !e.cards.isEmpty || e.eid != nil || e.irk != nil || !e.staticIdentifiers.isEmpty else {
             throw .nothingToRecognise(customer: e.customer)

@@ -47,9 +47,28 @@ public struct Enrolment: Sendable, Equatable {
         self.tags = tags
     }
 
+    /// Why this enrolment breaks `FieldLimits`, as (field, problem), or nil. The registry checks
+    /// it again before storing (defence in depth); the consent service's forms check it first with
+    /// their own option names. Never repeats a value.
+    public var fieldLimitProblem: (field: String, problem: String)? {
+        if let p = FieldLimits.problem(inID: customer) { return ("customer ID", p) }
+        if let name, let p = FieldLimits.problem(inText: name, limit: FieldLimits.name) { return ("name", p) }
+        if let note, let p = FieldLimits.problem(inText: note, limit: FieldLimits.note) { return ("note", p) }
+        if let v = consentTextVersion, let p = FieldLimits.problem(inID: v, limit: FieldLimits.consentTextVersion) {
+            return ("consent text version", p)
+        }
+        if tags.count > FieldLimits.tagsPerCustomer {
+            return ("tags", "\(tags.count) tags, at most \(FieldLimits.tagsPerCustomer) allowed")
+        }
+        if cards.count > FieldLimits.cardsPerCustomer {
+            return ("cards", "\(cards.count) cards, at most \(FieldLimits.cardsPerCustomer) allowed")
+        }
+        return nil
+    }
+
     /// Whether a tag is spelled so that it survives the comma-separated column and a URL.
     public static func isValidTag(_ tag: String) -> Bool {
-        !tag.isEmpty && tag.count <= 64 && tag.unicodeScalars.allSatisfy {
+        !tag.isEmpty && tag.utf8.count <= FieldLimits.tag && tag.unicodeScalars.allSatisfy {
             ("a"..."z").contains($0) || ("A"..."Z").contains($0) || ("0"..."9").contains($0) || "-_.".unicodeScalars.contains($0)
         }
     }

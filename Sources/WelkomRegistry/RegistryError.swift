@@ -3,6 +3,15 @@ import Foundation
 /// What went wrong, naming the customer or file concerned. Never repeats a card number or a key.
 public enum RegistryError: Error, CustomStringConvertible, Sendable, Equatable {
     case emptyCustomerID
+    /// A customer ID that breaks `FieldLimits` (too long, a control character): the ID itself is
+    /// not repeated, it may hold a terminal escape.
+    case invalidCustomerID(reason: String)
+    /// A field beyond `FieldLimits` ("name", "note", "tags", …).
+    case fieldLimit(customer: String, field: String, reason: String)
+    /// Two enrolments of one batch name the same customer; `first` and `second` count from 1.
+    case duplicateCustomerInBatch(customer: String, first: Int, second: Int)
+    /// Two enrolments of one batch hold the same card.
+    case duplicateCardInBatch(first: Int, second: Int)
     case noScopes(customer: String)
     /// Neither a beacon key nor a card: nothing to recognise the customer by.
     case nothingToRecognise(customer: String)
@@ -31,6 +40,14 @@ public enum RegistryError: Error, CustomStringConvertible, Sendable, Equatable {
         switch self {
         case .emptyCustomerID:
             "customer ID is empty"
+        case let .invalidCustomerID(reason):
+            "customer ID \(reason)"
+        case let .fieldLimit(customer, field, reason):
+            "customer \(customer): \(field) \(reason)"
+        case let .duplicateCustomerInBatch(customer, first, second):
+            "customer \(customer) is enrolled twice in one batch (enrolments \(first) and \(second))"
+        case let .duplicateCardInBatch(first, second):
+            "enrolments \(first) and \(second) hold the same card"
         case let .noScopes(customer):
             "customer \(customer): no scopes given (some of: greeting, name, offers, notes)"
         case let .nothingToRecognise(customer):
