@@ -38,6 +38,7 @@ public struct ConsentService: Sendable {
         case notRecorded(customer: CustomerID, reason: String)
         case withdrawalNotRecorded(customer: CustomerID, reason: String)
         case erasureNotFinished(customer: CustomerID, reason: String)
+        case batchNotRecorded(count: Int, reason: String)
 
         public var description: String {
             switch self {
@@ -45,6 +46,8 @@ public struct ConsentService: Sendable {
                 "the consent of \(customer) could not be recorded in the ledger (\(reason)); nothing was enrolled — run the command again once the ledger is writable"
             case let .withdrawalNotRecorded(customer, reason):
                 "the key material of \(customer) is deleted, but the withdrawal is not finished (\(reason)); run it again to finish it"
+            case let .batchNotRecorded(count, reason):
+                "the \(count) consents could not be recorded in the ledger (\(reason)); nothing was imported — run the import again once the ledger is writable"
             case let .erasureNotFinished(customer, reason):
                 "erasure of \(customer) not finished: \(reason); run it again once the data directory is writable"
             }
@@ -62,15 +65,41 @@ public struct ConsentService: Sendable {
         return try await agent.apply(.enrolled(e.customer))
     }
 
-    /// Enrols every one of `enrolments` (already checked as a whole), then has the agent reload once.
+    /// Enrols every one of `enrolments` or none: the registry takes them in one transaction
+    /// (which refuses the whole batch if any one is refused), then each gets its ledger record;
+    /// if the ledger fails, the batch is undone as `record` undoes one. Then the agent reloads once.
     @discardableResult
     public func enroll(all enrolments: [Enrolment], channel: String = "import") async throws -> AgentNotice {
-        for e in enrolments { try await record(e, channel: channel) }
+        guard !enrolments.isEmpty else { return .noAgentRunning }
+        try await registry.enroll(all: enrolments)
+        for (i, e) in enrolments.enumerated() {
+            do {
+                try await recordInLedger(e, channel: channel)
+            } catch {
+                for undone in enrolments {
+                    _ = try? await registry.withdraw(customer: undone.customer)
+                }
+                // The records already written must not name customers that are not enrolled.
+                for written in enrolments[..<i] {
+                    _ = try? await ledger.unlink(customer: written.customer)
+                }
+                throw Failure.batchNotRecorded(count: enrolments.count, reason: "\(error)")
+            }
+        }
         return try await agent.apply(.reload)
     }
 
     private func record(_ e: Enrolment, channel: String) async throws {
         try await registry.enroll(e)
+        do {
+            try await recordInLedger(e, channel: channel)
+        } catch {
+            _ = try? await registry.withdraw(customer: e.customer)
+            throw Failure.notRecorded(customer: e.customer, reason: "\(error)")
+        }
+    }
+
+    private func recordInLedger(_ e: Enrolment, channel: String) async throws {
         let now = clock.now()
         var identifiers: [String] = []
         if e.beaconKey != nil { identifiers.append("wlk1") }
@@ -80,15 +109,10 @@ public struct ConsentService: Sendable {
             consentTextVersion: e.consentTextVersion,
             consentTextSHA256: ConsentReceipt.textHash(version: e.consentTextVersion, dataDirectory: ledger.dataDirectory),
             scopes: Array(e.scopes), identifierKinds: identifiers, expires: e.expires)
-        do {
-            _ = try await ledger.submit(LedgerDraft(
-                time: now, kind: .consentGiven, customer: e.customer,
-                detail: "scopes=\(e.scopes.sorted().map(\.rawValue).joined(separator: ","))"
-                    + (e.consentTextVersion.map { " text=\($0)" } ?? "")), receipt: receipt)
-        } catch {
-            _ = try? await registry.withdraw(customer: e.customer)
-            throw Failure.notRecorded(customer: e.customer, reason: "\(error)")
-        }
+        _ = try await ledger.submit(LedgerDraft(
+            time: now, kind: .consentGiven, customer: e.customer,
+            detail: "scopes=\(e.scopes.sorted().map(\.rawValue).joined(separator: ","))"
+                + (e.consentTextVersion.map { " text=\($0)" } ?? "")), receipt: receipt)
     }
 
     // MARK: - Withdrawal and erasure

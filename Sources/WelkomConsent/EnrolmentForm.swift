@@ -41,9 +41,29 @@ public struct EnrolmentForm: Sendable {
         self.tags = tags
     }
 
-    public func enrolment(now: Date = Date()) throws(ConsentProblem) -> Enrolment {
+    /// `exemptions`: the retailer's own card ranges that look like payment cards (`[cards]
+    /// allow_prefixes` of the config the agent runs with).
+    public func enrolment(now: Date = Date(), exempting exemptions: PaymentCardExemptions = .none) throws(ConsentProblem) -> Enrolment {
+        try checkControlCharacters()
         let trimmedID = customer.trimmingCharacters(in: .whitespaces)
         guard !trimmedID.isEmpty else { throw ConsentProblem("--customer must not be empty") }
+        if let problem = FieldLimits.problem(inID: trimmedID) { throw ConsentProblem("--customer \(problem)") }
+        if let name, let problem = FieldLimits.problem(inText: name, limit: FieldLimits.name) {
+            throw ConsentProblem("--name \(problem)")
+        }
+        if let note, let problem = FieldLimits.problem(inText: note, limit: FieldLimits.note) {
+            throw ConsentProblem("--note \(problem)")
+        }
+        if let consentTextVersion,
+           let problem = FieldLimits.problem(inID: consentTextVersion, limit: FieldLimits.consentTextVersion) {
+            throw ConsentProblem("--consent-text-version \(problem)")
+        }
+        guard tags.count <= FieldLimits.tagsPerCustomer else {
+            throw ConsentProblem("--tag given \(tags.count) times, at most \(FieldLimits.tagsPerCustomer) allowed")
+        }
+        guard cards.count <= FieldLimits.cardsPerCustomer else {
+            throw ConsentProblem("--card given \(cards.count) times, at most \(FieldLimits.cardsPerCustomer) allowed")
+        }
         let scopeSet: Set<Scope>
         do { scopeSet = try Scope.parseList(scopes) } catch let error { throw ConsentProblem("--scopes: \(error)") }
         guard !scopeSet.isEmpty else { throw ConsentProblem("--scopes: give at least one of greeting, name, offers, notes") }
@@ -84,10 +104,12 @@ public struct EnrolmentForm: Sendable {
         var normalised: [String] = []
         for (i, raw) in cards.enumerated() {
             // enrolment(_:) also takes NFC UIDs written "uid:HEX", which no scanner types.
-            switch CardNumber.enrolment(raw) {
+            switch CardNumber.enrolment(raw, exempting: exemptions) {
             case let .loyalty(number, _): normalised.append(number)
             case .paymentCard:
-                throw ConsentProblem("--card #\(i + 1) is a payment card; Welkom never enrols payment cards")
+                throw ConsentProblem("--card #\(i + 1) is a payment card number; Welkom never enrols payment cards "
+                                     + "(if the shop's own loyalty numbers use this range, allow their prefix in "
+                                     + "[cards] allow_prefixes of the config and pass --config)")
             case let .invalid(problem):
                 throw ConsentProblem("--card #\(i + 1): \(problem)")
             }
@@ -110,8 +132,33 @@ public struct EnrolmentForm: Sendable {
                          eid: eid, irk: irkKey, staticIdentifiers: statics, tags: Set(tags))
     }
 
+    /// Every string the form holds, by the option that carries it: a control character (NUL,
+    /// a line break, ESC, C0/C1, DEL) in any of them is refused, never stored or echoed — a NUL
+    /// would cut an ID short in C APIs and merge two customers, an escape would reach a terminal.
+    private func checkControlCharacters() throws(ConsentProblem) {
+        var fields: [(String, String?)] = [
+            ("--customer", customer), ("--scopes", scopes), ("--name", name), ("--locale", locale),
+            ("--beacon-key", beaconKey), ("--expires", expires), ("--consent-text-version", consentTextVersion),
+            ("--note", note), ("--eid-key", eidKey), ("--irk", irk),
+        ]
+        fields += cards.enumerated().map { ("--card #\($0.offset + 1)", $0.element) }
+        fields += staticIdentifiers.enumerated().map { ("--static #\($0.offset + 1)", $0.element) }
+        fields += tags.enumerated().map { ("--tag #\($0.offset + 1)", $0.element) }
+        for case let (option, value?) in fields {
+            if let position = FieldLimits.firstControlCharacter(in: value) {
+                throw ConsentProblem("\(option) holds a control character at position \(position)")
+            }
+        }
+    }
+
     /// One line of `consent import`.
     public struct Line: Decodable, Sendable {
+        /// The keys a line may have: a key not among them is refused, never ignored ("expiry"
+        /// for "expires" would otherwise give a consent that never ends).
+        public static let keys = ["customer", "scopes", "name", "locale", "beacon_key", "cards", "expires",
+                                  "consent_text_version", "note", "eid_key", "eid_exponent", "eid_epoch", "irk",
+                                  "static", "tags"]
+
         var customer: String
         var scopes: Scopes
         var name: String?

@@ -2,6 +2,7 @@ import Synchronization
 import XCTest
 import WelkomConsent
 import WelkomCore
+import WelkomIdentifiers
 import WelkomLedger
 import WelkomRegistry
 @testable import WelkomAgent
@@ -165,5 +166,154 @@ struct RecordingAgent: AgentLink {
 func BlockingIOCall<T: Sendable>(_ work: @escaping @Sendable () throws -> T) async throws -> T {
     try await withCheckedThrowingContinuation { c in
         DispatchQueue.global().async { c.resume(with: Result { try work() }) }
+    }
+}
+
+/// `consent import` is all-or-nothing, and every enrolment entry point refuses payment cards and
+/// fields beyond `FieldLimits` (issue 12, findings 1, 6 and 7).
+final class ConsentImportTests: XCTestCase {
+    var dir: URL!
+    let now = Date(timeIntervalSince1970: 1_795_975_200)
+
+    override func setUpWithError() throws {
+        dir = FileManager.default.temporaryDirectory.appendingPathComponent("welkom-import-\(UUID().uuidString)")
+        _ = try Ledger(dataDirectory: dir)
+    }
+
+    override func tearDownWithError() throws {
+        try? FileManager.default.removeItem(at: dir)
+    }
+
+    private func problems(_ text: String, exempting: PaymentCardExemptions = .none) -> [String] {
+        switch ConsentImportFile.parse(text, file: "in.jsonl", now: now, exempting: exempting) {
+        case .success(let all): XCTFail("imported \(all.count)"); return []
+        case .failure(let problems): return problems.lines
+        }
+    }
+
+    func testUnknownKeysAreRefusedWithASuggestion() {
+        XCTAssertEqual(problems(#"{"customer":"c1","scopes":"greeting","cards":["8712345678906"],"expiry":"2030-01-01"}"#),
+                       [#"in.jsonl:1: unknown key "expiry" (did you mean "expires"?)"#])
+        XCTAssertEqual(problems("\n" + #"{"customer":"c1","scopes":"greeting","cards":["8712345678906"],"colour":"red"}"#),
+                       [#"in.jsonl:2: unknown key "colour""#])
+    }
+
+    func testDuplicateCustomersAndCardsAreRefusedWithBothLines() {
+        let text = """
+            {"customer":"c1","scopes":"greeting","cards":["8712345678906"]}
+            {"customer":"c2","scopes":"greeting","cards":["96385074"]}
+            {"customer":"c1","scopes":"greeting","cards":["123456789"]}
+            {"customer":"c4","scopes":"greeting","cards":["96385074"]}
+            """
+        XCTAssertEqual(problems(text), [
+            #"in.jsonl:3: customer "c1" is already on line 1; each customer once"#,
+            "in.jsonl:4: card #1 is already on line 2; a card belongs to one customer",
+        ])
+    }
+
+    func testControlCharactersInAnyStringAreRefused() {
+        XCTAssertEqual(problems(#"{"customer":"c1\u0000c2","scopes":"greeting","cards":["8712345678906"]}"#),
+                       ["in.jsonl:1: --customer holds a control character at position 3"])
+        XCTAssertEqual(problems(#"{"customer":"c1","scopes":"greeting","name":"A\u001b[31m","cards":["8712345678906"]}"#),
+                       ["in.jsonl:1: --name holds a control character at position 2"])
+        XCTAssertEqual(problems(#"{"customer":"c1","scopes":"greeting","tags":["a\nb"],"cards":["8712345678906"]}"#),
+                       ["in.jsonl:1: --tag #1 holds a control character at position 2"])
+        XCTAssertEqual(problems(#"{"customer":"c1","scopes":"greeting","note":"x\u007f","cards":["8712345678906"]}"#),
+                       ["in.jsonl:1: --note holds a control character at position 2"])
+        XCTAssertEqual(problems(#"{"customer":"c1","scopes":"greeting","note":"x\u0085","cards":["8712345678906"]}"#),
+                       ["in.jsonl:1: --note holds a control character at position 2"])
+    }
+
+    func testPANsInEveryFramingAreRefusedWithoutEchoingThem() {
+        for pan in ["5500005555555559", "4111 1111 1111 1111", "4111-1111-1111-1111", ";5500005555555559?",
+                    ";4111111111111111=2512?", "%B4111111111111111^DOE/JANE^2512?", "378282246310005"] {
+            let lines = problems(#"{"customer":"c1","scopes":"greeting","cards":["\#(pan)"]}"#)
+            XCTAssertEqual(lines.count, 1, pan)
+            XCTAssertTrue(lines.first?.hasPrefix("in.jsonl:1: --card #1 is a payment card number") ?? false, "\(lines)")
+            XCTAssertFalse(lines.joined().contains("1111"), "\(lines)")
+            XCTAssertFalse(lines.joined().contains("5555"), "\(lines)")
+            XCTAssertFalse(lines.joined().contains("8224"), "\(lines)")
+            // And at `consent enroll`.
+            let form = EnrolmentForm(customer: "c1", scopes: "greeting", locale: "nl", cards: [pan])
+            XCTAssertThrowsError(try form.enrolment(now: now)) { error in
+                XCTAssertTrue("\(error)".hasPrefix("--card #1 is a payment card number"), "\(error)")
+                XCTAssertFalse("\(error)".contains("1111"))
+            }
+        }
+        // The shop's own prefix passes at both.
+        let own = try! XCTUnwrap(PaymentCardExemptions(prefixes: ["6012345"]))
+        let line = #"{"customer":"c1","scopes":"greeting","cards":["6012345000000002"]}"#
+        XCTAssertEqual(problems(line).count, 1)
+        guard case .success(let all) = ConsentImportFile.parse(line, file: "in.jsonl", now: now, exempting: own) else {
+            return XCTFail("the allowed prefix was refused")
+        }
+        XCTAssertEqual(all.first?.cards, ["6012345000000002"])
+    }
+
+    func testFieldLimitsAtTheEnrolmentForm() {
+        func refused(_ form: EnrolmentForm, _ message: String, line: UInt = #line) {
+            XCTAssertThrowsError(try form.enrolment(now: now), line: line) { XCTAssertEqual("\($0)", message, line: line) }
+        }
+        var form = EnrolmentForm(customer: String(repeating: "c", count: 65), scopes: "greeting", locale: "nl",
+                                 cards: ["8712345678906"])
+        refused(form, "--customer is 65 bytes long, at most 64 allowed")
+        form.customer = "c1"
+        form.name = String(repeating: "n", count: 81)
+        refused(form, "--name is 81 bytes long, at most 80 allowed")
+        form.name = nil
+        form.note = String(repeating: "n", count: 501)
+        refused(form, "--note is 501 bytes long, at most 500 allowed")
+        form.note = nil
+        form.tags = [String(repeating: "t", count: 65)]
+        refused(form, "--tag #1 must be 1–64 letters, digits, '-', '_' or '.'")
+        form.tags = (0..<33).map { "t\($0)" }
+        refused(form, "--tag given 33 times, at most 32 allowed")
+        form.tags = []
+        form.consentTextVersion = String(repeating: "v", count: 65)
+        refused(form, "--consent-text-version is 65 bytes long, at most 64 allowed")
+    }
+
+    /// The issue's case: one bad line (a card already enrolled for someone else, found only by the
+    /// registry) among good ones imports nothing — registry and ledger unchanged.
+    func testAnImportWithOneBadLineImportsNothing() async throws {
+        let service = ConsentService(registry: try ConsentRegistry(dataDirectory: dir), ledger: try Ledger(dataDirectory: dir),
+                                     agent: NoAgent())
+        try await service.enroll(Enrolment(customer: "owner", scopes: [.greeting], cards: ["96385074"]))
+        let ledgerBefore = try await service.ledger.count()
+        let consentsBefore = try await service.registry.consents()
+        let text = """
+            {"customer":"c1","scopes":"greeting","cards":["8712345678906"]}
+            {"customer":"c2","scopes":"greeting","cards":["96385074"]}
+            {"customer":"c3","scopes":"greeting","cards":["123456789"]}
+            """
+        guard case .success(let all) = ConsentImportFile.parse(text, file: "in.jsonl", now: Date()) else { return XCTFail() }
+        do {
+            try await service.enroll(all: all)
+            XCTFail("imported although line 2's card belongs to another customer")
+        } catch let error as RegistryError {
+            XCTAssertEqual(error, .cardEnrolledForAnotherCustomer(customer: "c2", card: 1))
+        }
+        let consentsAfter = try await service.registry.consents()
+        let ledgerAfter = try await service.ledger.count()
+        XCTAssertEqual(consentsAfter, consentsBefore)
+        XCTAssertEqual(ledgerAfter, ledgerBefore)
+    }
+
+    func testAnImportTheLedgerCannotRecordIsUndoneWhole() async throws {
+        let service = ConsentService(registry: try ConsentRegistry(dataDirectory: dir),
+                                     ledger: try Ledger(dataDirectory: dir, readOnly: true), agent: NoAgent())
+        let all = [Enrolment(customer: "c1", scopes: [.greeting], cards: ["8712345678906"]),
+                   Enrolment(customer: "c2", scopes: [.greeting], cards: ["96385074"])]
+        do {
+            try await service.enroll(all: all)
+            XCTFail("imported although the ledger cannot record it")
+        } catch {
+            XCTAssertTrue("\(error)".contains("nothing was imported"), "\(error)")
+        }
+        let consents = try await service.registry.consents()
+        XCTAssertEqual(consents, [])
+        let writable = try Ledger(dataDirectory: dir)
+        let count = try await writable.count()
+        XCTAssertEqual(count, 0)
     }
 }
