@@ -75,15 +75,20 @@ public enum AgentSources {
     static func makeReader(_ reader: CardReaderSettings, logger: Logger) -> any SightingSource {
         switch reader.device {
         case .serial(let path, let baud):
-            return SerialScannerSource(path: path, baud: baud, till: reader.till, logger: logger)
+            return SerialScannerSource(path: path, baud: baud, till: reader.till, logger: logger,
+                                        exempting: reader.exemptions)
         case .hidKeyboard(let usb, let port, let layout):
-            return HIDKeyboardSource(usb: usb, port: port, layout: layout, till: reader.till, logger: logger)
+            return HIDKeyboardSource(usb: usb, port: port, layout: layout, till: reader.till, logger: logger,
+                                        exempting: reader.exemptions)
         case .hidPOS(let usb, let port):
-            return HIDPOSSource(usb: usb, port: port, till: reader.till, logger: logger)
+            return HIDPOSSource(usb: usb, port: port, till: reader.till, logger: logger,
+                                        exempting: reader.exemptions)
         case .acr122u(let usb, let port):
-            return ACR122USource(usb: usb, port: port, till: reader.till, logger: logger)
+            return ACR122USource(usb: usb, port: port, till: reader.till, logger: logger,
+                                        exempting: reader.exemptions)
         case .evdev(let path, let layout):
-            return EvdevSource(path: path, layout: layout, till: reader.till, logger: logger)
+            return EvdevSource(path: path, layout: layout, till: reader.till, logger: logger,
+                                        exempting: reader.exemptions)
         }
     }
 }

@@ -20,11 +20,15 @@ public struct ACR122USource: CardReaderSource {
     private let logger: Logger
     private let clock: any WelkomClock
     private let counters = ReaderCounters()
+    /// The shop's own number ranges that look like payment cards (`[cards] allow_prefixes`).
+    public let exemptions: PaymentCardExemptions
 
     public static let defaultID = USBDeviceID(vendor: 0x072F, product: 0x2200)
 
     public init(usb: USBDeviceID = ACR122USource.defaultID, port: String? = nil, till: TillID, logger: Logger,
-                clock: any WelkomClock = SystemClock(), pollInterval: Duration = .milliseconds(250)) {
+                clock: any WelkomClock = SystemClock(), pollInterval: Duration = .milliseconds(250),
+                exempting exemptions: PaymentCardExemptions = .none) {
+        self.exemptions = exemptions
         self.usb = usb
         self.port = port
         self.till = till
@@ -53,7 +57,8 @@ public struct ACR122USource: CardReaderSource {
     static let transferMS: UInt32 = 1000
 
     public func run(onCard: @escaping @Sendable (Sighting) async -> ReaderVerdict) async throws {
-        let intake = CodeIntake(reader: readerName, till: till, counters: counters, logger: logger, clock: clock)
+        let intake = CodeIntake(reader: readerName, till: till, counters: counters, logger: logger, clock: clock,
+                                exemptions: exemptions)
         let loop = USBReaderLoop(id: usb, port: port, interfaceClass: .ccid, reader: readerName,
                                  counters: counters, logger: logger)
         let interval = Int32(clamping: pollInterval.milliseconds)

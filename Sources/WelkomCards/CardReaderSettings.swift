@@ -1,4 +1,5 @@
 import WelkomCore
+import WelkomIdentifiers
 
 /// One card reader as the agent opens it: what it is, how it is found, and the till it stands at.
 /// Each kind carries exactly what it needs, so a reader without its device cannot be described.
@@ -19,9 +20,13 @@ public struct CardReaderSettings: Sendable, Equatable {
 
     public var device: Device
     public var till: TillID
+    /// The shop's own card ranges that look like payment cards (`[cards] allow_prefixes`); every
+    /// other payment card is dropped at this reader.
+    public var exemptions: PaymentCardExemptions
 
-    public init(device: Device, till: TillID) {
+    public init(device: Device, till: TillID, exemptions: PaymentCardExemptions = .none) {
         self.device = device
         self.till = till
+        self.exemptions = exemptions
     }
 }

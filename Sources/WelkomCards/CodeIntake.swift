@@ -11,15 +11,16 @@ struct CodeIntake: Sendable {
     let counters: ReaderCounters
     let logger: Logger
     let clock: any WelkomClock
+    var exemptions: PaymentCardExemptions = .none
 
     /// A whole code as text (a keyboard wedge's characters, a HID-POS report's data).
     func text(_ code: String) -> Sighting? {
-        classified(CardNumber.classify(code))
+        classified(CardNumber.classify(code, exempting: exemptions))
     }
 
     /// A whole code as bytes (HID-POS data, which need not be UTF-8).
     func bytes(_ code: [UInt8]) -> Sighting? {
-        classified(CardNumber.classify(line: code))
+        classified(CardNumber.classify(line: code, exempting: exemptions))
     }
 
     /// An NFC card's UID.

@@ -24,9 +24,13 @@ public struct EvdevSource: CardReaderSource {
     private let logger: Logger
     private let clock: any WelkomClock
     private let counters = ReaderCounters()
+    /// The shop's own number ranges that look like payment cards (`[cards] allow_prefixes`).
+    public let exemptions: PaymentCardExemptions
 
     public init(path: String, layout: KeyboardLayout, till: TillID, logger: Logger,
-                clock: any WelkomClock = SystemClock(), endGap: Duration = .milliseconds(200)) {
+                clock: any WelkomClock = SystemClock(), endGap: Duration = .milliseconds(200),
+                exempting exemptions: PaymentCardExemptions = .none) {
+        self.exemptions = exemptions
         self.path = path
         self.layout = layout
         self.till = till
@@ -40,7 +44,8 @@ public struct EvdevSource: CardReaderSource {
 
 
     public func run(onCard: @escaping @Sendable (Sighting) async -> ReaderVerdict) async throws {
-        let intake = CodeIntake(reader: readerName, till: till, counters: counters, logger: logger, clock: clock)
+        let intake = CodeIntake(reader: readerName, till: till, counters: counters, logger: logger, clock: clock,
+                                exemptions: exemptions)
         let me = self
         try await ReaderThread.run(name: "welkom-evdev", onCard: onCard) { wake, emit in
             me.readLoop(wake: wake, intake: intake) { _ = emit($0) }

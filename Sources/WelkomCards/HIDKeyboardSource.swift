@@ -19,9 +19,13 @@ public struct HIDKeyboardSource: CardReaderSource {
     private let logger: Logger
     private let clock: any WelkomClock
     private let counters = ReaderCounters()
+    /// The shop's own number ranges that look like payment cards (`[cards] allow_prefixes`).
+    public let exemptions: PaymentCardExemptions
 
     public init(usb: USBDeviceID, port: String? = nil, layout: KeyboardLayout, till: TillID, logger: Logger,
-                clock: any WelkomClock = SystemClock(), endGap: Duration = .milliseconds(200)) {
+                clock: any WelkomClock = SystemClock(), endGap: Duration = .milliseconds(200),
+                exempting exemptions: PaymentCardExemptions = .none) {
+        self.exemptions = exemptions
         self.usb = usb
         self.port = port
         self.layout = layout
@@ -38,7 +42,8 @@ public struct HIDKeyboardSource: CardReaderSource {
     static let pollMS: UInt32 = 50
 
     public func run(onCard: @escaping @Sendable (Sighting) async -> ReaderVerdict) async throws {
-        let intake = CodeIntake(reader: readerName, till: till, counters: counters, logger: logger, clock: clock)
+        let intake = CodeIntake(reader: readerName, till: till, counters: counters, logger: logger, clock: clock,
+                                exemptions: exemptions)
         let loop = USBReaderLoop(id: usb, port: port, interfaceClass: .hid, reader: readerName,
                                  counters: counters, logger: logger)
         let layout = layout, endGap = endGap

@@ -18,9 +18,13 @@ public struct HIDPOSSource: CardReaderSource {
     private let logger: Logger
     private let clock: any WelkomClock
     private let counters = ReaderCounters()
+    /// The shop's own number ranges that look like payment cards (`[cards] allow_prefixes`).
+    public let exemptions: PaymentCardExemptions
 
     public init(usb: USBDeviceID, port: String? = nil, till: TillID, logger: Logger,
-                clock: any WelkomClock = SystemClock(), continuationTimeout: Duration = .milliseconds(500)) {
+                clock: any WelkomClock = SystemClock(), continuationTimeout: Duration = .milliseconds(500),
+                exempting exemptions: PaymentCardExemptions = .none) {
+        self.exemptions = exemptions
         self.usb = usb
         self.port = port
         self.till = till
@@ -33,7 +37,8 @@ public struct HIDPOSSource: CardReaderSource {
     public var stats: ReaderStats { counters.snapshot }
 
     public func run(onCard: @escaping @Sendable (Sighting) async -> ReaderVerdict) async throws {
-        let intake = CodeIntake(reader: readerName, till: till, counters: counters, logger: logger, clock: clock)
+        let intake = CodeIntake(reader: readerName, till: till, counters: counters, logger: logger, clock: clock,
+                                exemptions: exemptions)
         let loop = USBReaderLoop(id: usb, port: port, interfaceClass: .hid, reader: readerName,
                                  counters: counters, logger: logger)
         let timeout = continuationTimeout

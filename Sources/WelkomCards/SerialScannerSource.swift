@@ -34,11 +34,15 @@ public struct SerialScannerSource: Sendable {
     private let logger: Logger
     private let clock: any WelkomClock
     private let counters = ReaderCounters()
+    /// The shop's own number ranges that look like payment cards (`[cards] allow_prefixes`).
+    public let exemptions: PaymentCardExemptions
 
     /// Backoff between attempts to reopen a reader that is gone.
 
     public init(path: String, baud: Int, till: TillID, logger: Logger, clock: any WelkomClock = SystemClock(),
-                maxLineBytes: Int = 256, partialTimeout: Duration = .milliseconds(500)) {
+                maxLineBytes: Int = 256, partialTimeout: Duration = .milliseconds(500),
+                exempting exemptions: PaymentCardExemptions = .none) {
+        self.exemptions = exemptions
         self.path = path
         self.baud = baud
         self.till = till
@@ -144,7 +148,7 @@ public struct SerialScannerSource: Sendable {
         case .tooLong:
             reject(.lineTooLong(limit: maxLineBytes))
         case .line(let bytes):
-            switch CardNumber.classify(line: bytes) {
+            switch CardNumber.classify(line: bytes, exempting: exemptions) {
             case .loyalty(let normalised, _):
                 counters.update { $0.codesRead += 1; $0.loyalty += 1 }
                 emit(Sighting(time: clock.now(), evidence: .card(normalised: normalised), till: till, source: .card))

@@ -26,6 +26,8 @@ public final class AgentMetrics: Sendable {
     private let radioControllerResets: Counter
     private let cardCodes: [String: Counter]
     private let readerDisconnects: Counter
+    /// Cards dropped at a reader, by a reason from a fixed set: only "payment_card" today.
+    private let cardsDroppedPayment: Counter
     private let published = Mutex(SourceTotals())
 
     public init() {
@@ -52,6 +54,7 @@ public final class AgentMetrics: Sendable {
         cardCodes = Dictionary(uniqueKeysWithValues: ["loyalty", "invalid", "payment"].map {
             ($0, registry.makeCounter(descriptor: Self.metric("welkom_card_codes_total", "Codes read by card readers; payment cards are dropped at the reader"), labels: [("result", $0)]))
         })
+        cardsDroppedPayment = registry.makeCounter(descriptor: Self.metric("welkom_cards_dropped_total", "Cards dropped at the reader without a trace (privacy invariant 6)"), labels: [("reason", "payment_card")])
         readerDisconnects = registry.makeCounter(descriptor: Self.metric("welkom_reader_disconnects_total", "Card readers lost and reopened"))
     }
 
@@ -92,6 +95,7 @@ public final class AgentMetrics: Sendable {
         bump(cardCodes["loyalty"]!, totals.readers.loyalty, last.readers.loyalty)
         bump(cardCodes["invalid"]!, totals.readers.invalid, last.readers.invalid)
         bump(cardCodes["payment"]!, totals.readers.paymentDropped, last.readers.paymentDropped)
+        bump(cardsDroppedPayment, totals.readers.paymentDropped, last.readers.paymentDropped)
         bump(readerDisconnects, totals.readers.disconnects, last.readers.disconnects)
     }
 
