@@ -2,6 +2,7 @@ import Foundation
 import WelkomCards
 import WelkomConfig
 import WelkomCore
+import WelkomIdentifiers
 import WelkomPoleDisplay
 import WelkomPolicy
 import WelkomRadio
@@ -105,16 +106,26 @@ public enum StageSettings {
     /// Every `[[reader]]`, in file order.
     public static func readers(_ config: WelkomConfig) throws(AgentSources.Problem) -> [CardReaderSettings] {
         var readers: [CardReaderSettings] = []
+        let exemptions = paymentCardExemptions(config)
         for (index, reader) in config.readers.enumerated() {
-            readers.append(try self.reader(reader, at: index))
+            readers.append(try self.reader(reader, at: index, exempting: exemptions))
         }
         return readers
+    }
+
+    /// `[cards] allow_prefixes`, for the readers and for enrolment alike, so a number a reader lets
+    /// through can be enrolled and one enrolment refuses is dropped at every reader.
+    public static func paymentCardExemptions(_ config: WelkomConfig) -> PaymentCardExemptions {
+        // The config checked each prefix (6–18 digits), so this cannot fail for a parsed config;
+        // a hand-built one with a bad prefix exempts nothing rather than too much.
+        PaymentCardExemptions(prefixes: config.cards.allowPrefixes) ?? .none
     }
 
     /// The `[[reader]]` at `index` (0-based) as the card reader stage describes it. Throws only for
     /// settings the config's parser refuses (a libusb reader without `usb`), so a hand-built config
     /// cannot slip a default device in either.
-    public static func reader(_ reader: ReaderSettings, at index: Int) throws(AgentSources.Problem) -> CardReaderSettings {
+    public static func reader(_ reader: ReaderSettings, at index: Int,
+                              exempting exemptions: PaymentCardExemptions = .none) throws(AgentSources.Problem) -> CardReaderSettings {
         let port = reader.port.isEmpty ? nil : reader.port
         func usb() throws(AgentSources.Problem) -> WelkomCards.USBDeviceID {
             guard let id = reader.usb else {
@@ -137,6 +148,6 @@ public enum StageSettings {
         case .evdev: .evdev(path: reader.path, layout: layout)
         case .serial: .serial(path: reader.path, baud: reader.baud)
         }
-        return CardReaderSettings(device: device, till: reader.till)
+        return CardReaderSettings(device: device, till: reader.till, exemptions: exemptions)
     }
 }

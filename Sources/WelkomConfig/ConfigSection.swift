@@ -87,6 +87,20 @@ struct ConfigSection {
         }
     }
 
+    /// An array of strings (`["a", "b"]`); nil when absent or not such an array (logged).
+    mutating func strings(_ key: String) -> [String]? {
+        guard let v = value(key, expecting: .array, "an array of strings")?.array else { return nil }
+        var out: [String] = []
+        for i in 0..<v.count {
+            guard let s = v[i].string else {
+                report(key, "expected an array of strings, element \(i + 1) is \(Self.describe(v[i].type))")
+                return nil
+            }
+            out.append(s)
+        }
+        return out
+    }
+
     /// A string that must be one of `E`'s raw values.
     mutating func choice<E: RawRepresentable & CaseIterable>(_ key: String, of: E.Type) -> E?
     where E.RawValue == String {

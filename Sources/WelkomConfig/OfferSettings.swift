@@ -1,4 +1,5 @@
 import Foundation
+import WelkomCore
 
 /// One `[[offer]]` of the offer catalogue: shown to customers who allowed `offers`, on the days
 /// it is valid, when their back-office tags match.
@@ -54,6 +55,12 @@ extension OfferSettings {
         if id.isEmpty || id.count > 64 || !id.unicodeScalars.allSatisfy(Self.isIDScalar) {
             s.report("id", "\(TOMLWriter.quoted(id)) must be 1-64 letters, digits, '.', '_' or '-'")
             usable = false
+        }
+        for (key, value) in [("text_nl", textNL), ("text_en", textEN)] {
+            if let problem = FieldLimits.problem(inText: value, limit: FieldLimits.offerText) {
+                s.report(key, problem)
+                usable = false
+            }
         }
         if textNL.allSatisfy(\.isWhitespace) && textEN.allSatisfy(\.isWhitespace) {
             s.report(s.contains("text_nl") ? "text_nl" : "text_en", "an offer needs text_nl or text_en (or both)")

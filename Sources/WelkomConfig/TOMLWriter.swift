@@ -28,6 +28,10 @@ struct TOMLWriter {
         text += "\(key) = \(Self.quoted(value))\n"
     }
 
+    mutating func key(_ key: String, _ values: [String]) {
+        text += "\(key) = [\(values.map(Self.quoted).joined(separator: ", "))]\n"
+    }
+
     mutating func key(_ key: String, _ value: Bool) {
         text += "\(key) = \(value)\n"
     }

@@ -52,6 +52,10 @@ extension TillSettings {
             s.report("id", problem)
             return nil
         }
+        if let name, let problem = FieldLimits.problem(inText: name, limit: FieldLimits.tillName) {
+            s.report("name", problem)
+            return nil
+        }
         return TillSettings(id: id, name: name ?? id, language: language)
     }
 

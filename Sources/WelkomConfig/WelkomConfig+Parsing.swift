@@ -32,7 +32,7 @@ extension WelkomConfig {
     }
 
     /// The top-level keys: the sections, in the order the docs and `rendered()` use.
-    static let sectionNames = ["data", "recognition", "radio", "zones", "zone", "reader", "till", "till_display", "ledger", "policy", "templates", "offer", "pole_display", "log"]
+    static let sectionNames = ["data", "recognition", "radio", "zones", "zone", "reader", "cards", "till", "till_display", "ledger", "policy", "templates", "offer", "pole_display", "log"]
 
     /// Reads every section, logging problems and keeping defaults where a value is wrong,
     /// so that one pass finds all the problems.
@@ -80,6 +80,9 @@ extension WelkomConfig {
                 return ReaderSettings.read(&section, tills: tillIDs)
             }
         }
+
+        s = root.section("cards")
+        config.cards = CardSettings(reading: &s)
 
         s = root.section("zones")
         config.zones = ZoneSettings(reading: &s)

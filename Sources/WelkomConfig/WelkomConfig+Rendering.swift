@@ -13,6 +13,7 @@ extension WelkomConfig {
             w.comment("no [[reader]] configured")
         }
         for reader in readers { reader.render(into: &w) }
+        cards.render(into: &w)
         for till in tills { till.render(into: &w) }
         tillDisplay.render(into: &w)
         ledger.render(into: &w)

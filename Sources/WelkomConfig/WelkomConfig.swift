@@ -11,6 +11,8 @@ public struct WelkomConfig: Sendable, Equatable {
     public var zones: ZoneSettings
     /// `[[reader]]`, in file order. None by default.
     public var readers: [ReaderSettings]
+    /// `[cards]`: the shop's own card ranges that look like payment cards. None by default.
+    public var cards: CardSettings
     /// `[[till]]`, in file order. One till ("1", "Kassa 1") when the file has none.
     public var tills: [TillSettings]
     public var tillDisplay: TillDisplaySettings
@@ -29,6 +31,7 @@ public struct WelkomConfig: Sendable, Equatable {
                 radio: RadioSettings = RadioSettings(),
                 zones: ZoneSettings = ZoneSettings(),
                 readers: [ReaderSettings] = [],
+                cards: CardSettings = CardSettings(),
                 tills: [TillSettings] = TillSettings.defaultTills,
                 tillDisplay: TillDisplaySettings = TillDisplaySettings(),
                 ledger: LedgerSettings = LedgerSettings(),
@@ -42,6 +45,7 @@ public struct WelkomConfig: Sendable, Equatable {
         self.radio = radio
         self.zones = zones
         self.readers = readers
+        self.cards = cards
         self.tills = tills
         self.tillDisplay = tillDisplay
         self.ledger = ledger

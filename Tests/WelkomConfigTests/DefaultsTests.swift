@@ -48,7 +48,7 @@ final class DefaultsTests: XCTestCase {
         let written = KeyLocator(text: text)
         let rendered = WelkomConfig.defaults.rendered()
         let keyLines = rendered.split(separator: "\n").filter { !$0.hasPrefix("#") && $0.contains(" = ") }
-        XCTAssertEqual(keyLines.count, 44)
+        XCTAssertEqual(keyLines.count, 45)
         var section = ""
         for line in rendered.split(separator: "\n") {
             if line.hasPrefix("[[") { section = line.trimmingCharacters(in: CharacterSet(charactersIn: "[]")) + "[1]"; continue }
@@ -163,6 +163,9 @@ final class DefaultsTests: XCTestCase {
             dwell_seconds = 2.0
 
             # no [[reader]] configured
+
+            [cards]
+            allow_prefixes = []
 
             [[till]]
             id = "1"

@@ -1,5 +1,6 @@
 import ArgumentParser
 import Foundation
+import WelkomAgent
 import WelkomConsent
 import WelkomCore
 import WelkomIdentifiers
@@ -49,6 +50,8 @@ struct ConsentCommand: AsyncParsableCommand {
         var staticIdentifiers: [String] = []
         @Option(help: ArgumentHelp("A back-office tag that offers target (repeatable).", valueName: "TAG"))
         var tag: [String] = []
+        @Option(help: ArgumentHelp("The agent's config, for [cards] allow_prefixes (default: /etc/welkom/welkom.toml when present, else the defaults).", valueName: "PATH"))
+        var config: String?
 
         var form: EnrolmentForm {
             EnrolmentForm(customer: customer, scopes: scopes, name: name, locale: locale, beaconKey: beaconKey, cards: card,
@@ -56,13 +59,10 @@ struct ConsentCommand: AsyncParsableCommand {
                          eidExponent: eidExponent, eidEpoch: eidEpoch, irk: irk, staticIdentifiers: staticIdentifiers, tags: tag)
         }
 
-        func validate() throws {
-            do { _ = try form.enrolment() } catch { throw ValidationError(error.message) }
-        }
-
         func run() async throws {
+            let exemptions = StageSettings.paymentCardExemptions(try loadConfig(path: config).0)
             let enrolment: Enrolment
-            do { enrolment = try form.enrolment() } catch { throw ValidationError(error.message) }
+            do { enrolment = try form.enrolment(exempting: exemptions) } catch { throw ValidationError(error.message) }
             let notice = try await ConsentService.open(dataDirectory: data.url).enroll(enrolment)
             print("enrolled \(customer): scopes \(enrolment.scopes.sorted().map(\.rawValue).joined(separator: ","))"
                   + (enrolment.beaconKey != nil ? ", beacon key" : "") + (enrolment.eid != nil ? ", EID key" : "")
@@ -88,7 +88,7 @@ struct ConsentCommand: AsyncParsableCommand {
                 throw Exit.ioError
             }
             guard let outcome else {
-                printError("no consent for customer \(customer) in \(data.data)")
+                printError("no consent for customer \(FieldLimits.escapingControls(customer)) in \(data.data)")
                 throw Exit.dataError
             }
             print("withdrawn \(customer): key material deleted, \(outcome.unlinked) ledger entries unlinked")
@@ -119,25 +119,41 @@ struct ConsentCommand: AsyncParsableCommand {
                 One object per line with the enroll options as keys: customer, scopes (list or \
                 comma-separated), name, locale, beacon_key, cards (list), expires, consent_text_version, note, \
                 eid_key, eid_exponent, eid_epoch, irk, static (list), tags (list). \
-                Every line is checked before any is enrolled.
+                Every line is checked before any is enrolled, and nothing is imported unless every \
+                line is valid: unknown keys, a customer or a card on two lines, and control characters \
+                are refused with their line numbers. The consents are written in one transaction.
                 """)
         @OptionGroup var data: DataOption
         @Argument(help: ArgumentHelp("The file to import.", valueName: "FILE.jsonl")) var file: String
+        @Option(help: ArgumentHelp("The agent's config, for [cards] allow_prefixes (default: /etc/welkom/welkom.toml when present, else the defaults).", valueName: "PATH"))
+        var config: String?
 
         func run() async throws {
+            let exemptions = StageSettings.paymentCardExemptions(try loadConfig(path: config).0)
             guard let text = try? String(contentsOfFile: file, encoding: .utf8) else {
                 printError("\(file): cannot read the file as UTF-8 text")
                 throw Exit.ioError
             }
             let enrolments: [Enrolment]
-            switch ConsentImportFile.parse(text, file: file) {
+            switch ConsentImportFile.parse(text, file: file, exempting: exemptions) {
             case let .success(all): enrolments = all
             case let .failure(problems):
                 problems.lines.forEach(printError)
                 printError("nothing imported")
                 throw Exit.dataError
             }
-            let notice = try await ConsentService.open(dataDirectory: data.url).enroll(all: enrolments)
+            let notice: AgentNotice
+            do {
+                notice = try await ConsentService.open(dataDirectory: data.url).enroll(all: enrolments)
+            } catch let refused as RegistryError {
+                // Checked against what is already enrolled, in the one transaction: nothing was written.
+                printError("\(file): \(refused)")
+                printError("nothing imported")
+                throw Exit.dataError
+            } catch let failure as ConsentService.Failure {
+                printError("\(failure)")
+                throw Exit.ioError
+            }
             print("imported \(enrolments.count) consent(s)")
             reportAgent(notice)
         }
@@ -172,7 +188,8 @@ private func printConsents(data: URL, format: ListFormat) throws {
             let ids = [c.hasBeaconKey ? "wlk1" : nil, c.hasEID ? "eid" : nil, c.hasIRK ? "rpa" : nil,
                        c.staticKinds.isEmpty ? nil : "\(c.staticKinds.count) static",
                        c.cardCount > 0 ? "\(c.cardCount) card" : nil].compactMap { $0 }.joined(separator: ", ")
-            print(c.customer.padding(toLength: 20, withPad: " ", startingAt: 0) + " "
+            // Consents stored before IDs were checked may hold control characters: escaped, never raw.
+            print(FieldLimits.escapingControls(c.customer).padding(toLength: 20, withPad: " ", startingAt: 0) + " "
                   + c.scopes.sorted().map(\.rawValue).joined(separator: ",").padding(toLength: 27, withPad: " ", startingAt: 0)
                   + " " + c.language.rawValue.padding(toLength: 7, withPad: " ", startingAt: 0)
                   + " " + ids.padding(toLength: 20, withPad: " ", startingAt: 0)
