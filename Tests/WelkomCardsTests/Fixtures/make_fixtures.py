@@ -54,6 +54,14 @@ def keyboard_wedge_payment():
             + typed(";4111111111111111=25121010000000000000?\n") + unplug(INTERRUPT, 0x81, 8))
 
 
+def keyboard_wedge_pans():
+    # Payment cards as issue 12 found them accepted: a swipe of track 2 with only the PAN, and a
+    # PAN typed with spaces; then an enrolled loyalty card, so the test sees the reader still reads.
+    return ("@DEV /dev/bus/usb/001/005 (usbdevfs)\n"
+            + typed(";5500005555555559?\n") + typed("4111 1111 1111 1111\n") + typed("8712345678906\n")
+            + unplug(INTERRUPT, 0x81, 8))
+
+
 def keyboard_wedge_garbage():
     # A reader that floods garbage: 300 keys without a terminator, function keys and Ctrl
     # combinations, roll-over reports, then one good code so the test sees it still reads.
@@ -168,6 +176,7 @@ if __name__ == "__main__":
     (HERE / "evdev-scanner.events").write_text(evemu_scanner())
     (HERE / "keyboard-wedge.ioctl").write_text(keyboard_wedge())
     (HERE / "keyboard-wedge-payment.ioctl").write_text(keyboard_wedge_payment())
+    (HERE / "keyboard-wedge-pans.ioctl").write_text(keyboard_wedge_pans())
     (HERE / "keyboard-wedge-garbage.ioctl").write_text(keyboard_wedge_garbage())
     (HERE / "hid-pos.ioctl").write_text(hid_pos())
     (HERE / "acr122u.ioctl").write_text(acr122u())
