@@ -49,11 +49,30 @@ public enum PrivateSQLiteFile {
     ///   what it read.
     /// - A non-empty -wal without its -shm cannot be read without creating the -shm: refused.
     ///
-    /// Relies on SQLite's URI filenames (SQLITE_USE_URI, as Debian builds it).
+    /// Relies on SQLite's URI filenames (SQLITE_USE_URI, as Debian builds it). Within one process,
+    /// close it before opening the same database read-write: SQLite shares file locks among a
+    /// process's connections, and a lock-free one beside a writer can make the writer fail.
     public static func openReadOnly(path: String) throws -> ReadOnlyDatabase {
         guard access(path, R_OK) == 0 else {
             throw POSIXError(POSIXErrorCode(rawValue: errno) ?? .EACCES)
         }
+        // A writer that closes between the look at its files and the first read takes its -shm
+        // with it (SQLITE_CANTOPEN): look again, when it will be gone.
+        var attempt = 1
+        while true {
+            let (uri, withoutLocks) = try readOnlyURI(path: path)
+            do {
+                let queue = try DatabaseQueue(path: uri, configuration: configuration(readOnly: true))
+                _ = try queue.read { db in try Int.fetchOne(db, sql: "PRAGMA schema_version") }
+                return ReadOnlyDatabase(queue: queue, path: path, withoutLocks: withoutLocks)
+            } catch let error as DatabaseError where error.resultCode == .SQLITE_CANTOPEN && attempt < 3 {
+                attempt += 1
+                usleep(50_000)
+            }
+        }
+    }
+
+    private static func readOnlyURI(path: String) throws -> (uri: String, withoutLocks: Bool) {
         let fm = FileManager.default
         let walSize = (try? fm.attributesOfItem(atPath: path + "-wal"))?[.size] as? Int
         let hasShm = fm.fileExists(atPath: path + "-shm")
@@ -70,8 +89,7 @@ public enum PrivateSQLiteFile {
         var allowed = CharacterSet.urlPathAllowed
         allowed.remove(charactersIn: "?#%")
         let uri = "file:" + (path.addingPercentEncoding(withAllowedCharacters: allowed) ?? path) + "?" + parameters
-        return ReadOnlyDatabase(queue: try DatabaseQueue(path: uri, configuration: configuration(readOnly: true)),
-                                path: path, withoutLocks: parameters == "immutable=1")
+        return (uri, parameters == "immutable=1")
     }
 
     /// A database opened by `openReadOnly`.
