@@ -8,12 +8,70 @@ public struct TillDisplaySettings: Sendable, Equatable {
     /// HTTPS (the pairing token then never crosses the shop LAN in the clear). "" = plain HTTP.
     public var tlsCertificate: String
     public var tlsKey: String
+    /// `hosts`: the names browsers may use for the pages (the `Host` header), besides any IP
+    /// address and, on loopback, `localhost`. Anything else is refused, so a DNS-rebinding page
+    /// cannot reach the agent through a name of its own. Default none.
+    public var hosts: [String]
+    /// `token_lifetime`: how long a paired display's token lasts without the page renewing it,
+    /// in seconds (written as "90d", "12h", "30m" or "45s"). Default 90 days.
+    public var tokenLifetime: Int
+    /// `max_connections`: open connections at once, all clients together. Default 512.
+    public var maxConnections: Int
+    /// `max_connections_per_client`: open connections at once from one address. Default 32.
+    public var maxConnectionsPerClient: Int
+    /// `header_timeout_seconds`: how long a connection may take to send a complete request head
+    /// (from connecting, or from the end of the previous answer). Default 10.
+    public var headerTimeoutSeconds: Int
+    /// `idle_timeout_seconds`: a connection with nothing moving for this long is closed (event
+    /// streams excepted: their heartbeats keep them moving). Default 60.
+    public var idleTimeoutSeconds: Int
 
-    public init(host: String = "127.0.0.1", port: Int = 8080, tlsCertificate: String = "", tlsKey: String = "") {
+    public static let defaultTokenLifetime = 90 * 86_400
+
+    public init(host: String = "127.0.0.1", port: Int = 8080, tlsCertificate: String = "", tlsKey: String = "",
+                hosts: [String] = [], tokenLifetime: Int = TillDisplaySettings.defaultTokenLifetime,
+                maxConnections: Int = 512, maxConnectionsPerClient: Int = 32,
+                headerTimeoutSeconds: Int = 10, idleTimeoutSeconds: Int = 60) {
         self.host = host
         self.port = port
         self.tlsCertificate = tlsCertificate
         self.tlsKey = tlsKey
+        self.hosts = hosts
+        self.tokenLifetime = tokenLifetime
+        self.maxConnections = maxConnections
+        self.maxConnectionsPerClient = maxConnectionsPerClient
+        self.headerTimeoutSeconds = headerTimeoutSeconds
+        self.idleTimeoutSeconds = idleTimeoutSeconds
+    }
+
+    /// Whether `host` is a loopback address (or `localhost`): nothing on the LAN can reach it.
+    public var listensOnLoopbackOnly: Bool {
+        let h = host.lowercased()
+        return h == "localhost" || h == "::1" || h.hasPrefix("127.")
+    }
+
+    /// `90d`, `12h`, `30m`, `45s` → seconds; nil for anything else.
+    static func parseLifetime(_ text: String) -> Int? {
+        guard let unit = text.last, let number = Int(text.dropLast()), number > 0,
+              text.dropLast().allSatisfy(\.isASCIIDigit) else { return nil }
+        let scale: Int
+        switch unit {
+        case "s": scale = 1
+        case "m": scale = 60
+        case "h": scale = 3600
+        case "d": scale = 86_400
+        default: return nil
+        }
+        let (seconds, overflow) = number.multipliedReportingOverflow(by: scale)
+        return overflow || seconds > 3650 * 86_400 ? nil : seconds
+    }
+
+    /// Seconds written back in the largest unit that divides them.
+    static func renderLifetime(_ seconds: Int) -> String {
+        for (unit, scale) in [("d", 86_400), ("h", 3600), ("m", 60)] where seconds % scale == 0 {
+            return "\(seconds / scale)\(unit)"
+        }
+        return "\(seconds)s"
     }
 
     /// Whether the pages are served over HTTPS.
@@ -76,6 +134,27 @@ extension TillDisplaySettings {
         } else if certificate.hasPrefix("/") && key.hasPrefix("/") {
             (tlsCertificate, tlsKey) = (certificate, key)
         }
+        if let names = s.strings("hosts") {
+            for name in names {
+                // A Host header holds a name and maybe a port: no scheme, path, space or colon.
+                if name.isEmpty || name.count > 253 || !name.allSatisfy({ $0.isASCII && ($0.isLetter || $0.isNumber || $0 == "." || $0 == "-") }) {
+                    s.report("hosts", "expected host names such as \"kassa.winkel.lan\" (letters, digits, dots and dashes; no scheme or port), found \(TOMLWriter.quoted(name))")
+                } else {
+                    hosts.append(name.lowercased())
+                }
+            }
+        }
+        if let v = s.string("token_lifetime") {
+            if let seconds = Self.parseLifetime(v) {
+                tokenLifetime = seconds
+            } else {
+                s.report("token_lifetime", "expected a duration such as \"90d\", \"12h\", \"30m\" or \"45s\" (at most 3650d), found \(TOMLWriter.quoted(v))")
+            }
+        }
+        if let v = s.integer("max_connections", in: 1...100_000) { maxConnections = v }
+        if let v = s.integer("max_connections_per_client", in: 1...100_000) { maxConnectionsPerClient = v }
+        if let v = s.integer("header_timeout_seconds", in: 1...3600) { headerTimeoutSeconds = v }
+        if let v = s.integer("idle_timeout_seconds", in: 1...86_400) { idleTimeoutSeconds = v }
         s.finish()
     }
 
@@ -84,5 +163,11 @@ extension TillDisplaySettings {
         w.key("listen", listen)
         w.key("tls_certificate", tlsCertificate)
         w.key("tls_key", tlsKey)
+        w.key("hosts", hosts)
+        w.key("token_lifetime", Self.renderLifetime(tokenLifetime))
+        w.key("max_connections", maxConnections)
+        w.key("max_connections_per_client", maxConnectionsPerClient)
+        w.key("header_timeout_seconds", headerTimeoutSeconds)
+        w.key("idle_timeout_seconds", idleTimeoutSeconds)
     }
 }

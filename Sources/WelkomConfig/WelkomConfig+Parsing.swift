@@ -32,7 +32,7 @@ extension WelkomConfig {
     }
 
     /// The top-level keys: the sections, in the order the docs and `rendered()` use.
-    static let sectionNames = ["data", "recognition", "radio", "zones", "zone", "reader", "cards", "till", "till_display", "ledger", "policy", "templates", "offer", "pole_display", "log"]
+    static let sectionNames = ["data", "recognition", "radio", "zones", "zone", "reader", "cards", "till", "till_display", "ledger", "policy", "templates", "offer", "pole_display", "log", "metrics"]
 
     /// Reads every section, logging problems and keeping defaults where a value is wrong,
     /// so that one pass finds all the problems.
@@ -111,6 +111,8 @@ extension WelkomConfig {
         }
         s = root.section("log")
         config.log = LogSettings(reading: &s)
+        s = root.section("metrics")
+        config.metrics = MetricsSettings(reading: &s)
         root.finish()
         return config
     }

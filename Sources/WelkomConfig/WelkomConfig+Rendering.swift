@@ -22,6 +22,7 @@ extension WelkomConfig {
         for offer in offers { offer.render(into: &w) }
         for display in poleDisplays { display.render(into: &w) }
         log.render(into: &w)
+        metrics.render(into: &w)
         return w.text
     }
 }

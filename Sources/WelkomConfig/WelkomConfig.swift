@@ -25,6 +25,8 @@ public struct WelkomConfig: Sendable, Equatable {
     /// `[[pole_display]]`, customer pole displays, in file order. None by default.
     public var poleDisplays: [PoleDisplaySettings]
     public var log: LogSettings
+    /// `[metrics]`: the listener of `/metrics` and `/healthz`.
+    public var metrics: MetricsSettings
 
     public init(data: DataSettings = DataSettings(),
                 recognition: RecognitionSettings = RecognitionSettings(),
@@ -39,7 +41,8 @@ public struct WelkomConfig: Sendable, Equatable {
                 templates: PolicyTemplates = PolicyTemplates(),
                 offers: [OfferSettings] = [],
                 poleDisplays: [PoleDisplaySettings] = [],
-                log: LogSettings = LogSettings()) {
+                log: LogSettings = LogSettings(),
+                metrics: MetricsSettings = MetricsSettings()) {
         self.data = data
         self.recognition = recognition
         self.radio = radio
@@ -54,6 +57,7 @@ public struct WelkomConfig: Sendable, Equatable {
         self.offers = offers
         self.poleDisplays = poleDisplays
         self.log = log
+        self.metrics = metrics
     }
 
     /// The config of a file that sets nothing: recognition off, one till, no readers.

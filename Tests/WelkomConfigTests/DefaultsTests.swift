@@ -48,7 +48,7 @@ final class DefaultsTests: XCTestCase {
         let written = KeyLocator(text: text)
         let rendered = WelkomConfig.defaults.rendered()
         let keyLines = rendered.split(separator: "\n").filter { !$0.hasPrefix("#") && $0.contains(" = ") }
-        XCTAssertEqual(keyLines.count, 45)
+        XCTAssertEqual(keyLines.count, 52)
         var section = ""
         for line in rendered.split(separator: "\n") {
             if line.hasPrefix("[[") { section = line.trimmingCharacters(in: CharacterSet(charactersIn: "[]")) + "[1]"; continue }
@@ -176,6 +176,12 @@ final class DefaultsTests: XCTestCase {
             listen = "127.0.0.1:8080"
             tls_certificate = ""
             tls_key = ""
+            hosts = []
+            token_lifetime = "90d"
+            max_connections = 512
+            max_connections_per_client = 32
+            header_timeout_seconds = 10
+            idle_timeout_seconds = 60
 
             [ledger]
             retention_days = 30
@@ -205,6 +211,9 @@ final class DefaultsTests: XCTestCase {
             [log]
             format = "logfmt"
             level = "info"
+
+            [metrics]
+            listen = "127.0.0.1:9464"
 
             """)
     }
