@@ -60,6 +60,8 @@ public final class AgentRuntime: Sendable {
         hub = TillHub(tills: StageSettings.tills(config),
                       logger: logger,
                       pairings: pairings, secureCookies: config.tillDisplay.usesTLS,
+                      tokenLifetime: TimeInterval(config.tillDisplay.tokenLifetime),
+                      hosts: TillDisplayServer.hosts(config.tillDisplay),
                       onShown: { prompt in for pole in poles { pole.submit(prompt) } }) { [clock] action in
             try await pipeline.record(action, at: clock.now())
         }
@@ -69,24 +71,10 @@ public final class AgentRuntime: Sendable {
     /// `welkom replay` sweeps at the same interval of capture time.
     public static let sweepIntervalSeconds: Double = 60
 
-    /// The HTTP application: till pages and streams from the hub, plus /metrics.
-    func makeApplication(sources: [any SightingSource], health: SourceHealth? = nil) throws -> some ApplicationProtocol {
-        let router = Router()
-        let health = health ?? SourceHealth(sources: sources)
-        hub.addRoutes(to: router, health: { health.report() })
-        let metrics = self.metrics
-        router.get("/metrics") { _, _ -> Response in
-            metrics.publish(SourceTotals(sources: sources))
-            return Response(status: .ok,
-                     headers: [.contentType: "text/plain; version=0.0.4; charset=utf-8"],
-                     body: ResponseBody(byteBuffer: ByteBuffer(string: metrics.render())))
-        }
-        return Application(
-            router: router,
-            server: try TillDisplayServer.builder(config.tillDisplay),
-            configuration: .init(address: .hostname(config.tillDisplay.host, port: config.tillDisplay.port),
-                                 serverName: "welkom"),
-            logger: logger)
+    /// The HTTP servers: till pages and streams on `till_display.listen`, /metrics and /healthz
+    /// on `metrics.listen` (AgentHTTPServers, MetricsServer.swift).
+    func makeApplication(sources: [any SightingSource], health: SourceHealth? = nil) throws -> some Service {
+        try AgentHTTPServers.make(runtime: self, sources: sources, health: health ?? SourceHealth(sources: sources))
     }
 
     /// Runs until SIGTERM/SIGINT (or `shutdown` is triggered through the returned group handle).

@@ -8,10 +8,13 @@ public struct Pairing: Sendable, Equatable {
     public var id: String
     public var till: TillID
     public var created: Date
+    /// When the token stops working unless its page renews it first.
+    public var expires: Date?
 
-    public init(id: String, till: TillID, created: Date) {
+    public init(id: String, till: TillID, created: Date, expires: Date? = nil) {
         self.id = id
         self.till = till
         self.created = created
+        self.expires = expires
     }
 }

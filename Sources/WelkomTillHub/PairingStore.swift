@@ -16,6 +16,8 @@ public final class PairingStore: Sendable {
 
     /// How long a code from `till pair` may be redeemed.
     public static let codeLifetime: TimeInterval = 5 * 60
+    /// How long a token lasts unless its page renews it (`till_display.token_lifetime`'s default).
+    public static let defaultTokenLifetime: TimeInterval = 90 * 86_400
     public static let fileName = "till-pairings.sqlite"
 
     public init(dataDirectory: URL) throws(PairingError) {
@@ -43,6 +45,12 @@ public final class PairingStore: Sendable {
                                       created REAL NOT NULL);
                 """)
         }
+        // Tokens expire (they used to last until revoked): pairings made before get the default
+        // lifetime from the migration on, and their pages renew them as they connect.
+        m.registerMigration("v2-token-expiry") { db in
+            try db.execute(sql: "ALTER TABLE pairing ADD COLUMN expires REAL")
+            try db.execute(sql: "UPDATE pairing SET expires = ?", arguments: [Date().timeIntervalSince1970 + Self.defaultTokenLifetime])
+        }
         return m
     }
 
@@ -63,7 +71,8 @@ public final class PairingStore: Sendable {
     /// Exchanges a code (digits; spaces and dashes ignored) for a new pairing and its token.
     /// The code is used up. Nil for an unknown or expired code.
     @available(*, noasync, message: "blocks the thread on SQLite; use the async twin")
-    public func redeem(code: String, now: Date) throws(PairingError) -> NewPairing? {
+    public func redeem(code: String, now: Date, tokenLifetime: TimeInterval = PairingStore.defaultTokenLifetime)
+        throws(PairingError) -> NewPairing? {
         let digits = code.filter(\.isNumber)
         guard digits.count == 8, digits.allSatisfy(\.isASCII) else { return nil }
         let hash = Self.hash(digits)
@@ -77,33 +86,48 @@ public final class PairingStore: Sendable {
             let till: String = row["till"]
             let token = Self.randomToken()
             let id = String(Self.randomToken().prefix(10))
-            try db.execute(sql: "INSERT INTO pairing (id, till, token_hash, created) VALUES (?, ?, ?, ?)",
-                           arguments: [id, till, Self.hash(token), now.timeIntervalSince1970])
-            return NewPairing(pairing: Pairing(id: id, till: till, created: now), token: token)
+            let tokenExpires = now.addingTimeInterval(tokenLifetime)
+            try db.execute(sql: "INSERT INTO pairing (id, till, token_hash, created, expires) VALUES (?, ?, ?, ?, ?)",
+                           arguments: [id, till, Self.hash(token), now.timeIntervalSince1970, tokenExpires.timeIntervalSince1970])
+            return NewPairing(pairing: Pairing(id: id, till: till, created: now, expires: tokenExpires), token: token)
         }
     }
 
     // MARK: Tokens and pairings
 
-    /// The pairing a token belongs to, or nil (never paired, or revoked).
+    /// The pairing a token belongs to, or nil (never paired, revoked, or expired at `now`).
     @available(*, noasync, message: "blocks the thread on SQLite; use the async twin")
-    public func pairing(token: String) throws(PairingError) -> Pairing? {
+    public func pairing(token: String, now: Date = Date()) throws(PairingError) -> Pairing? {
         guard !token.isEmpty, token.count <= 128 else { return nil }
         return try read { db in
-            try Row.fetchOne(db, sql: "SELECT id, till, created FROM pairing WHERE token_hash = ?",
-                             arguments: [Self.hash(token)]).map(Self.pairing)
+            try Row.fetchOne(db, sql: "SELECT id, till, created, expires FROM pairing WHERE token_hash = ? AND expires > ?",
+                             arguments: [Self.hash(token), now.timeIntervalSince1970]).map(Self.pairing)
         }
     }
 
-    /// Whether the pairing is still there (not revoked).
+    /// Whether the pairing is still there (not revoked) and not expired at `now`.
     @available(*, noasync, message: "blocks the thread on SQLite; use the async twin")
-    public func exists(pairingID: String) throws(PairingError) -> Bool {
-        try read { db in try Bool.fetchOne(db, sql: "SELECT 1 FROM pairing WHERE id = ?", arguments: [pairingID]) ?? false }
+    public func exists(pairingID: String, now: Date = Date()) throws(PairingError) -> Bool {
+        try read { db in
+            try Bool.fetchOne(db, sql: "SELECT 1 FROM pairing WHERE id = ? AND expires > ?",
+                              arguments: [pairingID, now.timeIntervalSince1970]) ?? false
+        }
+    }
+
+    /// Pushes a pairing's expiry out to `until` (never back); false if it is gone or already expired.
+    @discardableResult
+    @available(*, noasync, message: "blocks the thread on SQLite; use the async twin")
+    public func renew(pairingID: String, now: Date, until: Date) throws(PairingError) -> Bool {
+        try write { db in
+            try db.execute(sql: "UPDATE pairing SET expires = max(expires, ?) WHERE id = ? AND expires > ?",
+                           arguments: [until.timeIntervalSince1970, pairingID, now.timeIntervalSince1970])
+            return db.changesCount > 0
+        }
     }
 
     public func pairings() throws(PairingError) -> [Pairing] {
         try read { db in
-            try Row.fetchAll(db, sql: "SELECT id, till, created FROM pairing ORDER BY created, id").map(Self.pairing)
+            try Row.fetchAll(db, sql: "SELECT id, till, created, expires FROM pairing ORDER BY created, id").map(Self.pairing)
         }
     }
 
@@ -142,7 +166,8 @@ public final class PairingStore: Sendable {
     }
 
     private static func pairing(_ row: Row) -> Pairing {
-        Pairing(id: row["id"], till: row["till"], created: Date(timeIntervalSince1970: row["created"]))
+        Pairing(id: row["id"], till: row["till"], created: Date(timeIntervalSince1970: row["created"]),
+                expires: (row["expires"] as Double?).map { Date(timeIntervalSince1970: $0) })
     }
 
     private func read<T>(_ body: (Database) throws -> T) throws(PairingError) -> T {

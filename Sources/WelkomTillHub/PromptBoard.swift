@@ -57,7 +57,13 @@ struct PromptBoard: Sendable {
     /// What a page of `till` should receive on connecting, given the `Last-Event-ID` it sent.
     func catchUp(till: TillID, after lastEventID: UInt64?, now: Date) -> CatchUp {
         if let lastEventID, lastEventID >= replayFloor, lastEventID <= cursor {
-            return .replay(replayBuffer.filter { $0.till == till && $0.id > lastEventID })
+            // A prompt that has expired since is not sent again: its text has no business on the
+            // wire any more (its `remove` follows in the buffer, or the page's timer drops it).
+            return .replay(replayBuffer.filter { event in
+                guard event.till == till, event.id > lastEventID else { return false }
+                if case .prompt(let payload) = event.body { return payload.expires > now }
+                return true
+            })
         }
         // Snapshot events carry the current cursor: a later reconnection replays from here.
         var events = [TillEvent(id: cursor, till: till, body: .reset(serverTime: now))]

@@ -56,8 +56,9 @@ enum TillAccess {
     }
 
     /// The cookie a paired display keeps: not readable by scripts, not sent by other sites,
-    /// over HTTPS only when the hub serves HTTPS. Ten years: a display stays paired until revoked.
-    static func setCookie(till: TillID, token: String, secure: Bool) -> String {
-        "\(cookieName(till: till))=\(token); Path=/; Max-Age=315360000; HttpOnly; SameSite=Strict" + (secure ? "; Secure" : "")
+    /// over HTTPS only when the hub serves HTTPS. It lasts as long as the token (`maxAge`
+    /// seconds) and is sent again, with a fresh Max-Age, whenever the page renews its pairing.
+    static func setCookie(till: TillID, token: String, secure: Bool, maxAge: Int) -> String {
+        "\(cookieName(till: till))=\(token); Path=/; Max-Age=\(maxAge); HttpOnly; SameSite=Strict" + (secure ? "; Secure" : "")
     }
 }

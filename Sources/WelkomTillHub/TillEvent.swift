@@ -30,6 +30,9 @@ struct TillEvent: Sendable, Equatable {
         }
     }
 
+    /// No event is ever longer than this (PromptPayload bounds the text and ID).
+    static let maxEncodedBytes = 4096
+
     /// The event in the `text/event-stream` wire format, ending with the blank line that dispatches it.
     func encoded() -> String {
         "id: \(id)\nevent: \(name)\ndata: \(dataJSON())\n\n"

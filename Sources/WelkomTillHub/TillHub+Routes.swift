@@ -9,23 +9,27 @@ extension TillHub {
     /// | route | answer |
     /// |---|---|
     /// | `GET /` | HTML list of tills with links |
-    /// | `GET /healthz` | 200 `ok`, or 503 when `health` says a source has stopped for good; then one line per source |
     /// | `GET /till/{id}` | the till display page; 404 for an unknown till |
     /// | `GET /till/{id}/events` | `text/event-stream`: `reset` + active prompts (or, with `Last-Event-ID`, what was missed), then `prompt` / `remove` events and a heartbeat comment |
     /// | `POST /till/{id}/prompts/{promptID}/ack` | acknowledge: 204, 404 unknown, 409 already being recorded, 503 not recorded (prompt stays) |
     /// | `POST /till/{id}/prompts/{promptID}/dismiss` | dismiss: same answers |
-    /// | `GET /pair` | the pairing page (`?code=` fills it in and sends it) |
-    /// | `POST /pair` | `code=…` (form or JSON `{"code":…}`): 303 to the till page with the cookie set, or JSON `{"till","pairing","token"}` when the client accepts JSON; 401 wrong code, 429 too many wrong codes |
+    /// | `POST /till/{id}/renew` | 204: the pairing's expiry (and the cookie's) pushed out by the token lifetime |
+    /// | `GET /pair` | the pairing page (`?code=` fills it in; the page's script then POSTs it — a GET never redeems) |
+    /// | `POST /pair` | `code=…` (form or JSON `{"code":…}`): 303 to the till page with the cookie set, or JSON `{"till","pairing","token"}` when the client accepts JSON; 401 wrong code, 429 too many wrong codes from this client address |
     ///
-    /// With a `PairingStore`, every route but `/healthz` and `/pair` needs a paired display's
-    /// token (cookie or bearer): without one the answer is 401 and holds no customer data; a
-    /// token of another till gets 403. An open stream ends within seconds of its pairing being
-    /// revoked.
+    /// With a `PairingStore`, every route but `/pair` needs a paired display's unexpired token
+    /// (cookie or bearer): without one the answer is 401 and holds no customer data; a token of
+    /// another till gets 403. An open stream ends within seconds of its pairing being revoked or
+    /// expiring. With a `HostAllowList`, every request (unknown paths too) is first checked
+    /// for its `Host`: 400 without one, 421 for a name not on the list.
     ///
-    /// The agent adds its own routes (e.g. `/metrics`) to the same router and builds the `Application`;
-    /// `health` is its sources' state for `/healthz` (nil: always `ok`).
-    public nonisolated func addRoutes<Context: RequestContext>(to router: Router<Context>,
-                                                               health: (@Sendable () -> HealthReport)? = nil) {
+    /// `/healthz` and `/metrics` are not here: the agent serves them on their own listener
+    /// (`addHealthRoute`), so the till LAN sees neither.
+    public nonisolated func addRoutes<Context: RequestContext>(to router: Router<Context>) {
+        if let hosts {
+            // Before any route: middleware is bound to the routes added after it.
+            router.add(middleware: HostCheckMiddleware<Context>(hosts: hosts))
+        }
         router.get("/") { request, _ in
             if let refusal = await self.refusal(request, till: nil, html: true) { return refusal }
             return Self.html(TillIndexPage.render(tills: self.tills))
@@ -33,18 +37,15 @@ extension TillHub {
         router.get("/pair") { request, _ in
             Self.pairPage(code: request.uri.queryParameters.get("code"), message: nil, status: .ok)
         }
-        router.post("/pair") { request, _ in
-            await self.pairResponse(request)
-        }
-        router.get("/healthz") { _, _ in
-            guard let report = health?() else { return Self.text(.ok, "ok") }
-            // Not 200 when a source is gone for good: a monitor or `systemctl` health check sees a store without its radio.
-            return Self.text(report.healthy ? .ok : .serviceUnavailable, report.text)
+        router.post("/pair") { request, context in
+            await self.pairResponse(request, client: Self.clientAddress(context))
         }
         router.get("/till/{till}") { request, context in
-            if let refusal = await self.refusal(request, till: self.tillID(in: context), html: true) { return refusal }
+            let access = await self.access(request, till: self.tillID(in: context))
+            guard case .allowed(let pairingID) = access else { return Self.refusal(access, html: true) }
             guard let till = self.till(in: context) else { return Self.unknownTill }
             var response = Self.html(TillPage.render(till: till, reconnectMilliseconds: self.reconnectMilliseconds))
+            await self.renew(pairingID: pairingID, till: till.id, request: request, response: &response)
             // The page loads nothing from elsewhere; say so, so a browser refuses if it ever tried.
             response.headers[.contentSecurityPolicy] =
                 "default-src 'none'; style-src 'unsafe-inline'; script-src 'unsafe-inline'; connect-src 'self'; base-uri 'none'; form-action 'none'; frame-ancestors 'none'"
@@ -54,7 +55,19 @@ extension TillHub {
             let access = await self.access(request, till: self.tillID(in: context))
             guard case .allowed(let pairingID) = access else { return Self.refusal(access, html: false) }
             guard let till = self.till(in: context) else { return Self.unknownTill }
-            return self.eventStream(till: till.id, lastEventID: Self.lastEventID(of: request), pairingID: pairingID)
+            var response = self.eventStream(till: till.id, lastEventID: Self.lastEventID(of: request), pairingID: pairingID)
+            await self.renew(pairingID: pairingID, till: till.id, request: request, response: &response)
+            return response
+        }
+        // The page calls this twice a day, so a display left open for months stays paired.
+        router.post("/till/{till}/renew") { request, context in
+            let access = await self.access(request, till: self.tillID(in: context))
+            guard case .allowed(let pairingID) = access else { return Self.refusal(access, html: false) }
+            guard let till = self.till(in: context) else { return Self.unknownTill }
+            guard Self.isSameOrigin(request) else { return Self.text(.forbidden, "cross-origin request refused") }
+            var response = Response(status: .noContent)
+            await self.renew(pairingID: pairingID, till: till.id, request: request, response: &response)
+            return response
         }
         // The page asks this after its stream closed, to tell "revoked" from "agent away".
         router.head("/till/{till}/events") { request, context in
@@ -66,6 +79,17 @@ extension TillHub {
         }
         router.post("/till/{till}/prompts/{prompt}/dismiss") { request, context in
             await self.actionResponse(request: request, context: context) { .dismiss(promptID: $0, till: $1) }
+        }
+    }
+
+    /// `GET /healthz` on `router`: 200 `ok`, or 503 when `health` says a source has stopped for
+    /// good, then one line per source. The agent puts it on its metrics listener, not the till's.
+    public nonisolated static func addHealthRoute<Context: RequestContext>(to router: Router<Context>,
+                                                                        health: (@Sendable () -> HealthReport)? = nil) {
+        router.get("/healthz") { _, _ in
+            guard let report = health?() else { return Self.text(.ok, "ok") }
+            // Not 200 when a source is gone for good: a monitor or `systemctl` health check sees a store without its radio.
+            return Self.text(report.healthy ? .ok : .serviceUnavailable, report.text)
         }
     }
 
@@ -200,15 +224,16 @@ extension TillHub {
         }
     }
 
-    private nonisolated func pairResponse(_ request: Request) async -> Response {
+    private nonisolated func pairResponse(_ request: Request, client: String) async -> Response {
         guard Self.isSameOrigin(request) else { return Self.text(.forbidden, "cross-origin request refused") }
         let wantsJSON = (request.headers[.accept] ?? "").contains("application/json")
         var request = request
         let body = (try? await request.collectBody(upTo: 4096)).map { String(buffer: $0) } ?? ""
         let code = Self.code(fromBody: body, contentType: request.headers[.contentType] ?? "")
-        switch await pair(code: code) {
+        switch await pair(code: code, client: client) {
         case .paired(let made):
-            let cookie = TillAccess.setCookie(till: made.pairing.till, token: made.token, secure: secureCookies)
+            let cookie = TillAccess.setCookie(till: made.pairing.till, token: made.token, secure: secureCookies,
+                                              maxAge: Int(tokenLifetime))
             var response: Response
             if wantsJSON {
                 response = Response(status: .ok, headers: [.contentType: "application/json", .cacheControl: "no-store"],
@@ -264,6 +289,24 @@ extension TillHub {
     }
 
     // MARK: Helpers
+
+    /// The client's IP address, for the pairing limit; "unknown" when the context does not carry
+    /// it (the router test framework). Never a forwarded-for header: anyone can write those.
+    nonisolated static func clientAddress<Context: RequestContext>(_ context: Context) -> String {
+        (context as? any RemoteAddressRequestContext)?.remoteAddress?.ipAddress ?? "unknown"
+    }
+
+    /// Pushes the pairing's expiry out by the token lifetime and, when the page came with its
+    /// cookie, sends the cookie again with the new Max-Age.
+    private nonisolated func renew(pairingID: String?, till: TillID, request: Request, response: inout Response) async {
+        guard let pairingID, let store = pairings else { return }
+        let now = Date()
+        guard (try? await store.renew(pairingID: pairingID, now: now, until: now.addingTimeInterval(tokenLifetime))) == true else { return }
+        if let token = TillAccess.cookies(request)[TillAccess.cookieName(till: till)] {
+            response.headers[.setCookie] = TillAccess.setCookie(till: till, token: token, secure: secureCookies,
+                                                                maxAge: Int(tokenLifetime))
+        }
+    }
 
     private nonisolated func tillID<Context: RequestContext>(in context: Context) -> TillID? {
         context.parameters.get("till").map(Self.decoded)

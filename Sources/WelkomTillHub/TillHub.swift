@@ -41,6 +41,10 @@ public actor TillHub {
     nonisolated let pairings: PairingStore?
     /// Whether the pages are served over HTTPS (the pairing cookie is then `Secure`).
     nonisolated let secureCookies: Bool
+    /// How long a token lasts unless its page renews it; the cookie's Max-Age follows.
+    nonisolated let tokenLifetime: TimeInterval
+    /// The Host names every request is checked against; nil checks none (tests of the hub alone).
+    nonisolated let hosts: HostAllowList?
 
     private let logger: Logger
     private let clock: any WelkomClock
@@ -64,6 +68,8 @@ public actor TillHub {
     ///   - replayCapacity: how many recent events a reconnecting page can be replayed.
     ///   - pairings: the paired displays; nil serves every page to anyone (tests of the hub alone).
     ///   - secureCookies: the pages are served over HTTPS, so the pairing cookie is `Secure`.
+    ///   - tokenLifetime: how long a pairing lasts unless its page renews it.
+    ///   - hosts: the Host names the pages answer to (DNS rebinding); nil answers any.
     ///   - onShown: told of each prompt once it is up (the agent's pole displays); must not block.
     ///   - onAction: called when staff acknowledge or dismiss a prompt; the agent writes the ledger
     ///     entry durably here. Only when it returns without throwing does the prompt go away.
@@ -76,6 +82,8 @@ public actor TillHub {
         replayCapacity: Int = 256,
         pairings: PairingStore? = nil,
         secureCookies: Bool = false,
+        tokenLifetime: TimeInterval = PairingStore.defaultTokenLifetime,
+        hosts: HostAllowList? = nil,
         onShown: @escaping @Sendable (Prompt) -> Void = { _ in },
         onAction: @escaping @Sendable (TillAction) async throws -> Void
     ) {
@@ -84,6 +92,8 @@ public actor TillHub {
         self.reconnectDelay = reconnectDelay
         self.pairings = pairings
         self.secureCookies = secureCookies
+        self.tokenLifetime = tokenLifetime
+        self.hosts = hosts
         self.logger = logger
         self.clock = clock
         self.onAction = onAction
@@ -157,21 +167,26 @@ public actor TillHub {
         case unavailable
     }
 
-    /// Exchanges a pairing code for a token, under the rate limit on wrong codes.
-    func pair(code: String) async -> PairingOutcome {
+    /// Exchanges a pairing code for a token, under the rate limit on wrong codes from `client`
+    /// (an IP address). Other clients are never held back by this one's wrong codes.
+    func pair(code: String, client: String) async -> PairingOutcome {
         guard let pairings else { return .unavailable }
         let now = clock.now()
-        if let wait = pairingAttempts.check(now: now) { return .tooManyAttempts(retryAfter: Int(wait.rounded(.up))) }
+        if let wait = pairingAttempts.check(client: client, now: now) {
+            logger.notice("pairing attempt refused: too many wrong codes from this client lately")
+            return .tooManyAttempts(retryAfter: Int(wait.rounded(.up)))
+        }
         do {
-            guard let made = try await pairings.redeem(code: code, now: now) else {
-                pairingAttempts.recordFailure(now: now)
+            // The wall clock, not the hub's: codes and tokens are checked against it everywhere else.
+            guard let made = try await pairings.redeem(code: code, now: Date(), tokenLifetime: tokenLifetime) else {
+                pairingAttempts.recordFailure(client: client, now: now)
                 logger.notice("pairing code refused (unknown, used or expired)")
                 return .refused
             }
             guard tillsByID[made.pairing.till] != nil else {
                 // Paired for a till this config does not have: keep nothing.
                 try await pairings.revoke(pairingID: made.pairing.id)
-                pairingAttempts.recordFailure(now: now)
+                pairingAttempts.recordFailure(client: client, now: now)
                 return .refused
             }
             logger.info("till display paired", metadata: ["till": "\(made.pairing.till)", "pairing": "\(made.pairing.id)"])

@@ -17,6 +17,7 @@ enum TillPage {
         let base = "/till/" + HTMLText.pathSegment(till.id)
         let events = HTMLText.escape(base + "/events")
         let actions = HTMLText.escape(base + "/prompts/")
+        let renew = HTMLText.escape(base + "/renew")
         let t = TillPageText.for(till.language)
         let js = TillPageText.js
         return #"""
@@ -56,7 +57,7 @@ enum TillPage {
         #empty { margin-top: 12vh; text-align: center; font-size: 44px; color: #ccc; }
         </style>
         </head>
-        <body data-events="\#(events)" data-actions="\#(actions)">
+        <body data-events="\#(events)" data-actions="\#(actions)" data-renew="\#(renew)">
         <header>
         <h1 id="till-name">\#(name)</h1>
         <span id="connection" data-state="closed" role="status" aria-live="polite">\#(HTMLText.escape(t.reconnecting))</span>
@@ -234,6 +235,11 @@ enum TillPage {
               cards[0].querySelector("button.ack").click();
             }
           });
+          // Twice a day the pairing is renewed, so a display left open for months stays paired
+          // (connecting renews it too); the answer carries the cookie with a fresh Max-Age.
+          setInterval(function () {
+            fetch(document.body.dataset.renew, { method: "POST", cache: "no-store" }).catch(function () {});
+          }, 12 * 3600 * 1000);
           updateEmpty();
           setConnection(false);
           connect();

@@ -26,9 +26,14 @@ final class TillHubRouteTests: XCTestCase {
         }
     }
 
-    func testHealthz() async throws {
+    func testHealthzIsNotOnTheTillRoutesButOnItsOwnRoute() async throws {
         let hub = Fixture.hub(recorder: ActionRecorder())
         try await Fixture.application(hub: hub).test(.router) { client in
+            try await client.execute(uri: "/healthz", method: .get) { XCTAssertEqual($0.status, .notFound) }
+        }
+        let router = Router()
+        TillHub.addHealthRoute(to: router)
+        try await Application(router: router).test(.router) { client in
             try await client.execute(uri: "/healthz", method: .get) { response in
                 XCTAssertEqual(response.status, .ok)
                 XCTAssertEqual(response.body.text, "ok")
