@@ -20,7 +20,7 @@ hci0_up() { hciconfig hci0 2>/dev/null | grep -q 'UP RUNNING'; }
 # The Bumble controller behind /dev/vhci with Anna's fob and strangers; extra arguments go to
 # vhci_store.py (--unplugged). Started before the modules load: its import is the slow part.
 start_controller() {
-  "$RIG_PYTHON" "$KVM_DIR/vhci_store.py" --enrolled-key "$ANNA_KEY" --strangers 2 --pid-file /run/vhci.pid \
+  "$RIG_PYTHON" "$KVM_DIR/vhci_store.py" --enrolled-key "$ANNA_KEY" --strangers 1 --pid-file /run/vhci.pid \
     --strangers-tokens-file /vmshare/stranger-tokens "$@" > /vmshare/vhci.log 2>&1 &
   modprobe bluetooth && modprobe hci_vhci || { echo "modprobe failed"; return 1; }
   mark modules-loaded
@@ -114,8 +114,14 @@ stop_agent() {
   wait "$pid" 2>/dev/null
   echo $? > "/vmshare/$1.exit"
 }
-http_get() {  # http_get PORT PATH: the body on stdout, the status in /run/http.status (000: no answer)
-  curl -s -m 5 -o /run/http.body -w '%{http_code}' "http://127.0.0.1:$1$2" > /run/http.status
+# http_get PORT PATH: the body on stdout, the status in /run/http.status (000: no answer).
+# /metrics and /healthz: on the agent's metrics listener (default 127.0.0.1:9464, one agent at a
+# time here) where the binary has one, else on the till pages' PORT.
+http_get() {
+  curl -s -m 5 -o /run/http.body -w '%{http_code}' "http://127.0.0.1:9464$2" > /run/http.status
+  case "$(cat /run/http.status)" in
+    000|404) curl -s -m 5 -o /run/http.body -w '%{http_code}' "http://127.0.0.1:$1$2" > /run/http.status ;;
+  esac
   cat /run/http.body 2>/dev/null
 }
 # healthz STEP PORT: /healthz's status and body in /vmshare/STEP.healthz (first line the status)

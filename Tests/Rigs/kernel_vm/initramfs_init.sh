@@ -16,6 +16,7 @@ for arg in $(cat /proc/cmdline); do
     welkom.stage2=*) stage2="${arg#welkom.stage2=}" ;;
     welkom.init=*) newinit="${arg#welkom.init=}" ;;
     welkom.modules=*) modules="${arg#welkom.modules=}" ;;
+    systemd.mask=*) masks="$masks ${arg#systemd.mask=}" ;;
   esac
 done
 fail() { echo "initramfs: $*"; echo o > /proc/sysrq-trigger; sleep 60; }
@@ -24,6 +25,10 @@ mount -t 9p -o trans=virtio,version=9p2000.L,ro,msize=524288,cache=loose hostroo
 mount -t tmpfs -o mode=0755,size=75% rw /mnt/rw
 mkdir -p /mnt/rw/upper /mnt/rw/work
 mount -t overlay -o lowerdir=/mnt/lower,upperdir=/mnt/rw/upper,workdir=/mnt/rw/work overlay /mnt/root || fail "cannot mount the overlay"
+# The host's /tmp seen through 9p would be walked and emptied file by file (whiteouts) by
+# systemd-tmpfiles at boot: minutes under TCG. The guest's own, empty, instead.
+mount -t tmpfs -o mode=1777 tmp /mnt/root/tmp
+mount -t tmpfs -o mode=1777 vartmp /mnt/root/var/tmp
 mkdir -p /mnt/root/vmshare
 mount -t 9p -o trans=virtio,version=9p2000.L,msize=524288 share /mnt/root/vmshare || fail "cannot mount the results share"
 if [ -n "$modules" ]; then
@@ -34,8 +39,8 @@ fi
 umount /proc /sys
 mount --move /dev /mnt/root/dev 2>/dev/null || umount /dev
 if [ -n "$newinit" ]; then
-  # Another init (systemd): it runs the stage-2 script as a unit, pulled in by systemd.wants= on
-  # the command line; the unit lives in the overlay only.
+  # Another init (systemd): it runs the stage-2 script as a unit wanted by multi-user.target;
+  # the unit lives in the overlay only.
   mkdir -p /mnt/root/etc/systemd/system
   cat > /mnt/root/etc/systemd/system/welkom-rig.service <<UNIT
 [Unit]
@@ -45,7 +50,15 @@ After=basic.target
 Type=oneshot
 ExecStart=/bin/sh $stage2
 TimeoutStartSec=infinity
+StandardOutput=journal+console
+StandardError=journal+console
 UNIT
+  # The host's /.dockerenv (if it runs in a container) would make systemd believe it runs in Docker:
+  # it then ignores the kernel command line and skips udev and other units. Hidden in the overlay.
+  rm -f /mnt/root/.dockerenv /mnt/root/run/.containerenv
+  for unit in $masks; do ln -sf /dev/null "/mnt/root/etc/systemd/system/$unit"; done
+  mkdir -p /mnt/root/etc/systemd/system/multi-user.target.wants
+  ln -sf /etc/systemd/system/welkom-rig.service /mnt/root/etc/systemd/system/multi-user.target.wants/welkom-rig.service
   exec switch_root /mnt/root "$newinit"
 fi
 exec switch_root /mnt/root /bin/sh "$stage2"

@@ -30,7 +30,8 @@ ANNA_KEY = "00112233445566778899aabbccddeeff"
 # What the host image enables that a test guest has no use for (and that would cost minutes under TCG).
 SYSTEMD_MASKED = ["postgresql.service", "getty@tty1.service", "serial-getty@ttyS0.service", "e2scrub_reap.service",
                   "apt-daily.timer", "apt-daily-upgrade.timer", "dpkg-db-backup.timer", "e2scrub_all.timer",
-                  "fstrim.timer", "systemd-timesyncd.service", "man-db.timer", "remote-fs.target"]
+                  "fstrim.timer", "systemd-timesyncd.service", "man-db.timer", "remote-fs.target",
+                  "console-getty.service", "postgresql@15-main.service", "logrotate.timer"]
 
 
 @dataclass
@@ -104,7 +105,7 @@ def run_guest(scenario, env=None, timeout: float = 240, keep: Path = None, init:
         "console=ttyS0", "quiet", "loglevel=4", "panic=-1", "mitigations=off", "tsc=reliable",
         f"welkom.modules={KERNEL_DIR.resolve()}/root/lib/modules/{version}",
         f"welkom.stage2={HERE / 'guest_stage2.sh'}",
-        *([f"welkom.init={init}", "systemd.unit=multi-user.target", "systemd.wants=welkom-rig.service",
+        *([f"welkom.init={init}", "systemd.unit=multi-user.target",
            "systemd.show_status=error"] + [f"systemd.mask={unit}" for unit in SYSTEMD_MASKED] if init else []),
     ])
     console_path = work / "console.log"

@@ -4,6 +4,7 @@
 #   scan-nocaps, run-nocaps      an unprivileged user (no capabilities): the message names setcap
 #   scan-user, run-user          the user channel (bluetoothd stopped, adapter down)
 #   scan-rtu, run-rtu            raw-then-user on the downed adapter
+# then hotplug.sh's steps (absent at start then plugged; unplugged and replugged).
 . "$KVM_DIR/guest_lib.sh"
 start_controller || exit 1
 wait_for 30 hci0_present || { echo "no hci0"; exit 1; }
@@ -25,7 +26,8 @@ echo $? > /vmshare/scan-nocaps-user.exit
 write_config hci0 raw 8082 /run/nobody/data
 start_agent run-nocaps $nocaps
 wait_for 60 serving 8082
-sleep 3
+nocaps_stopped() { http_get 8082 /healthz > /dev/null; [ "$(cat /run/http.status)" = 503 ]; }
+wait_for 30 nocaps_stopped
 healthz run-nocaps 8082
 stop_agent run-nocaps
 
@@ -36,4 +38,4 @@ agent_recognises run-user hci0 user 8083
 hciconfig hci0 down
 scan scan-rtu --hci hci0 --kernel-channel raw-then-user --seconds 4
 agent_recognises run-rtu hci0 raw-then-user 8084
-exit 0
+. "$KVM_DIR/scenarios/hotplug.sh"
