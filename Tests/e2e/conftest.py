@@ -168,9 +168,13 @@ class Agent:
     """`welkom run` with a config written for the test."""
 
     def __init__(self, workdir: Path, data_dir: Path, radio: str = "", enabled=True, extra_toml="",
-                 readers_toml="", cooldown_minutes=30, port=None, log_name="agent.log", tls=None):
+                 readers_toml="", cooldown_minutes=30, port=None, log_name="agent.log", tls=None,
+                 till_display_toml="", launcher=(), policy_toml=""):
         # tls: (certificate path, key path) to serve the till pages over HTTPS.
+        # till_display_toml: more [till_display] keys; launcher: argv put before welkom's (e.g. prlimit).
         self.port = port or free_port()
+        # /metrics and /healthz have a listener of their own, never the till pages'.
+        self.metrics_port = free_port()
         self.tls = tls
         self.data_dir = data_dir
         self.config = workdir / "welkom.toml"
@@ -180,10 +184,10 @@ class Agent:
             f'[radio]\ntransport = "{radio}"\n\n'
             f'[[till]]\nid = "1"\nname = "Kassa 1"\n\n[[till]]\nid = "2"\nname = "Kassa 2"\n\n'
             f'[till_display]\nlisten = "127.0.0.1:{self.port}"\n'
-            + (f'tls_certificate = "{tls[0]}"\ntls_key = "{tls[1]}"\n' if tls else '') + '\n' +
-            f'[policy]\ngreeting_cooldown_minutes = {cooldown_minutes}\n\n'
-            f'{readers_toml}\n{extra_toml}\n')
-        self.process = Process([WELKOM, "run", "--config", str(self.config)], workdir / log_name)
+            + (f'tls_certificate = "{tls[0]}"\ntls_key = "{tls[1]}"\n' if tls else '') + till_display_toml + '\n' +
+            f'[policy]\ngreeting_cooldown_minutes = {cooldown_minutes}\n{policy_toml}\n'
+            f'{readers_toml}\n{extra_toml}\n\n[metrics]\nlisten = "127.0.0.1:{self.metrics_port}"\n')
+        self.process = Process([*launcher, WELKOM, "run", "--config", str(self.config)], workdir / log_name)
         wait_until(lambda: self.healthy() or not self.process.alive(), 60, "the agent's HTTP server")
         if not self.process.alive():
             raise AssertionError("the agent exited at start:\n" + self.process.output())
@@ -192,9 +196,13 @@ class Agent:
     def url(self) -> str:
         return f"{'https' if self.tls else 'http'}://127.0.0.1:{self.port}"
 
+    @property
+    def metrics_url(self) -> str:
+        return f"http://127.0.0.1:{self.metrics_port}"
+
     def healthy(self) -> bool:
         try:
-            with urllib.request.urlopen(self.url + "/healthz", timeout=2, context=insecure_tls()) as r:
+            with urllib.request.urlopen(self.metrics_url + "/healthz", timeout=2) as r:
                 return r.status == 200
         except OSError:
             return False
@@ -204,7 +212,7 @@ class Agent:
         pair_browser(browser, self.url, self.data_dir, till, self.config)
 
     def metrics(self) -> str:
-        with urllib.request.urlopen(self.url + "/metrics", timeout=5, context=insecure_tls()) as r:
+        with urllib.request.urlopen(self.metrics_url + "/metrics", timeout=5) as r:
             return r.read().decode()
 
     def counter(self, name: str, **labels) -> float:

@@ -128,8 +128,9 @@ def test_unpaired_requests_get_401_and_no_names(workdir, data_dir, browser, clea
         assert status == 401, (method, path, status)
     # A display paired with till 1 sees nothing of till 2.
     assert http("GET", agent.url + "/till/2/events", token=token, stream=True)[0] == 403
-    # Health and metrics stay open: they hold no customer data.
-    assert http("GET", agent.url + "/healthz")[0] == 200
+    # Health and metrics stay open, on their own listener: the till LAN sees neither.
+    assert http("GET", agent.metrics_url + "/healthz")[0] == 200
+    assert http("GET", agent.url + "/healthz")[0] == 404
 
     browser.get(agent.url + "/till/1")
     assert browser.find_element(By.ID, "not-paired")
