@@ -5,6 +5,8 @@ import WelkomCore
 import WelkomIdentifiers
 import WelkomLedger
 import WelkomRegistry
+import WelkomCards
+import WelkomConfig
 @testable import WelkomAgent
 
 /// A consent change and its ledger entry go together: a failing ledger never leaves a consent
@@ -315,5 +317,33 @@ final class ConsentImportTests: XCTestCase {
         let writable = try Ledger(dataDirectory: dir)
         let count = try await writable.count()
         XCTAssertEqual(count, 0)
+    }
+}
+
+/// `[cards] allow_prefixes` reaches every reader and enrolment through StageSettings, the one
+/// mapping from the config (issue 12, finding 1).
+final class PaymentCardSettingsTests: XCTestCase {
+    func testAllowPrefixesReachEveryReaderAndEnrolment() throws {
+        let config = try WelkomConfig.parse("""
+            [cards]
+            allow_prefixes = ["6012345"]
+
+            [[reader]]
+            kind = "serial"
+            path = "/dev/ttyACM0"
+            till = "1"
+
+            [[reader]]
+            kind = "hid-keyboard"
+            usb = "05e0:1200"
+            till = "1"
+            """, file: "w.toml")
+        let exemptions = StageSettings.paymentCardExemptions(config)
+        XCTAssertEqual(exemptions.prefixes, ["6012345"])
+        let readers = try StageSettings.readers(config)
+        XCTAssertEqual(readers.map(\.exemptions), [exemptions, exemptions])
+        XCTAssertEqual(StageSettings.paymentCardExemptions(.defaults), PaymentCardExemptions.none)
+        XCTAssertEqual(try StageSettings.readers(try WelkomConfig.parse("[[reader]]\nkind = \"serial\"\npath = \"/dev/x\"\ntill = \"1\"\n",
+                                                                         file: "w.toml")).map(\.exemptions), [.none])
     }
 }
