@@ -11,9 +11,9 @@ DEMO_ARGS  ?=
 DEB_BUILD  := pkg-config libbluetooth-dev libusb-1.0-0-dev libsqlite3-dev
 # Tests: ptys for serial rigs, umockdev (+ its GObject bindings for the live USB harness) for USB readers, Chromium for the till page,
 # qemu, busybox and BlueZ for the real-kernel rig (Tests/Rigs/kernel_vm).
-DEB_TEST   := socat umockdev libumockdev-dev python3-gi gir1.2-umockdev-1.0 chromium chromium-driver sqlite3 gcc-aarch64-linux-gnu libc6-dev-arm64-cross qemu-user qemu-system-x86 busybox-static bluez kmod
+DEB_TEST   := debootstrap socat umockdev libumockdev-dev python3-gi gir1.2-umockdev-1.0 chromium chromium-driver sqlite3 gcc-aarch64-linux-gnu libc6-dev-arm64-cross qemu-user qemu-system-x86 busybox-static bluez kmod
 
-.PHONY: all build demo test test-unit test-e2e bench fuzz deps-build deps-test venv clean
+.PHONY: all build release deb demo test test-unit test-e2e bench fuzz deps-build deps-test venv clean
 
 all: build
 
@@ -39,6 +39,17 @@ $(VENV)/.installed: Tests/Rigs/requirements.txt
 build: deps-build
 	$(SWIFT) build
 
+# The gateway's build: optimised, the Swift runtime and Foundation linked in, so the machine needs
+# no toolchain (libbluetooth, libusb and libsqlite3 stay shared: the package's Depends).
+RELEASE_BIN := .build/release/welkom
+VERSION    ?= $(shell cat VERSION)
+release: deps-build
+	$(SWIFT) build -c release --static-swift-stdlib --product welkom
+
+# dist/welkom_VERSION_ARCH.deb (dpkg-deb, see packaging/build-deb).
+deb: release
+	packaging/build-deb $(RELEASE_BIN) $(VERSION) dist
+
 demo: build
 	$(BIN) demo $(DEMO_ARGS)
 
@@ -47,6 +58,7 @@ demo: build
 test: deps-test
 	$(SWIFT) build --build-tests
 	@status=0; \
+	$(MAKE) --no-print-directory deb || status=1; \
 	$(MAKE) --no-print-directory test-unit || status=1; \
 	$(MAKE) --no-print-directory test-e2e || status=1; \
 	if [ $$status -ne 0 ]; then echo "make test: at least one suite failed (see above)"; fi; \
@@ -59,7 +71,7 @@ test-unit:
 
 # Whole-agent tests: the built binary against Bumble, Chromium and the CLI.
 test-e2e:
-	WELKOM_BIN=$(abspath $(BIN)) WELKOM_LEDGER_WRITER=$(abspath .build/debug/welkom-ledger-writer) WELKOM_RIG_PYTHON=$(PYTHON) $(PYTHON) -m pytest -q Tests/e2e
+	WELKOM_BIN=$(abspath $(BIN)) WELKOM_DEB=$(abspath dist/welkom_$(VERSION)_$(shell dpkg --print-architecture).deb) WELKOM_LEDGER_WRITER=$(abspath .build/debug/welkom-ledger-writer) WELKOM_RIG_PYTHON=$(PYTHON) $(PYTHON) -m pytest -q Tests/e2e
 
 # Then Home Assistant's resolver and parser on the same workloads (Benchmarks/peers, own venv),
 # then `welkom replay` in release against BlueZ's btmon on one synthetic capture.
@@ -91,4 +103,4 @@ fuzz: deps-build
 	done
 
 clean:
-	rm -rf .build $(VENV)
+	rm -rf .build $(VENV) dist
