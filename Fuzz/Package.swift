@@ -1,5 +1,6 @@
 // swift-tools-version:6.1
-// libFuzzer targets for the radio's parsers (issue 4): H4 framing, HCI events, AD structures.
+// libFuzzer targets for the radio's parsers (issue 4): H4 framing, HCI events, AD structures;
+// and for `consent import`'s parser (issue 12).
 // A package of its own, like Benchmarks/, so that the product's build never carries
 // -sanitize=fuzzer. Run them with `make fuzz` (a short bounded run of each), or one for longer:
 //   cd Fuzz && swift build -Xswiftc -sanitize=fuzzer -Xswiftc -use-ld=lld
@@ -16,5 +17,10 @@ let package = Package(
         .executableTarget(name: "FuzzH4Decoder", dependencies: ["FuzzSupport", .product(name: "WelkomRadio", package: "Welkom")]),
         .executableTarget(name: "FuzzHCIEvent", dependencies: ["FuzzSupport", .product(name: "WelkomRadio", package: "Welkom")]),
         .executableTarget(name: "FuzzADStructures", dependencies: ["FuzzSupport", .product(name: "WelkomRadio", package: "Welkom")]),
+        // `consent import`'s parser (issue 12): all-or-nothing, limits, no control characters, no PAN.
+        .executableTarget(name: "FuzzConsentImport", dependencies: [
+            "FuzzSupport", .product(name: "WelkomConsent", package: "Welkom"), .product(name: "WelkomRegistry", package: "Welkom"),
+            .product(name: "WelkomIdentifiers", package: "Welkom"), .product(name: "WelkomCore", package: "Welkom"),
+        ]),
     ]
 )
