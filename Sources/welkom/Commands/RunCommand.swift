@@ -6,7 +6,7 @@ struct RunCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "run",
         abstract: "The agent, headless (under systemd).",
-        discussion: "Exit codes: 0 clean stop, 64 usage, 78 bad config.")
+        discussion: "SIGHUP (systemctl reload welkom) re-reads the config file; one that fails the check is refused and the running one kept. Exit codes: 0 clean stop, 64 usage, 78 bad config.")
 
     @Option(help: ArgumentHelp("The config file (default /etc/welkom/welkom.toml, else embedded defaults).", valueName: "PATH"))
     var config: String?
