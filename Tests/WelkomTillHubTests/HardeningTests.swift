@@ -237,6 +237,57 @@ final class HardeningTests: XCTestCase {
     }
 }
 
+extension HardeningTests {
+    /// A peer that stops reading: once its socket buffers are full our writes stall, and the
+    /// gate closes the connection after the write-stall timeout, so the stream's write fails and
+    /// the stream ends (a vanished page does not hold its buffers for good).
+    func testAStreamWhosePeerStopsReadingIsClosed() async throws {
+        let rules = ConnectionRules(limiter: ConnectionLimiter(maxTotal: 10, maxPerClient: 10),
+                                    headerTimeout: .seconds(5), idleTimeout: .seconds(30), writeStallTimeout: .seconds(1))
+        let ended = StreamEnd()
+        let router = Router(context: TillRequestContext.self)
+        router.get("/stream") { _, _ in
+            Response(status: .ok, body: ResponseBody { writer in
+                let chunk = ByteBuffer(repeating: UInt8(ascii: "x"), count: 64 * 1024)
+                do {
+                    while true { try await writer.write(chunk) }
+                } catch {
+                    await ended.mark()
+                    throw error
+                }
+            })
+        }
+        let (portStream, portContinuation) = AsyncStream.makeStream(of: Int.self)
+        let app = Application(router: router,
+                              server: HTTPServerBuilder { rules.gated(HTTP1Channel(responder: $0, configuration: rules.http1Configuration)) },
+                              configuration: .init(address: .hostname("127.0.0.1", port: 0)),
+                              onServerRunning: { portContinuation.yield($0.localAddress?.port ?? 0) },
+                              logger: Fixture.logger)
+        try await withThrowingTaskGroup(of: Void.self) { group in
+            group.addTask { try await app.runService() }
+            var ports = portStream.makeAsyncIterator()
+            let next = await ports.next()
+            let port = try XCTUnwrap(next)
+            let reader = try RawSocket(port: port)
+            reader.send("GET /stream HTTP/1.1\r\nHost: localhost\r\n\r\n")
+            // It never reads. Bounded wait: the buffers fill in well under a second on loopback.
+            let started = ContinuousClock.now
+            while await !ended.value, ContinuousClock.now - started < .seconds(15) {
+                try await Task.sleep(for: .milliseconds(100))
+            }
+            let endedValue = await ended.value
+            XCTAssertTrue(endedValue, "the stalled stream was not ended")
+            _ = reader
+            group.cancelAll()
+        }
+    }
+}
+
+actor StreamEnd {
+    var value = false
+    func mark() { value = true }
+}
+
 /// A blocking TCP socket to 127.0.0.1, with non-blocking peeks to see whether the peer closed.
 final class RawSocket: @unchecked Sendable {
     let fd: Int32
