@@ -6,7 +6,9 @@ import XCTest
 func makeTemporaryDirectory(_ test: XCTestCase) throws -> URL {
     let url = FileManager.default.temporaryDirectory
         .appendingPathComponent("welkom-registry-test-\(UUID().uuidString)")
-    try FileManager.default.createDirectory(at: url, withIntermediateDirectories: true)
+    // 0700, as every data directory must be (issue 12, finding 4).
+    try FileManager.default.createDirectory(at: url, withIntermediateDirectories: true,
+                                            attributes: [.posixPermissions: 0o700])
     test.addTeardownBlock { try? FileManager.default.removeItem(at: url) }
     return url
 }
