@@ -91,7 +91,7 @@ $(BENCH_VENV)/.installed: Benchmarks/peers/requirements.txt
 # libFuzzer over the radio's parsers (Fuzz/, a package of its own): a short bounded run of each
 # target, new inputs kept in a scratch directory, the seeds in Fuzz/Corpus/ read only.
 # lld, the Swift toolchain's linker: gold fails with an internal error on libFuzzer's objects.
-FUZZ_TARGETS := FuzzH4Decoder FuzzHCIEvent FuzzADStructures FuzzConsentImport
+FUZZ_TARGETS := FuzzH4Decoder FuzzHCIEvent FuzzADStructures FuzzConsentImport FuzzTillRequest
 FUZZ_SECONDS ?= 20
 fuzz: deps-build
 	cd Fuzz && $(SWIFT) build -Xswiftc -sanitize=fuzzer -Xswiftc -use-ld=lld
