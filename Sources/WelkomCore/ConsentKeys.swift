@@ -31,7 +31,7 @@ public struct ConsentKeys: Sendable, Equatable {
 }
 
 /// An Eddystone-EID beacon as enrolled: its identity key, rotation exponent K (0…15) and the
-/// Unix time at which its time counter read 0 (shared/spec/identifiers.md §2).
+/// Unix time at which its time counter read 0 (docs/identifiers.md, Eddystone-EID).
 public struct EIDRegistration: Sendable, Equatable, Hashable {
     public var identityKey: Block128
     public var exponent: UInt8

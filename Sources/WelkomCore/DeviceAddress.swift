@@ -3,7 +3,7 @@
 /// `01` resolvable private (an RPA, resolvable with the device's IRK), `11` static, `00`
 /// non-resolvable.
 ///
-/// An address is personal data (brief): like a sighting, it never prints its value.
+/// An address is personal data (docs/privacy-invariants.md): like a sighting, it never prints its value.
 /// `formatted` exists only for `welkom scan --show-identifiers`.
 public struct DeviceAddress: Hashable, Sendable, CustomStringConvertible {
     /// The 48 bits, most significant byte first as addresses are printed (`70:81:94:0D:FB:AA`

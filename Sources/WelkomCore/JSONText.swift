@@ -1,5 +1,5 @@
 /// JSON string literals for the JSON lines Welkom writes by hand (ledger export, logs, CLI
-/// output), where the key order is part of the contract and JSONEncoder would not keep it.
+/// output), where the key order is part of the contract (docs/contract.md) and JSONEncoder would not keep it.
 public enum JSONText {
     /// A JSON string literal (RFC 8259 §7): escapes quote, backslash and control characters.
     public static func quoted(_ value: String) -> String {

@@ -2,7 +2,7 @@ import struct Foundation.Date
 
 /// One thing a source heard: an advertisement or a card read, before anyone knows whose it is.
 ///
-/// A sighting of someone not enrolled must leave no trace (brief, invariant 2), so a sighting
+/// A sighting of someone not enrolled must leave no trace (docs/privacy-invariants.md, invariant 2), so a sighting
 /// never describes its identifiers when printed, logged or interpolated: `description` shows
 /// only the kind of evidence. Sources create sightings; only the recogniser looks inside.
 public struct Sighting: Sendable, CustomStringConvertible {
@@ -44,7 +44,7 @@ public enum SourceKind: String, Sendable, CaseIterable {
 public enum Evidence: Sendable, CustomStringConvertible {
     /// A WLK1 frame: its company ID (little-endian on air, host order here) and its 16-byte token.
     case wlk1(companyID: UInt16, token: Block128)
-    /// A loyalty card, its number already normalised as shared/spec/identifiers.md §4 says
+    /// A loyalty card, its number already normalised as docs/identifiers.md (loyalty cards) says
     /// (digits alone, or "uid:" + lowercase hex for an NFC UID).
     case card(normalised: String)
     /// An Eddystone-EID frame's 8-byte ephemeral identifier, most significant byte first.

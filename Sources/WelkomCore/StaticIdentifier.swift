@@ -1,4 +1,4 @@
-/// An identifier that never changes (shared/spec/identifiers.md §5): anyone who hears it can
+/// An identifier that never changes (docs/identifiers.md, static identifiers): anyone who hears it can
 /// follow its bearer, so it matches a customer only where `allow_static_identifiers` is set.
 ///
 /// `canonical` is how the registry stores it and how `consent enroll --static` spells it:

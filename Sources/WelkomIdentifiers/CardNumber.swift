@@ -1,7 +1,7 @@
 import WelkomCore
 
 /// Turns what a card reader delivers into a normalised loyalty card number
-/// (shared/spec/identifiers.md §4), a payment card to drop, or a reason to reject it.
+/// (docs/identifiers.md, loyalty cards), a payment card to drop, or a reason to reject it.
 ///
 /// Pure and total: any input gives an answer, and a rejection never repeats the input.
 ///

@@ -1,6 +1,6 @@
 import Crypto
 
-/// The only form in which a card number is ever kept (spec §4):
+/// The only form in which a card number is ever kept (docs/identifiers.md, loyalty cards):
 ///     cardPseudonym = HMAC-SHA256(key: pepper, message: UTF-8 of the normalised number).
 /// The pepper (32 random bytes) lives in a key file outside the database: an unkeyed hash of a
 /// 13-digit number is reversed by brute force in minutes.

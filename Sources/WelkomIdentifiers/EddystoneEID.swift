@@ -1,7 +1,7 @@
 import WelkomCore
 import struct Foundation.Date
 
-/// Eddystone-EID (shared/spec/identifiers.md §2; google/eddystone eddystone-eid/eid-computation.md).
+/// Eddystone-EID (docs/identifiers.md, Eddystone-EID; google/eddystone eddystone-eid/eid-computation.md).
 ///
 /// A beacon holds a 16-byte identity key and a rotation exponent K (0…15); its 32-bit time counter
 /// counts seconds from the moment the beacon was provisioned (`epoch`, Unix time). Every 2^K

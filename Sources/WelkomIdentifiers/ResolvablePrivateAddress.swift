@@ -1,6 +1,6 @@
 import WelkomCore
 
-/// Resolvable private addresses (Bluetooth Core Vol 3 Part H §2.2.2; shared/spec/identifiers.md §3):
+/// Resolvable private addresses (Bluetooth Core Vol 3 Part H §2.2.2; docs/identifiers.md, RPAs):
 ///     ah(IRK, prand) = AES-128(IRK, 00×13 ‖ prand)[13..<16]      (the lowest 24 bits)
 ///     address        = prand(24 bits, top two bits 01) ‖ ah(IRK, prand)
 /// The hash is only 24 bits: with N enrolled IRKs a stranger's address matches one by chance with

@@ -2,7 +2,7 @@ import Crypto
 import WelkomCore
 import struct Foundation.Date
 
-/// The WLK1 rotating token (shared/spec/identifiers.md §1).
+/// The WLK1 rotating token (docs/identifiers.md, WLK1).
 ///
 /// A customer's app or fob holds a random 16-byte beacon key; every 10 minutes it broadcasts
 ///     token = AES-128(tokenKey, "WLK1" ‖ 00×8 ‖ uint32_be(window)),
