@@ -4,7 +4,7 @@ import WelkomIdentifiers
 
 /// The one place a reader's raw reads become sightings: classified by `CardNumber`, counted,
 /// and — for rejects only — logged by kind, naming the reader and the problem, never the code.
-/// A payment card leaves one aggregate count and nothing else (brief, invariant 6).
+/// A payment card leaves one aggregate count and nothing else (docs/privacy-invariants.md, invariant 6).
 struct CodeIntake: Sendable {
     let reader: String
     let till: TillID

@@ -7,7 +7,7 @@ public struct ReaderStats: Sendable, Equatable, CustomStringConvertible {
     public var loyalty: Int
     /// Lines rejected: bad check digits, garbage, control characters, over-long lines, partial reads.
     public var invalid: Int
-    /// Payment cards dropped at the reader (brief, invariant 6).
+    /// Payment cards dropped at the reader (docs/privacy-invariants.md, invariant 6).
     public var paymentDropped: Int
     /// Times the reader went away (unplugged, pty closed, I/O error) after being open.
     public var disconnects: Int

@@ -1,5 +1,5 @@
 /// One thing wrong with a config file, said so that an operator can go straight to it:
-/// `FILE:LINE: key: message`, as `welkom config check` prints it (design/contract.md).
+/// `FILE:LINE: key: message`, as `welkom config check` prints it (docs/contract.md).
 public struct ConfigIssue: Sendable, Equatable, CustomStringConvertible {
     /// The file as the caller named it (a path, or a label such as "<embedded>").
     public var file: String

@@ -1,6 +1,6 @@
 /// `[radio]`: where advertisements come from.
 public struct RadioSettings: Sendable, Equatable {
-    /// `transport`: an HCI transport spec (design/contract.md): `hci0` (kernel socket),
+    /// `transport`: an HCI transport spec (docs/contract.md): `hci0` (kernel socket),
     /// `serial:/dev/ttyACM0[@BAUD]` (H4 over a UART), `tcp:HOST:PORT` (H4 over TCP),
     /// `btsnoop:FILE` (replay a capture), or empty for no radio. The radio module parses the details; the config
     /// checks only the form, so `welkom config check` catches a misspelt transport.

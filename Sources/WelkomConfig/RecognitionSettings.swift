@@ -1,5 +1,5 @@
 /// `[recognition]`: whether anyone is recognised at all, and how cautiously.
-/// Off by default: a fresh install recognises nobody (design/brief.md, invariant 1).
+/// Off by default: a fresh install recognises nobody (docs/privacy-invariants.md, invariant 1).
 public struct RecognitionSettings: Sendable, Equatable {
     /// `enabled`: recognition runs only when true *and* `dpiaReference` is set.
     public var enabled: Bool

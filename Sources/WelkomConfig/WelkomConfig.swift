@@ -64,7 +64,7 @@ public struct WelkomConfig: Sendable, Equatable {
     public static let defaults = WelkomConfig()
 
     /// Whether anyone may be recognised: only with `recognition.enabled = true` *and* a DPIA
-    /// reference (design/brief.md, invariant 1). The agent must check this, not `enabled`.
+    /// reference (docs/privacy-invariants.md, invariant 1). The agent must check this, not `enabled`.
     public var recognitionActive: Bool {
         recognition.enabled && !recognition.dpiaReference.isBlank
     }

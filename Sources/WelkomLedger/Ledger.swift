@@ -4,7 +4,7 @@ import Synchronization
 import WelkomStorage
 import WelkomCore
 
-/// The tamper-evident match log in DATA/ledger.sqlite (design brief: "the ledger"): an RFC 9162
+/// The tamper-evident match log in DATA/ledger.sqlite (docs/architecture.md: "the ledger"): an RFC 9162
 /// Merkle tree whose leaves commit to salted records (LedgerLeaf), the records stored beside the
 /// tree and deletable, signed checkpoints over the tree (LedgerCheckpoint), and inclusion and
 /// consistency proofs an outsider can check with MerkleTree alone.

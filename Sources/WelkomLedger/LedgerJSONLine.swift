@@ -7,7 +7,7 @@ import WelkomCore
 /// consent record, else null) and, when proofs are asked for, inclusion — time in RFC 3339 UTC
 /// with milliseconds, absent values as null.
 ///
-/// Written by hand because the key order is part of the contract and JSONEncoder only offers
+/// Written by hand because the key order is part of the contract (docs/contract.md) and JSONEncoder only offers
 /// alphabetical or unspecified order.
 public enum LedgerJSONLine {
     /// The entry's own fields as one line (without the trailing newline).

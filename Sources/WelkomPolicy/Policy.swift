@@ -4,7 +4,7 @@ import Foundation
 /// Decides what, if anything, a recognition puts in front of staff: a greeting (scope
 /// `greeting`, the name only with `name`), offers from the catalogue (scope `offers`, valid
 /// today, targeting the customer's tags) and the staff note (scope `notes`) — only within the
-/// customer's consent scopes (brief, invariant 5), with cool-downs per customer and kind, never
+/// customer's consent scopes (docs/privacy-invariants.md, invariant 5), with cool-downs per customer and kind, never
 /// in quiet hours, at the recognition's till (else the first till), each with an expiry.
 ///
 /// Pure apart from its memory of recent prompts (customer and kind → when), which holds

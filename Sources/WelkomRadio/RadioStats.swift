@@ -1,7 +1,7 @@
 import WelkomCore
 
 /// Aggregate counters of what the radio source saw: kinds and counts only, never identifiers,
-/// so they are safe for metrics, logs and `welkom scan` (brief, invariant 2).
+/// so they are safe for metrics, logs and `welkom scan` (docs/privacy-invariants.md, invariant 2).
 public struct RadioStats: Sendable, Equatable, CustomStringConvertible {
     /// Advertising reports carrying a WLK1 frame.
     public var wlk1Reports = 0

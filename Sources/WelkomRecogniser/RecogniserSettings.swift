@@ -1,7 +1,7 @@
 /// What the recogniser needs from the config.
 public struct RecogniserSettings: Sendable, Equatable {
     /// False unless the config sets `recognition.enabled = true` and a DPIA reference:
-    /// then the recogniser matches nobody (brief, invariant 1).
+    /// then the recogniser matches nobody (docs/privacy-invariants.md, invariant 1).
     public var enabled: Bool
     /// WLK1 frames are accepted under this company ID only.
     public var companyID: UInt16

@@ -6,7 +6,7 @@ import Glibc
 import Darwin
 #endif
 
-/// DATA/card-pepper.key: the 32 random bytes that key every card pseudonym (spec §4). Kept in a
+/// DATA/card-pepper.key: the 32 random bytes that key every card pseudonym (docs/identifiers.md). Kept in a
 /// file of its own, mode 0600, never in the database: a copy of registry.sqlite alone does not
 /// let anyone brute-force the card numbers behind its pseudonyms.
 enum CardPepper {

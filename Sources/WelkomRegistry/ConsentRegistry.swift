@@ -9,7 +9,7 @@ import WelkomIdentifiers
 ///
 /// The agent and the CLI open it at the same time: writes serialise on SQLite's write lock
 /// (WAL, busy timeout), and every enrolment or withdrawal bumps `changeCounter()`, which the
-/// running agent polls to rebuild its tables within a second of a withdrawal (brief, invariant 3).
+/// running agent polls to rebuild its tables within a second of a withdrawal (docs/privacy-invariants.md, invariant 3).
 /// Withdrawal deletes the key material outright; with `secure_delete` and a truncating WAL
 /// checkpoint no copy of it stays in the database files.
 public final class ConsentRegistry: Sendable {

@@ -34,7 +34,7 @@ enum RegistrySchema {
                 INSERT INTO registry_state (id, change_counter) VALUES (1, 0);
                 """)
         }
-        // Issue 3: every identifier scheme of shared/spec/identifiers.md, and offer tags.
+        // Issue 3: every identifier scheme of docs/identifiers.md, and offer tags.
         m.registerMigration("v2-identifier-schemes") { db in
             try db.execute(sql: """
                 ALTER TABLE consent ADD COLUMN eid_key BLOB;           -- 16 bytes, Eddystone-EID identity key

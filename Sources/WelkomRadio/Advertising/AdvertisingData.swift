@@ -1,8 +1,7 @@
 import WelkomCore
 
 /// An advertisement's AD structures: iterate them, or pull out the evidence a recogniser can
-/// match (shared/spec/identifiers.md: a WLK1 frame §1, an Eddystone-EID frame §2, an iBeacon or
-/// AltBeacon §5).
+/// match (docs/identifiers.md: a WLK1 frame, an Eddystone-EID frame, an iBeacon or AltBeacon).
 ///
 /// The evidence scan runs on every report the radio hears, so it is pure, allocation-free and
 /// `@inlinable` (it specialises into the caller): one pass over `[len][type][data]`, a structure

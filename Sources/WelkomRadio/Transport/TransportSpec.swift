@@ -1,4 +1,4 @@
-/// Where the radio's HCI stream comes from, parsed in one place from the contract's spellings:
+/// Where the radio's HCI stream comes from, parsed in one place from docs/contract.md's spellings:
 ///
 /// - `hci0` … `hciN`: a kernel adapter, opened through its HCI user channel (libbluetooth headers)
 /// - `serial:/dev/ttyACM0[@BAUD]`: H4 over a UART or a pty (default 1,000,000 baud)
