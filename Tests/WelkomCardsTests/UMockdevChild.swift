@@ -2,7 +2,7 @@ import Foundation
 import XCTest
 
 /// Runs one test of this same test binary again inside `umockdev-run`, where libusb and evdev see
-/// the fixture devices (notes/test-rigs.md). umockdev works by preloading into the process it
+/// the fixture devices (docs/test-rigs.md, umockdev). umockdev works by preloading into the process it
 /// starts, hence the second process. In the child, `UMockdevChild.output` names the file the test
 /// writes its findings to; the parent reads and checks them.
 enum UMockdevChild {

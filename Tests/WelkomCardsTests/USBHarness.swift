@@ -3,7 +3,7 @@ import XCTest
 
 /// Runs one test of this same test binary again under Tests/Rigs/umockdev_usb_harness.py: a
 /// live keyboard-wedge scanner answered through umockdev's GObject ioctl API (a kernel driver to
-/// detach, EBUSY, transfer timeouts), where a `.ioctl` replay cannot go (notes/test-rigs.md).
+/// detach, EBUSY, transfer timeouts), where a `.ioctl` replay cannot go (docs/test-rigs.md, umockdev).
 /// As with `UMockdevChild`, the child writes its findings to the file named by
 /// `UMockdevChild.variable`; the harness writes what it saw on the usbfs side to an events file.
 enum USBHarness {

@@ -1,7 +1,7 @@
 import XCTest
 import WelkomIdentifiers
 
-/// shared/spec/identifiers.md §4: what a reader delivers → normalised number, payment card, or a
+/// docs/identifiers.md (loyalty cards): what a reader delivers → normalised number, payment card, or a
 /// rejection that does not repeat the code.
 final class CardNumberTests: XCTestCase {
     private let visaTestPAN = "4111111111111111"
@@ -9,7 +9,7 @@ final class CardNumberTests: XCTestCase {
     // MARK: Check digits
 
     func testEAN13CheckDigitOfKnownBarcodes() {
-        // 8712345678906 (notes/test-rigs.md): 8+1+3+5+7+9 = 33, 3·(7+2+4+6+8+0) = 81, 114 → 6.
+        // 8712345678906 (docs/test-rigs.md): 8+1+3+5+7+9 = 33, 3·(7+2+4+6+8+0) = 81, 114 → 6.
         XCTAssertEqual(CardNumber.ean13CheckDigit([8, 7, 1, 2, 3, 4, 5, 6, 7, 8, 9, 0] as [UInt8]), 6)
         // 4006381333931, the classic example: 20 + 3·23 = 89 → 1.
         XCTAssertEqual(CardNumber.ean13CheckDigit([4, 0, 0, 6, 3, 8, 1, 3, 3, 3, 9, 3] as [UInt8]), 1)

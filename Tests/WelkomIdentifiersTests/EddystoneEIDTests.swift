@@ -3,7 +3,7 @@ import WelkomCore
 @testable import WelkomIdentifiers
 import WelkomTesting
 
-/// shared/spec/identifiers.md §2 byte for byte, and random keys against Python's `cryptography`.
+/// docs/identifiers.md (Eddystone-EID) byte for byte, and random keys against Python's `cryptography`.
 final class EddystoneEIDTests: XCTestCase {
     let key = Block128(hex: "000102030405060708090a0b0c0d0e0f")!
 

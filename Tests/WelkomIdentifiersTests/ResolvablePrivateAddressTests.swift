@@ -3,7 +3,7 @@ import WelkomCore
 @testable import WelkomIdentifiers
 import WelkomTesting
 
-/// Bluetooth Core Vol 3 Part H §2.2.2 (shared/spec/identifiers.md §3) and random IRKs against Python.
+/// Bluetooth Core Vol 3 Part H §2.2.2 (docs/identifiers.md, RPAs) and random IRKs against Python.
 final class ResolvablePrivateAddressTests: XCTestCase {
     let irk = Block128(hex: "ec0234a357c8ad05341010a60a397d9b")!
 

@@ -2,7 +2,7 @@ import XCTest
 import WelkomCore
 @testable import WelkomIdentifiers
 
-/// The vectors of shared/spec/identifiers.md §1, byte for byte.
+/// The vectors of docs/identifiers.md (WLK1), byte for byte.
 final class WLK1Tests: XCTestCase {
     let beaconKey = Block128(hex: "000102030405060708090a0b0c0d0e0f")!
 

@@ -3,7 +3,7 @@ import WelkomCore
 import WelkomIdentifiers
 @testable import WelkomRadio
 
-/// Eddystone-EID, iBeacon and AltBeacon frames (shared/spec/identifiers.md §2, §5), and the
+/// Eddystone-EID, iBeacon and AltBeacon frames (docs/identifiers.md), and the
 /// advertiser's address carried into the sighting.
 final class AdvertisingSchemesTests: XCTestCase {
     func testEddystoneEIDFrame() {

@@ -5,7 +5,7 @@ import WelkomIdentifiers
 import WelkomTesting
 
 /// A stranger is never recognised: a million random tokens, a million random EIDs and a million
-/// random RPAs against a large registry (brief, invariants 2 and 8).
+/// random RPAs against a large registry (docs/privacy-invariants.md, invariants 2 and 8).
 final class StrangerTests: XCTestCase {
     let t0 = Date(timeIntervalSince1970: 1_700_000_000)
     let million = 1_000_000
