@@ -87,7 +87,9 @@ def qemu_argv(share: Path, append: str) -> list:
 
 def run_guest(scenario, env=None, timeout: float = 240, keep: Path = None, init: str = None) -> GuestResult:
     """Boots a guest, runs `scenario` in it, and returns what it left. `init`: a PID 1 other than the
-    rig's stage 2 (e.g. /lib/systemd/systemd); the scenario then runs however that init is told to."""
+    rig's stage 2 (e.g. /lib/systemd/systemd), which then runs stage 2 as a unit. The share and the
+    console log are moved to `keep`; without it they stay in a temporary directory
+    (`result.share.parent`) for the caller to remove."""
     version = kernel_version()
     path = scenario_path(scenario)
     work = Path(tempfile.mkdtemp(prefix="welkom-vm-"))
@@ -136,7 +138,7 @@ def run_guest(scenario, env=None, timeout: float = 240, keep: Path = None, init:
         keep = Path(keep)
         if keep.exists():
             shutil.rmtree(keep)
-        shutil.copytree(work, keep)
+        shutil.move(str(work), str(keep))
         result.share = keep / "share"
     return result
 
@@ -156,6 +158,8 @@ def main() -> int:
     print(f"run_guest: exit {result.exit_code} after {result.seconds:.1f} s\n{result.timings}", file=sys.stderr)
     if result.exit_code == 124:
         print(result.console[-4000:], file=sys.stderr)
+    if not args.keep:
+        shutil.rmtree(result.share.parent, ignore_errors=True)
     return result.exit_code
 
 
