@@ -12,7 +12,7 @@ import WelkomTillHub
 /// request line, header lines, a blank line, a body — and sent through the hub's router with
 /// pairing and the Host check on, as the agent has it: the Host allow-list, cookie and bearer
 /// parsing, the pairing form and JSON, the Last-Event-ID cursor, path parameters. Whatever the
-/// bytes, the answer is one of the statuses the contract lists, and a foreign Host never gets
+/// bytes, the answer is one of the statuses docs/contract.md lists, and a foreign Host never gets
 /// past the check.
 
 let directory = FileManager.default.temporaryDirectory.appendingPathComponent("welkom-fuzz-till-\(getpid())")
