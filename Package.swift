@@ -1,5 +1,5 @@
 // swift-tools-version:6.1
-// Welkom: one module per stage of the flow in design/brief.md.
+// Welkom: one module per stage of the flow in docs/architecture.md.
 //   sources (WelkomRadio, WelkomCards) → WelkomRecogniser → WelkomPolicy → WelkomLedger → WelkomTillHub
 // The stages share only WelkomCore's value types; WelkomAgent wires them, the `welkom` CLI sits on top.
 import PackageDescription
@@ -49,7 +49,7 @@ let package = Package(
 
         // The shared vocabulary: value types only, no I/O, no dependencies.
         .target(name: "WelkomCore", swiftSettings: strict),
-        // shared/spec/identifiers.md in code: WLK1 tokens, card pseudonyms, barcode checks.
+        // docs/identifiers.md in code: WLK1 tokens, card pseudonyms, barcode checks.
         .target(name: "WelkomIdentifiers", dependencies: [
             "WelkomCore", "CWelkomAES", .product(name: "Crypto", package: "swift-crypto"),
             .product(name: "_CryptoExtras", package: "swift-crypto"),

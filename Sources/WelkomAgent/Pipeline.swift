@@ -9,7 +9,7 @@ import WelkomZones
 import struct Foundation.Date
 import struct Foundation.TimeInterval
 
-/// The flow of the brief in one place: sighting → recogniser → zones → policy → ledger → till hub.
+/// The flow of docs/architecture.md in one place: sighting → recogniser → zones → policy → ledger → till hub.
 /// `welkom run`, `demo` and `replay` all drive this one actor; they differ in their sources, their
 /// clock and their outputs (a replay has no ledger and no hub, only `onRecognition`), not in the
 /// middle. The actor serialises the stages' state (the recogniser's tables, the policy's

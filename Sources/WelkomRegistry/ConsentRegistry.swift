@@ -8,8 +8,8 @@ import WelkomIdentifiers
 /// recognise them by (WLK1 beacon keys, EID keys, IRKs, static identifiers, card pseudonyms). Everyone not in here stays anonymous.
 ///
 /// The agent and the CLI open it at the same time: writes serialise on SQLite's write lock
-/// (WAL, busy timeout), and every enrolment or withdrawal bumps `changeCounter()`, which the
-/// running agent polls to rebuild its tables within a second of a withdrawal (docs/privacy-invariants.md, invariant 3).
+/// (WAL, busy timeout). A change made by the CLI reaches the running agent over its control socket
+/// (WelkomConsent's ConsentService), which loads a `snapshot` and answers once it has applied it.
 /// Withdrawal deletes the key material outright; with `secure_delete` and a truncating WAL
 /// checkpoint no copy of it stays in the database files.
 public final class ConsentRegistry: Sendable {

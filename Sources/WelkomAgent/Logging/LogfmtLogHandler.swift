@@ -8,7 +8,7 @@ import Glibc
 /// Log lines for journald: logfmt (`time=… level=info msg="…" key=value`) or JSON lines.
 /// Written by hand because swift-log ships only its own human format, and the few lines
 /// here are cheaper than another dependency. Callers must never put an identifier of an
-/// unmatched sighting into a message or metadata (brief, invariant 2).
+/// unmatched sighting into a message or metadata (docs/privacy-invariants.md, invariant 2).
 public struct LogfmtLogHandler: LogHandler {
     public enum Format: String, Sendable { case logfmt, json }
     public enum Stream: Sendable { case stdout, stderr }

@@ -6,7 +6,7 @@ import WelkomCore
 
 /// The agent's metrics, served at /metrics. Only aggregate counters and labels from fixed,
 /// small sets (source kind, scheme, till, entry kind): nothing derived from an identifier of
-/// anyone, enrolled or not (brief, invariant 2).
+/// anyone, enrolled or not (docs/privacy-invariants.md, invariant 2).
 public final class AgentMetrics: Sendable {
     public let registry: PrometheusCollectorRegistry
     private let sightings: [SourceKind: Counter]

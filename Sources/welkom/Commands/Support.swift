@@ -5,7 +5,7 @@ import WelkomAgent
 import WelkomConfig
 import WelkomCore
 
-/// sysexits(3) codes the contract names.
+/// sysexits(3) codes docs/contract.md names.
 enum Exit {
     static let usage = ExitCode(64)
     static let dataError = ExitCode(65)
