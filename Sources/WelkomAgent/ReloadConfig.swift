@@ -13,7 +13,7 @@ typealias HangupSignals = UnixSignalsSequence
 /// keeping the cool-downs, the zones' state, open till streams and every source whose config is
 /// unchanged. A config that fails the check is refused (each problem logged as
 /// `FILE:LINE: key: what is wrong`) and the running one kept. What only a restart can change
-/// (data.dir, till_display's address and TLS, log, ledger, pole displays) is logged and kept.
+/// (data.dir, till_display, metrics.listen, log, ledger, pole displays) is logged and kept.
 final class ConfigReloader: Sendable {
     private let runtime: AgentRuntime
     /// The file `welkom run` read; nil when it started on the embedded defaults.
@@ -70,6 +70,7 @@ final class ConfigReloader: Sendable {
         new.log = old.log
         new.ledger = old.ledger
         new.poleDisplays = old.poleDisplays
+        new.metrics = old.metrics
 
         let pipeline = runtime.pipeline
         await pipeline.reconfigure(policy: StageSettings.policy(new), zones: StageSettings.zoneTracker(new.zones))
@@ -99,7 +100,8 @@ final class ConfigReloader: Sendable {
          ("till_display (listen address, TLS)", old.tillDisplay != new.tillDisplay),
          ("log", old.log != new.log),
          ("ledger", old.ledger != new.ledger),
-         ("pole_display", old.poleDisplays != new.poleDisplays)]
+         ("pole_display", old.poleDisplays != new.poleDisplays),
+         ("metrics.listen", old.metrics != new.metrics)]
     }
 
     /// What a reload changed, by section, for the log line.
@@ -109,6 +111,7 @@ final class ConfigReloader: Sendable {
         if old.radio != new.radio { changed.append("radio") }
         if old.zones != new.zones { changed.append("zones") }
         if old.readers != new.readers { changed.append("reader") }
+        if old.cards != new.cards { changed.append("cards") }
         if old.tills != new.tills { changed.append("till") }
         if old.policy != new.policy { changed.append("policy") }
         if old.templates != new.templates { changed.append("templates") }

@@ -42,7 +42,10 @@ extension AgentSources {
             })
         }
         for (index, reader) in try StageSettings.readers(config).enumerated() {
-            plans.append(SourcePlan(key: "reader \(config.readers[index])") { makeReader(reader, logger: logger) })
+            // [cards] reaches every reader (the payment-card exemptions), so it is part of each key.
+            plans.append(SourcePlan(key: "reader \(config.readers[index]) cards=\(config.cards)") {
+                makeReader(reader, logger: logger)
+            })
         }
         return disambiguated(plans)
     }

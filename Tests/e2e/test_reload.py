@@ -16,7 +16,7 @@ from test_cards import ScannerLine
 
 ANNA_CARD = "4006381333931"
 BEN_CARD = "8712345678906"
-CHLOE_CARD = "5901234123457"
+CHLOE_CARD = "8712345678913"
 
 OFFER = '[[offer]]\nid = "drink"\ntext_en = "{text}"\n'
 
@@ -77,6 +77,7 @@ def till_page(agent, token) -> str:
 
 
 def test_sighup_reloads_offers_and_tills_keeping_streams_cooldowns_and_readers(workdir, data_dir, cleanup):
+    data_dir.chmod(0o700)  # a data directory in /tmp must be private
     for customer, card in (("anna", ANNA_CARD), ("ben", BEN_CARD), ("chloe", CHLOE_CARD)):
         welkom("consent", "enroll", "--data", data_dir, "--customer", customer, "--scopes", "greeting,offers",
                "--locale", "en", "--card", card)
@@ -135,6 +136,7 @@ def test_sighup_reloads_offers_and_tills_keeping_streams_cooldowns_and_readers(w
 
 
 def test_sighup_turns_recognition_on_and_reopens_only_the_reader_whose_till_changed(workdir, data_dir, cleanup):
+    data_dir.chmod(0o700)
     welkom("consent", "enroll", "--data", data_dir, "--customer", "anna", "--scopes", "greeting",
            "--locale", "en", "--card", ANNA_CARD)
     scanners = []
