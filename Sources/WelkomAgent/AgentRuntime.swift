@@ -12,6 +12,7 @@ import WelkomPoleDisplay
 import WelkomPolicy
 import WelkomRecogniser
 import WelkomRegistry
+import WelkomStorage
 import WelkomTillHub
 import WelkomZones
 
@@ -45,6 +46,9 @@ public final class AgentRuntime: Sendable {
         self.dataDirectory = dataDirectory
         self.logger = logger
         self.clock = clock
+        // Invariant 9: a directory or key file someone else could write or plant is refused
+        // before anything is read from it (DataDirectoryError names each path and its fix).
+        try DataDirectory.prepare(dataDirectory)
         registry = try ConsentRegistry(dataDirectory: dataDirectory)
         ledger = try Ledger(dataDirectory: dataDirectory)
         metrics = AgentMetrics()

@@ -1,6 +1,7 @@
 import Crypto
 import Foundation
 import WelkomCore
+import WelkomStorage
 #if canImport(Glibc)
 import Glibc
 #endif
@@ -29,7 +30,8 @@ struct LedgerSigningKey: Sendable {
     /// Reads the key, creating it on first use.
     static func loadOrCreate(directory: URL) throws(LedgerError) -> LedgerSigningKey {
         let path = directory.appendingPathComponent(fileName).path
-        if access(path, F_OK) != 0 {
+        var info = stat()
+        if lstat(path, &info) != 0 {  // a dangling symlink is not "missing": load refuses it
             try create(at: path)
         }
         let key = try load(directory: directory)
@@ -37,19 +39,30 @@ struct LedgerSigningKey: Sendable {
         let pubPath = directory.appendingPathComponent(publicFileName).path
         let text = Hex.encode(key.publicKey) + "\n"
         if (try? String(contentsOfFile: pubPath, encoding: .utf8)) != text {
-            try? text.write(toFile: pubPath, atomically: true, encoding: .utf8)
+            // Replaced by rename, never written through a link planted in its place.
+            try? DataDirectory.writeAtomically(Array(text.utf8), to: pubPath)
         }
         return key
     }
 
     static func load(directory: URL) throws(LedgerError) -> LedgerSigningKey {
         let path = directory.appendingPathComponent(fileName).path
-        let fd = open(path, O_RDONLY | O_CLOEXEC)
-        guard fd >= 0 else { throw .signingKey(path: path, reason: errorText()) }
+        let fd = open(path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW)
+        guard fd >= 0 else {
+            if errno == ELOOP, let problem = DataDirectory.keyFileProblem(path) {
+                throw .signingKey(path: path, reason: "\(problem.what); fix: \(problem.fix)")
+            }
+            throw .signingKey(path: path, reason: errorText())
+        }
         defer { close(fd) }
         var info = stat()
         guard fstat(fd, &info) == 0 else { throw .signingKey(path: path, reason: errorText()) }
         guard info.st_mode & S_IFMT == S_IFREG else { throw .signingKey(path: path, reason: "not a regular file") }
+        // A key someone else planted signs checkpoints they could forge. Only for signing: an
+        // auditor reading a copy as another user derives the public key (publicKey(directory:)).
+        if info.st_uid != geteuid(), let problem = DataDirectory.keyFileProblem(path) {
+            throw .signingKey(path: path, reason: "\(problem.what); fix: \(problem.fix)")
+        }
         guard info.st_mode & 0o077 == 0 else {
             throw .signingKey(path: path, reason: "group or others may read it (mode \(String(info.st_mode & 0o777, radix: 8))); chmod 600 it")
         }

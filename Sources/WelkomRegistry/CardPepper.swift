@@ -1,5 +1,6 @@
 import Foundation
 import WelkomIdentifiers
+import WelkomStorage
 #if canImport(Glibc)
 import Glibc
 #elseif canImport(Darwin)
@@ -13,11 +14,12 @@ enum CardPepper {
     static let fileName = "card-pepper.key"
 
     /// Reads the key file, creating it on first use. Refuses a file of the wrong size (a new
-    /// pepper would silently orphan every enrolled card) or one that group or others can read.
+    /// pepper would silently orphan every enrolled card), one that group or others can read, a
+    /// symlink, or one another user owns (planted: they would know every pseudonym's key).
     static func loadOrCreate(at url: URL) throws(RegistryError) -> [UInt8] {
         let path = url.path
         var info = stat()
-        if stat(path, &info) != 0 {
+        if lstat(path, &info) != 0 {
             guard errno == ENOENT else { throw .pepperUnusable(path: path, reason: errorText()) }
             try create(at: path)
         }
@@ -25,12 +27,20 @@ enum CardPepper {
     }
 
     private static func load(at path: String) throws(RegistryError) -> [UInt8] {
-        let fd = open(path, O_RDONLY | O_CLOEXEC)
-        guard fd >= 0 else { throw .pepperUnusable(path: path, reason: errorText()) }
+        let fd = open(path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW)
+        guard fd >= 0 else {
+            if errno == ELOOP, let problem = DataDirectory.keyFileProblem(path) {
+                throw .pepperUnusable(path: path, reason: "\(problem.what); fix: \(problem.fix)")
+            }
+            throw .pepperUnusable(path: path, reason: errorText())
+        }
         defer { close(fd) }
         var info = stat()
         guard fstat(fd, &info) == 0 else { throw .pepperUnusable(path: path, reason: errorText()) }
         guard info.st_mode & S_IFMT == S_IFREG else { throw .pepperUnusable(path: path, reason: "not a regular file") }
+        if info.st_uid != geteuid(), let problem = DataDirectory.keyFileProblem(path) {
+            throw .pepperUnusable(path: path, reason: "\(problem.what); fix: \(problem.fix)")
+        }
         let mode = UInt16(truncatingIfNeeded: info.st_mode & 0o7777)
         guard mode & 0o077 == 0 else { throw .pepperWrongMode(path: path, mode: mode) }
         guard info.st_size == CardPepper.length else { throw .pepperWrongSize(path: path, size: Int(info.st_size)) }

@@ -4,21 +4,14 @@ import GRDB
 /// The SQLite ground both stores (ledger and registry) stand on: private files, connections
 /// that wait for the other process, and error reasons that never carry SQL or values.
 public enum PrivateSQLiteFile {
-    /// Creates the data directory (0700) and an empty database file (0600) if missing: SQLite
-    /// gives its -wal and -shm files the database file's mode, so they are private too.
+    /// Checks the data directory (DataDirectory: ours, nobody else may write it, no symlink on
+    /// the way), creates it (0700) and an empty database file (0600, O_EXCL|O_NOFOLLOW) if
+    /// missing, or makes sure the existing one is a regular file of ours and not a link: SQLite
+    /// follows a symlinked database and gives its -wal and -shm files the database file's mode.
     public static func prepare(directory: URL, file: URL) throws {
-        let fm = FileManager.default
-        if !fm.fileExists(atPath: directory.path) {
-            try fm.createDirectory(at: directory, withIntermediateDirectories: true,
-                                   attributes: [.posixPermissions: 0o700])
-        }
-        if !fm.fileExists(atPath: file.path) {
-            let fd = open(file.path, O_CREAT | O_WRONLY | O_CLOEXEC, 0o600)
-            guard fd >= 0 else {
-                throw POSIXError(POSIXErrorCode(rawValue: errno) ?? .EIO)
-            }
-            close(fd)
-        }
+        try DataDirectory.prepare(directory)
+        let fd = try DataDirectory.openPrivateFile(file.path, flags: O_RDONLY)
+        close(fd)
     }
 
     public static func configuration(readOnly: Bool = false) -> Configuration {

@@ -85,7 +85,8 @@ public final class PairingStore: Sendable {
             guard expires > now.timeIntervalSince1970 else { return nil }
             let till: String = row["till"]
             let token = Self.randomToken()
-            let id = String(Self.randomToken().prefix(10))
+            // Never starting with '-', which a command line would take for an option (`till revoke`).
+            let id = String(Self.randomToken().drop { $0 == "-" }.prefix(10))
             let tokenExpires = now.addingTimeInterval(tokenLifetime)
             try db.execute(sql: "INSERT INTO pairing (id, till, token_hash, created, expires) VALUES (?, ?, ?, ?, ?)",
                            arguments: [id, till, Self.hash(token), now.timeIntervalSince1970, tokenExpires.timeIntervalSince1970])

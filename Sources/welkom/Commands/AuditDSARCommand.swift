@@ -3,6 +3,7 @@ import Foundation
 import WelkomAudit
 import WelkomLedger
 import WelkomRegistry
+import WelkomStorage
 
 extension AuditCommand {
     struct DSAR: ParsableCommand {
@@ -28,6 +29,7 @@ extension AuditCommand {
             let dir = try data.existing()
             let config = try settings.load()
             if signCheckpoint {
+                try requireWritableDataDirectory(dir)
                 guard FileManager.default.fileExists(atPath: dir.appendingPathComponent("ledger.sqlite").path) else {
                     printError("\(data.data): no ledger here (ledger.sqlite is missing)")
                     throw Exit.noInput
@@ -52,22 +54,18 @@ extension AuditCommand {
     }
 }
 
-/// Writes to a private file (0600: it may hold personal data) or standard output.
+/// Writes to a private file (0600: it may hold personal data) or standard output. The file is
+/// written as a new temporary file beside it and renamed into place: a symlink planted at the
+/// path is replaced, never written through, and an existing file's mode (0666) is not kept.
 func writeOutput(_ text: String, to path: String?) throws {
     guard let path else {
         print(text, terminator: "")
         return
     }
-    let fd = open(path, O_CREAT | O_TRUNC | O_WRONLY | O_CLOEXEC, 0o600)
-    guard fd >= 0 else {
-        printError("\(path): cannot write: \(String(cString: strerror(errno)))")
-        throw Exit.ioError
-    }
-    defer { close(fd) }
-    let bytes = Array(text.utf8)
-    let written = bytes.withUnsafeBytes { write(fd, $0.baseAddress, $0.count) }
-    guard written == bytes.count else {
-        printError("\(path): cannot write: \(String(cString: strerror(errno)))")
+    do {
+        try DataDirectory.writeAtomically(Array(text.utf8), to: path)
+    } catch {
+        printError("\(path): cannot write: \(error)")
         throw Exit.ioError
     }
 }

@@ -24,6 +24,7 @@ extension AuditCommand {
 
         func run() async throws {
             let dir = try data.existing()
+            try requireWritableDataDirectory(dir)
             let outcome: ConsentService.Erasure
             do {
                 outcome = try await ConsentService.open(dataDirectory: dir).erase(customer)

@@ -17,6 +17,7 @@ extension AuditCommand {
 
         func run() throws {
             let dir = try data.existing()
+            try requireWritableDataDirectory(dir)
             let fm = FileManager.default
             var found = false
             if fm.fileExists(atPath: dir.appendingPathComponent("ledger.sqlite").path) {

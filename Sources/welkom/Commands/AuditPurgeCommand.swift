@@ -26,6 +26,7 @@ extension AuditCommand {
 
         func run() throws {
             let dir = try data.existing()
+            try requireWritableDataDirectory(dir)
             let days = try retentionDays ?? settings.load().ledger.retentionDays
             let now = try asOf.map { try parseAuditTime($0, option: "--as-of") } ?? Date()
             let cutoff = now.addingTimeInterval(-Double(days) * 86_400)

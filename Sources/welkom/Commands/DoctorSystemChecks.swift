@@ -2,6 +2,7 @@ import CBluetooth
 import Foundation
 import WelkomConfig
 import WelkomRadio
+import WelkomStorage
 
 /// One finding of `welkom doctor`: fine, or what to do about it.
 struct DoctorFinding {
@@ -232,57 +233,25 @@ enum DoctorSystemChecks {
         return out == "yes" ? true : out == "no" ? false : nil
     }
 
-    /// The data directory: no symlink on the way to it, owned by the agent's user, 0700, and the
-    /// stores and key files in it 0600 (consent keys, the card pepper, the ledger's signing key).
+    /// The data directory, by the one check the agent and the CLI apply before writing
+    /// (DataDirectory: no symlink on the way, ours and nobody else's to write, parents included,
+    /// key files regular 0600 files of ours), as the agent's user sees it.
     static func dataDirectory(_ path: String) -> [DoctorFinding] {
-        var findings: [DoctorFinding] = []
-        let components = URL(fileURLWithPath: path).standardized.pathComponents.dropFirst()
-        var prefix = ""
-        for component in components {
-            prefix += "/" + component
-            var st = stat()
-            guard lstat(prefix, &st) == 0 else { break }
-            if st.st_mode & S_IFMT == S_IFLNK {
-                findings.append(.fix("data directory \(path): \(prefix) is a symlink; whoever can change it can point the "
-                    + "consent keys elsewhere; fix: set data.dir to the real path (`readlink -f \(path)`)"))
-            }
-        }
-        // The directory itself through any symlink (already reported above).
+        let owner = expectedOwner()
+        let url = URL(fileURLWithPath: path, isDirectory: true)
+        let problems = DataDirectory.check(url, forWriting: true, user: owner?.uid ?? geteuid())
+        var findings = problems.map { DoctorFinding.fix("data directory: \($0)") }
         var st = stat()
-        guard stat(path, &st) == 0 else {
+        if lstat(path, &st) != 0 {
             return findings + [.ok("data directory \(path): does not exist yet; `welkom run` creates it 0700")]
         }
-        guard st.st_mode & S_IFMT == S_IFDIR else {
-            return findings + [.fix("data directory \(path): not a directory")]
-        }
-        let owner = expectedOwner()
-        if let owner, st.st_uid != owner.uid {
-            findings.append(.fix("data directory \(path): owned by uid \(st.st_uid), not \(owner.name) (uid \(owner.uid)), "
-                + "who runs the agent; fix: `chown -R \(owner.name): \(path)`"))
-        }
-        let mode = st.st_mode & 0o7777
-        let octal = String(mode, radix: 8)
-        if mode & 0o022 != 0 {
-            findings.append(.fix("data directory \(path): mode 0\(octal) lets \(mode & 0o002 != 0 ? "everyone" : "the group") "
-                + "write to it (replace the registry, the ledger or the keys); fix: `chmod 0700 \(path)`"))
-        } else if mode & 0o777 != 0o700 {
-            findings.append(.fix("data directory \(path): mode 0\(octal), should be 0700 (only the agent reads consents); "
-                + "fix: `chmod 0700 \(path)`"))
-        }
-        let files = ((try? FileManager.default.contentsOfDirectory(atPath: path)) ?? []).sorted()
-        for file in files where file.hasSuffix(".key") || file.hasSuffix(".sqlite") {
-            let full = "\(path)/\(file)"
-            var fst = stat()
-            guard lstat(full, &fst) == 0 else { continue }
-            if fst.st_mode & S_IFMT == S_IFLNK {
-                findings.append(.fix("\(full) is a symlink; fix: replace it by the file itself"))
-            } else if fst.st_mode & 0o077 != 0 {
-                findings.append(.fix("\(full): mode 0\(String(fst.st_mode & 0o777, radix: 8)), should be 0600; fix: `chmod 0600 \(full)`"))
-            }
+        if findings.isEmpty && st.st_mode & 0o077 != 0 {
+            findings.append(.fix("data directory \(path): mode 0\(String(st.st_mode & 0o777, radix: 8)), should be 0700 "
+                + "(only the agent reads consents); fix: `chmod 0700 \(path)`"))
         }
         if findings.isEmpty {
             findings.append(.ok("data directory \(path): 0700, owned by \(owner?.name ?? "uid \(st.st_uid)"), no symlinks, "
-                + "key and store files 0600"))
+                + "nobody else may write to it or a parent, key files 0600"))
         }
         return findings
     }

@@ -1,6 +1,7 @@
 import ArgumentParser
 import Foundation
 import WelkomAgent
+import WelkomStorage
 
 struct RunCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
@@ -37,6 +38,12 @@ struct RunCommand: AsyncParsableCommand {
                     logger.warning("prompt withheld", metadata: ["reason": "\(reason)"])
                 }
             }
+        } catch let refused as DataDirectoryError {
+            // Invariant 9: not ours alone. Exit 73 (EX_CANTCREAT), each problem with its fix.
+            logger.critical("refusing to start: the data directory is not the agent's alone",
+                            metadata: ["dir": "\(refused.directory)", "problems": "\(refused.problems.count)"])
+            for problem in refused.problems { printError("\(problem)") }
+            throw Exit.cantCreate
         } catch {
             logger.critical("cannot open the data directory", metadata: ["dir": "\(cfg.data.dir)", "error": "\(error)"])
             throw Exit.ioError

@@ -24,7 +24,9 @@ struct TillCommand: ParsableCommand {
 
         func resolve() throws -> (URL, WelkomConfig) {
             let (cfg, _) = try loadConfig(path: config)
-            return (URL(fileURLWithPath: data ?? cfg.data.dir, isDirectory: true), cfg)
+            let dir = URL(fileURLWithPath: data ?? cfg.data.dir, isDirectory: true)
+            try refuseSystemDirectory(dir)
+            return (dir, cfg)
         }
     }
 
@@ -37,7 +39,7 @@ struct TillCommand: ParsableCommand {
         func run() throws {
             let (dir, cfg) = try location.resolve()
             // With a config at hand, a till it does not have is refused here rather than at the display.
-            if location.config != nil || FileManager.default.fileExists(atPath: "/etc/welkom/welkom.toml"),
+            if location.config != nil || FileManager.default.fileExists(atPath: defaultConfigPath),
                !cfg.tills.contains(where: { $0.id == till }) {
                 printError("--till \(till): not a configured till (configured: \(cfg.tills.map(\.id).joined(separator: ", ")))")
                 throw Exit.usage
@@ -48,9 +50,8 @@ struct TillCommand: ParsableCommand {
                 printError("\(error)")
                 throw Exit.ioError
             }
-            let scheme = cfg.tillDisplay.usesTLS ? "https" : "http"
             print(code)
-            print("One-time pairing code for till \(till), valid 5 minutes. On the display open \(scheme)://\(cfg.tillDisplay.listen)/pair (or the gateway's address) and enter it.")
+            print("One-time pairing code for till \(till), valid 5 minutes. On the display open \(pairURL(cfg.tillDisplay)) and enter it.")
         }
     }
 
@@ -81,19 +82,27 @@ struct TillCommand: ParsableCommand {
         static let configuration = CommandConfiguration(
             abstract: "Revoke a pairing (by its id from `till pairings`) or every pairing of a till.",
             discussion: "A revoked display's page stops within seconds and shows that it is not paired.")
-        @Argument(help: "The pairing id.") var pairing: String?
+        @Argument(help: "The pairing id (one that starts with '-': --id ID, or after `--`).") var pairing: String?
+        // Pairing IDs made before they avoided a leading '-' may start with one; an option that
+        // takes its value unconditionally accepts it (`--id -abc`, `--id=-abc`).
+        @Option(name: .customLong("id"), parsing: .unconditional,
+                help: ArgumentHelp("The pairing id, even one that starts with '-'.", valueName: "ID"))
+        var pairingOption: String?
         @Option(help: ArgumentHelp("Revoke every pairing of this till.", valueName: "ID")) var till: String?
         @OptionGroup var location: Location
 
         func validate() throws {
-            guard (pairing == nil) != (till == nil) else { throw ValidationError("give a pairing id or --till ID (one of them)") }
+            guard pairing == nil || pairingOption == nil else { throw ValidationError("give the pairing id once") }
+            guard ((pairing ?? pairingOption) == nil) != (till == nil) else {
+                throw ValidationError("give a pairing id or --till ID (one of them); an id that starts with '-' as --id ID")
+            }
         }
 
         func run() throws {
             let (dir, _) = try location.resolve()
             let store = try openStore(dir)
             do {
-                if let pairing {
+                if let pairing = pairing ?? pairingOption {
                     guard try store.revoke(pairingID: pairing) else {
                         printError("no pairing \(pairing) (see `welkom till pairings`)")
                         throw Exit.dataError
@@ -110,7 +119,20 @@ struct TillCommand: ParsableCommand {
     }
 }
 
+/// Where a display pairs: the scheme and port the agent serves (`[till_display]` of the config
+/// `run` reads), and its listen address — or GATEWAY when it listens on every address, which
+/// no display can open as such.
+func pairURL(_ display: TillDisplaySettings) -> String {
+    let scheme = display.usesTLS ? "https" : "http"
+    let anyAddress = ["0.0.0.0", "::", ""].contains(display.host)
+    let host = anyAddress ? "GATEWAY" : (display.host.contains(":") ? "[\(display.host)]" : display.host)
+    let suffix = anyAddress ? " (GATEWAY: this machine's address on the shop LAN)" : " (or the gateway's address)"
+    return "\(scheme)://\(host):\(display.port)/pair" + suffix
+}
+
+/// Opens the pairings to write them: only in a data directory that is ours alone.
 private func openStore(_ dir: URL) throws -> PairingStore {
+    try requireWritableDataDirectory(dir)
     do { return try PairingStore(dataDirectory: dir) } catch {
         printError("\(error)")
         throw Exit.ioError
