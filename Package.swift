@@ -144,7 +144,7 @@ let package = Package(
         .testTarget(name: "WelkomZonesTests", dependencies: ["WelkomZones", "WelkomTesting"], swiftSettings: strict),
         .testTarget(name: "WelkomLedgerTests", dependencies: ["WelkomLedger"], swiftSettings: strict),
         .testTarget(name: "WelkomAuditTests", dependencies: [
-            "WelkomAudit", "WelkomLedger", "WelkomRegistry", "WelkomConfig", "WelkomCore",
+            "WelkomAudit", "WelkomLedger", "WelkomRegistry", "WelkomConfig", "WelkomCore", "WelkomConsent",
         ], swiftSettings: strict),
         .testTarget(name: "WelkomRegistryTests", dependencies: ["WelkomRegistry"], swiftSettings: strict),
         .testTarget(name: "WelkomConfigTests", dependencies: ["WelkomConfig"], swiftSettings: strict),

@@ -46,7 +46,8 @@ public enum StageSettings {
                 greetingNamed: [.nl: t.greetingNamedNL, .en: t.greetingNamedEN],
                 greeting: [.nl: t.greetingNL, .en: t.greetingEN],
                 offer: [.nl: t.offerNL, .en: t.offerEN],
-                note: [.nl: t.noteNL, .en: t.noteEN]))
+                note: [.nl: t.noteNL, .en: t.noteEN]),
+            notes: p.notes)
     }
 
     private static func offer(_ o: OfferSettings) -> Offer {

@@ -4,7 +4,9 @@ import WelkomLedger
 import WelkomRegistry
 
 /// `welkom audit dsar --customer ID` (GDPR art. 15): everything the data directory holds about one
-/// customer, as one JSON document — the current consent, the consent records with their
+/// customer, as one JSON document — the current consent with every field of it (name, locale,
+/// scopes, dates, the staff note, the tags, and per kind of identifier the fact that one is held,
+/// never a key or a pseudonym), the consent records with their
 /// receipts, every ledger entry still linked to them with its inclusion proof in a signed
 /// checkpoint, and a plain-language explanation in Dutch and English.
 public struct AccessRequest: Sendable {
@@ -57,6 +59,9 @@ public struct AccessRequest: Sendable {
         if let c = consent {
             t += text.consented(day(c.enrolled), scopes.joined(separator: ", "))
             t += c.expires.map { text.expires(day($0)) } ?? text.untilWithdrawn
+            t += text.identifiersHeld(Self.identifierKinds(c, text).joined(separator: ", "))
+            t += c.note.map { text.note($0) } ?? text.noNote
+            if !c.tags.isEmpty { t += text.tags(c.tags.sorted().joined(separator: ", ")) }
         } else {
             t += text.noConsent
         }
@@ -66,6 +71,17 @@ public struct AccessRequest: Sendable {
             t += text.noRecognitions
         }
         return t + text.retention(retentionDays) + text.proof + text.rights
+    }
+
+    /// Each kind of identifier held for the customer, in words: that it is held, never its value.
+    static func identifierKinds(_ c: ConsentSummary, _ text: AccessRequestText) -> [String] {
+        var kinds: [String] = []
+        if c.hasBeaconKey { kinds.append(text.beaconKey) }
+        if c.hasEID { kinds.append(text.eidKey) }
+        if c.hasIRK { kinds.append(text.irk) }
+        kinds += c.staticKinds.map(text.staticKind)
+        if c.cardCount > 0 { kinds.append(text.cards(c.cardCount)) }
+        return kinds
     }
 
     private func day(_ time: Date) -> String { String(LedgerTime.rfc3339(time).prefix(10)) }
@@ -81,7 +97,10 @@ public struct AccessRequest: Sendable {
             parts.append("\"consent\":{\"scopes\":[\(c.scopes.sorted().map { q($0.rawValue) }.joined(separator: ","))],"
                 + "\"name\":\(q(c.name)),\"locale\":\(q(c.language.rawValue)),\"beacon_key\":\(c.hasBeaconKey),\"cards\":\(c.cardCount),"
                 + "\"enrolled\":\(q(LedgerTime.rfc3339(c.enrolled))),\"expires\":\(q(c.expires.map(LedgerTime.rfc3339))),"
-                + "\"consent_text_version\":\(q(c.consentTextVersion))}")
+                + "\"consent_text_version\":\(q(c.consentTextVersion)),"
+                + "\"eid_key\":\(c.hasEID),\"irk\":\(c.hasIRK),\"static\":[\(c.staticKinds.map { q($0) }.joined(separator: ","))],"
+                + "\"note\":\(q(c.note)),\"tags\":[\(c.tags.sorted().map { q($0) }.joined(separator: ","))],"
+                + "\"identifiers_held\":[\(Self.identifierKinds(c, .en).map { q($0) }.joined(separator: ","))]}")
         } else {
             parts.append("\"consent\":null")
         }
@@ -127,6 +146,16 @@ struct AccessRequestText: Sendable {
     var retention: @Sendable (_ days: Int) -> String
     var proof: String
     var rights: String
+    /// The kinds of identifier held (the fact only), the staff note and the tags.
+    var identifiersHeld: @Sendable (_ kinds: String) -> String
+    var note: @Sendable (_ note: String) -> String
+    var noNote: String
+    var tags: @Sendable (_ tags: String) -> String
+    var beaconKey: String
+    var eidKey: String
+    var irk: String
+    var staticKind: @Sendable (_ kind: String) -> String
+    var cards: @Sendable (_ count: Int) -> String
     /// How a scheme recognised the customer, joined by `and`.
     var card: String
     var bluetooth: String
@@ -153,6 +182,15 @@ struct AccessRequestText: Sendable {
         proof: "Elke regel hieronder staat in een doorzichtig logboek (een Merkle-boom): het bewijs (\"inclusion\") laat zien dat de regel "
             + "in het ondertekende logboek staat en achteraf niet is veranderd. ",
         rights: "U kunt uw toestemming altijd intrekken of vragen alles te wissen; dan verwijderen we uw sleutels en de details van deze regels.",
+        identifiersHeld: { "Om u te herkennen bewaren we (alleen als sleutel of versleutelde code, hier niet getoond): \($0). " },
+        note: { "Het personeel heeft over u deze notitie: \"\($0)\". " },
+        noNote: "Er staat geen notitie van het personeel over u. ",
+        tags: { "Voor aanbiedingen hebt u deze labels: \($0). " },
+        beaconKey: "een sleutel van uw app of sleutelhanger (WLK1)",
+        eidKey: "een Eddystone-EID-sleutel",
+        irk: "de identiteitssleutel (IRK) van uw telefoon",
+        staticKind: { "een vaste Bluetooth-herkenning (\($0))" },
+        cards: { $0 == 1 ? "1 klantenkaart" : "\($0) klantenkaarten" },
         card: "uw klantenkaart",
         bluetooth: "uw app of sleutelhanger (Bluetooth)",
         staticIdentifier: "een vaste Bluetooth-herkenning",
@@ -171,6 +209,15 @@ struct AccessRequestText: Sendable {
         proof: "Every line below is in a tamper-evident log (a Merkle tree): its proof (\"inclusion\") shows the line is in the signed log "
             + "and was not changed afterwards. ",
         rights: "You can withdraw your consent or ask for erasure at any time; we then delete your keys and the details of these lines.",
+        identifiersHeld: { "To recognise you we keep (only as a key or keyed code, not shown here): \($0). " },
+        note: { "Staff have this note about you: \"\($0)\". " },
+        noNote: "Staff have no note about you. ",
+        tags: { "For offers you carry these tags: \($0). " },
+        beaconKey: "a key of your app or key fob (WLK1 beacon key)",
+        eidKey: "an Eddystone EID key",
+        irk: "your phone's identity resolving key (IRK)",
+        staticKind: { "a fixed Bluetooth identifier (\($0))" },
+        cards: { $0 == 1 ? "1 loyalty card" : "\($0) loyalty cards" },
         card: "your loyalty card",
         bluetooth: "your app or key fob (Bluetooth)",
         staticIdentifier: "a fixed Bluetooth identifier",

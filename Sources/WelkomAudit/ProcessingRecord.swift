@@ -25,6 +25,7 @@ public struct ProcessingRecord: Sendable, Equatable {
         if cards {
             identifiers.append("loyalty-card numbers, stored only as keyed HMAC pseudonyms (\(config.readers.count) reader(s)); payment cards are dropped at the reader")
         }
+        let notes = config.policy.notes
         let controller = config.ledger.controller.isEmpty ? "not configured (set ledger.controller)" : config.ledger.controller
         let contact = config.ledger.privacyContact.isEmpty ? "not configured (set ledger.privacy_contact)" : config.ledger.privacyContact
         items = [
@@ -33,7 +34,7 @@ public struct ProcessingRecord: Sendable, Equatable {
                 "DPIA: \(config.recognition.dpiaReference.isEmpty ? "none referenced" : config.recognition.dpiaReference)",
             ]),
             Item(heading: "Purposes (art. 30(1)(b))", lines: recognition ? [
-                "Recognise customers who opted in, when they are in the shop, and prompt staff at the till to greet them and to show what their consent scopes allow (greeting, name, offers, service notes).",
+                "Recognise customers who opted in, when they are in the shop, and prompt staff at the till to greet them and to show what their consent scopes allow (greeting, name, offers\(notes ? ", staff notes" : "")).",
                 "Keep a tamper-evident log of each recognition, staff action and consent change as accountability (art. 5(2)) and proof of consent (art. 7(1)).",
                 "Legal basis: consent (art. 6(1)(a); ePrivacy art. 5(3) for reading identifiers from the customer's device).",
             ] : [
@@ -41,10 +42,17 @@ public struct ProcessingRecord: Sendable, Equatable {
             ]),
             Item(heading: "Categories of data subjects and personal data (art. 30(1)(c))", lines: [
                 "Data subjects: customers who gave consent. People who did not opt in are not processed: their advertisements and card numbers are matched against nobody and neither stored nor logged.",
-                "Consent registry: customer ID (from the back office), chosen name, language, scopes, consent text version, expiry, key material for the identifiers below.",
+                "Consent registry: customer ID (from the back office), chosen name, language, scopes, consent text version, expiry, tags (for offers), "
+                    + (notes ? "the staff note (free text, shown only under the notes scope), " : "")
+                    + "key material for the identifiers below.",
                 "Identifiers: " + (identifiers.isEmpty ? "none configured (no radio transport, no card reader)." : identifiers.joined(separator: "; ") + "."),
                 "Ledger: time, kind, till and scheme of each recognition, staff acknowledgement or dismissal, consent change, erasure and purge; the customer only as an erasable link.",
-                "No special categories (art. 9) are processed.",
+                notes
+                    ? "Special categories (art. 9): the staff note is free text and may hold them — e.g. health data such as \"allergic to nuts\". "
+                        + "It is entered at enrolment with the customer's explicit consent (art. 9(2)(a)) under the notes scope, shown only at the till, "
+                        + "and deleted on withdrawal or erasure. Set policy.notes = false to switch staff notes off."
+                    : "Special categories (art. 9): none. Staff notes are switched off (policy.notes = false): no note is shown; "
+                        + "notes already in the registry are not used (delete them by re-enrolling without a note).",
             ]),
             Item(heading: "Recipients (art. 30(1)(d))", lines: [
                 "Staff at the tills: \(config.tills.map { "\($0.name) (\($0.id))" }.joined(separator: ", ")), through the till display pages at \(config.tillDisplay.host):\(config.tillDisplay.port).",

@@ -8,6 +8,10 @@ public struct PolicySection: Sendable, Equatable {
     public var promptLifetimeSeconds: Int
     /// `note_cooldown_minutes`: the staff note shows at most once in this time. 0…1440.
     public var noteCooldownMinutes: Int
+    /// `notes`: whether staff notes are shown at all. A note is free text that may hold special
+    /// categories of data (art. 9: "allergic to nuts" is health data); a shop that does not want
+    /// that processing turns notes off, and no note prompt is ever made.
+    public var notes: Bool
     /// `offer_cooldown_minutes`: offers show to a customer at most once in this time. 0…10080 (a week).
     public var offerCooldownMinutes: Int
     /// `max_offers`: at most this many offers per recognition (0 turns offers off). 0…10.
@@ -24,7 +28,9 @@ public struct PolicySection: Sendable, Equatable {
     public static let maxOffersRange = 0...10
 
     public init(greetingCooldownMinutes: Int = 30, promptLifetimeSeconds: Int = 120, noteCooldownMinutes: Int = 30,
-                offerCooldownMinutes: Int = 240, maxOffers: Int = 2, quietHours: String = "", timeZone: String = "") {
+                offerCooldownMinutes: Int = 240, maxOffers: Int = 2, quietHours: String = "", timeZone: String = "",
+                notes: Bool = true) {
+        self.notes = notes
         self.greetingCooldownMinutes = greetingCooldownMinutes
         self.promptLifetimeSeconds = promptLifetimeSeconds
         self.noteCooldownMinutes = noteCooldownMinutes
@@ -76,6 +82,7 @@ extension PolicySection {
         if let v = s.integer("greeting_cooldown_minutes", in: Self.greetingCooldownRange) { greetingCooldownMinutes = v }
         if let v = s.integer("prompt_lifetime_seconds", in: Self.promptLifetimeRange) { promptLifetimeSeconds = v }
         if let v = s.integer("note_cooldown_minutes", in: Self.noteCooldownRange) { noteCooldownMinutes = v }
+        if let v = s.bool("notes") { notes = v }
         if let v = s.integer("offer_cooldown_minutes", in: Self.offerCooldownRange) { offerCooldownMinutes = v }
         if let v = s.integer("max_offers", in: Self.maxOffersRange) { maxOffers = v }
         if let v = s.string("quiet_hours") {
@@ -99,6 +106,7 @@ extension PolicySection {
         w.key("greeting_cooldown_minutes", greetingCooldownMinutes)
         w.key("prompt_lifetime_seconds", promptLifetimeSeconds)
         w.key("note_cooldown_minutes", noteCooldownMinutes)
+        w.key("notes", notes)
         w.key("offer_cooldown_minutes", offerCooldownMinutes)
         w.key("max_offers", maxOffers)
         w.key("quiet_hours", quietHours)

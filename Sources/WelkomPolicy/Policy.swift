@@ -34,7 +34,7 @@ public struct Policy: Sendable {
             let name = scopes.contains(.name) ? profile.name.flatMap { $0.isBlank ? nil : $0 } : nil
             made.append((.greeting, settings.templates.greetingText(language: language, name: name)))
         }
-        if scopes.contains(.notes), let note = profile.note, !note.isBlank, isDue(.note, recognition) {
+        if settings.notes, scopes.contains(.notes), let note = profile.note, !note.isBlank, isDue(.note, recognition) {
             made.append((.note, settings.templates.noteText(language: language, note: note)))
         }
         if scopes.contains(.offers), settings.maxOffers > 0, isDue(.offer, recognition) {

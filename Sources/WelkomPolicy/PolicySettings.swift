@@ -22,6 +22,8 @@ public struct PolicySettings: Sendable, Equatable {
     public var offers: [Offer]
     /// The words of each kind of prompt, per language.
     public var templates: PromptTemplates
+    /// Staff notes at all (`policy.notes`): false makes no note prompt, whatever the scopes.
+    public var notes: Bool
 
     public init(cooldowns: [PromptKind: TimeInterval] = PolicySettings.defaultCooldowns,
                 promptLifetime: TimeInterval = 120,
@@ -30,7 +32,9 @@ public struct PolicySettings: Sendable, Equatable {
                 timeZone: TimeZone = .current,
                 maxOffers: Int = 2,
                 offers: [Offer] = [],
-                templates: PromptTemplates = .defaults) {
+                templates: PromptTemplates = .defaults,
+                notes: Bool = true) {
+        self.notes = notes
         self.cooldowns = cooldowns
         self.promptLifetime = promptLifetime
         self.tills = tills.isEmpty ? ["1"] : tills

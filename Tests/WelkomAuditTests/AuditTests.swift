@@ -1,6 +1,7 @@
 import Foundation
 import WelkomAudit
 import WelkomConfig
+import WelkomConsent
 import WelkomCore
 import WelkomLedger
 import WelkomRegistry
@@ -51,7 +52,9 @@ final class AuditTests: XCTestCase {
                                             ("record body", Array("prompt-\(anna)-1-0".utf8))]
         XCTAssertTrue(needles.allSatisfy { n in filesIn(dir).contains { contains($0.1, n.1) } }, "everything is there before")
 
-        let outcome = try Erasure(registry: registry, ledger: ledger, clock: FixedClock(date: t0.addingTimeInterval(4 * 86_400))).erase(anna)
+        // The one erasure, WelkomConsent's (what `audit erase` runs); no agent on this directory.
+        let outcome = try erase(anna, ConsentService(registry: registry, ledger: ledger, agent: NoAgent(),
+                                                     clock: FixedClock(date: t0.addingTimeInterval(4 * 86_400))))
         XCTAssertTrue(outcome.consentDeleted)
         XCTAssertEqual(outcome.bodiesErased, 7)  // the consent record and six recognitions
         XCTAssertNotNil(outcome.checkpoint)
@@ -71,11 +74,25 @@ final class AuditTests: XCTestCase {
                                                      proof: proof, root: checkpoint.root))
         }
         // Again: nothing left.
-        let again = try Erasure(registry: registry, ledger: ledger).erase(anna)
+        let again = try erase(anna, ConsentService(registry: registry, ledger: ledger, agent: NoAgent()))
         XCTAssertFalse(again.consentDeleted)
         XCTAssertEqual(again.bodiesErased, 0)
         XCTAssertNil(again.erasureEntry)
         XCTAssertNil(again.checkpoint)
+    }
+
+    /// ConsentService.erase is async; the stores' blocking reads around it are not allowed in
+    /// async code, so the test waits for it here.
+    private func erase(_ customer: CustomerID, _ service: ConsentService) throws -> ConsentService.Erasure {
+        final class Box: @unchecked Sendable { var result: Result<ConsentService.Erasure, any Error>? }
+        let box = Box()
+        let done = DispatchSemaphore(value: 0)
+        Task {
+            do { box.result = .success(try await service.erase(customer)) } catch { box.result = .failure(error) }
+            done.signal()
+        }
+        done.wait()
+        return try XCTUnwrap(box.result).get()
     }
 
     func testAccessRequestPackageHoldsConsentEntriesProofsAndExplanations() throws {
@@ -225,6 +242,8 @@ extension AuditTests {
         XCTAssertEqual(bert.explanation(Language.nl), """
             Dit overzicht laat zien wat Welkom in deze winkel over u (klantnummer bert-99d0f6aa-keep-me) bewaart. \
             U hebt op 2026-11-29 toestemming gegeven voor: greeting, name. Die toestemming geldt tot u haar intrekt. \
+            Om u te herkennen bewaren we (alleen als sleutel of versleutelde code, hier niet getoond): een sleutel van uw app of sleutelhanger (WLK1). \
+            Er staat geen notitie van het personeel over u. \
             Welkom heeft u 6 keer herkend via uw klantenkaart en uw app of sleutelhanger (Bluetooth), tussen 2026-11-29 en 2026-12-01, \
             bij kassa 2. Elke herkenning gaf het personeel een melding op het kassascherm. \
             Details van herkenningen bewaren we 30 dagen; daarna verwijderen we ze. \
@@ -235,6 +254,8 @@ extension AuditTests {
         XCTAssertEqual(bert.explanation(Language.en), """
             This package shows what Welkom keeps about you (customer ID bert-99d0f6aa-keep-me) in this shop. \
             You consented on 2026-11-29 to: greeting, name. That consent holds until you withdraw it. \
+            To recognise you we keep (only as a key or keyed code, not shown here): a key of your app or key fob (WLK1 beacon key). \
+            Staff have no note about you. \
             Welkom recognised you 6 time(s) by your loyalty card and your app or key fob (Bluetooth), between 2026-11-29 and 2026-12-01, \
             at till 2. Each recognition showed staff a prompt on the till display. \
             Details of recognitions are kept for 30 days and then deleted. \
@@ -262,4 +283,57 @@ extension AuditTests {
             You can withdraw your consent or ask for erasure at any time; we then delete your keys and the details of these lines.
             """)
     }
+}
+
+/// Issue 12, finding 5: the package holds every field held about the customer — the staff note,
+/// the tags, scopes, name, locale, dates — and per kind of identifier the fact that it is held,
+/// never a key; the art. 30 record names the note as possible special-category data.
+extension AuditTests {
+    func testAccessRequestHoldsTheNoteTheTagsAndEveryIdentifierKindButNoKey() throws {
+        let (_, registry, ledger) = try makeStore()
+        let irk = Block128(hex: "0f1e2d3c4b5a69788796a5b4c3d2e1f0")!
+        let eidKey = Block128(hex: "11223344556677889900aabbccddeeff")!
+        let beacon = try XCTUnwrap(StaticIdentifier(canonical: "address:C0FFEE001122"))
+        try registry.enroll(Enrolment(customer: "dora", scopes: [.greeting, .notes], name: "Dora", language: .en, beaconKey: annaKey.flipped,
+                                      cards: [], note: "allergic to nuts", eid: EIDRegistration(identityKey: eidKey, exponent: 4, epoch: 1_700_000_000),
+                                      irk: irk, staticIdentifiers: [beacon], tags: ["vip", "bakery"]))
+        let package = try AccessRequest.gather(customer: "dora", registry: registry, ledger: ledger, retentionDays: 30, now: t0)
+        let json = try XCTUnwrap(try JSONSerialization.jsonObject(with: Data(package.json.utf8)) as? [String: Any])
+        let consent = try XCTUnwrap(json["consent"] as? [String: Any])
+        XCTAssertEqual(consent["note"] as? String, "allergic to nuts")
+        XCTAssertEqual(consent["tags"] as? [String], ["bakery", "vip"])
+        XCTAssertEqual(consent["name"] as? String, "Dora")
+        XCTAssertEqual(consent["locale"] as? String, "en")
+        XCTAssertEqual(consent["scopes"] as? [String], ["greeting", "notes"])
+        XCTAssertEqual(consent["beacon_key"] as? Bool, true)
+        XCTAssertEqual(consent["eid_key"] as? Bool, true)
+        XCTAssertEqual(consent["irk"] as? Bool, true)
+        XCTAssertEqual(consent["static"] as? [String], ["address"])
+        let held = try XCTUnwrap(consent["identifiers_held"] as? [String])
+        XCTAssertEqual(held.count, 4, "\(held)")
+        let explanation = try XCTUnwrap(json["explanation"] as? [String: String])
+        XCTAssertTrue(explanation["en"]!.contains("\"allergic to nuts\"") && explanation["en"]!.contains("bakery, vip"))
+        XCTAssertTrue(explanation["nl"]!.contains("\"allergic to nuts\"") && explanation["nl"]!.contains("IRK"))
+        for secret in [irk, eidKey, annaKey.flipped] {
+            XCTAssertFalse(package.json.lowercased().contains(Hex.encode(secret.bytes).lowercased()), "a key is in the package")
+        }
+        XCTAssertFalse(package.json.uppercased().contains("C0FFEE001122"), "a static identifier's value is in the package")
+    }
+
+    func testTheProcessingRecordNamesTheNoteAsPossibleSpecialCategoryDataUnlessNotesAreOff() {
+        let on = ProcessingRecord(config: .defaults).items.flatMap(\.lines).joined(separator: "\n")
+        XCTAssertFalse(on.contains("No special categories"), on)
+        XCTAssertTrue(on.contains("staff note is free text and may hold them"), on)
+        XCTAssertTrue(on.contains("allergic to nuts"), on)
+        var config = WelkomConfig.defaults
+        config.policy.notes = false
+        let off = ProcessingRecord(config: config).items.flatMap(\.lines).joined(separator: "\n")
+        XCTAssertTrue(off.contains("Staff notes are switched off (policy.notes = false)"), off)
+        XCTAssertFalse(off.contains("may hold them"), off)
+    }
+}
+
+private extension Block128 {
+    /// Another key, derived so the test needs no second literal.
+    var flipped: Block128 { Block128(bytes: bytes.map { ~$0 })! }
 }

@@ -48,7 +48,7 @@ final class DefaultsTests: XCTestCase {
         let written = KeyLocator(text: text)
         let rendered = WelkomConfig.defaults.rendered()
         let keyLines = rendered.split(separator: "\n").filter { !$0.hasPrefix("#") && $0.contains(" = ") }
-        XCTAssertEqual(keyLines.count, 52)
+        XCTAssertEqual(keyLines.count, 53)
         var section = ""
         for line in rendered.split(separator: "\n") {
             if line.hasPrefix("[[") { section = line.trimmingCharacters(in: CharacterSet(charactersIn: "[]")) + "[1]"; continue }
@@ -193,6 +193,7 @@ final class DefaultsTests: XCTestCase {
             greeting_cooldown_minutes = 30
             prompt_lifetime_seconds = 120
             note_cooldown_minutes = 30
+            notes = true
             offer_cooldown_minutes = 240
             max_offers = 2
             quiet_hours = ""

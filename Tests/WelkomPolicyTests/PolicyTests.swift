@@ -63,6 +63,18 @@ final class PolicyTests: XCTestCase {
         XCTAssertFalse(prompts.contains { $0.text.contains("Air Miles") })
     }
 
+    /// `policy.notes = false` (issue 12, finding 5): no note prompt, whatever the scopes.
+    func testNotesSwitchedOffShowNoNoteWhateverTheScopes() {
+        var settings = settings(offers: [coffee])
+        settings.notes = false
+        var p = Policy(settings: settings)
+        let prompts = p.decide(recognition(), profile: profile(Set(Scope.allCases), note: "allergic to nuts", tags: ["coffee"]))
+        XCTAssertEqual(kinds(prompts), [.greeting, .offer])
+        XCTAssertFalse(prompts.contains { $0.text.contains("nuts") })
+        var notesOnly = Policy(settings: settings)
+        XCTAssertEqual(notesOnly.decide(recognition(), profile: profile([.notes], note: "allergic to nuts")), [])
+    }
+
     func testEveryKindAtOnceEachItsOwnPrompt() {
         var p = Policy(settings: settings(offers: [coffee]))
         let prompts = p.decide(recognition(), profile: profile(Set(Scope.allCases), note: "Liever geen Air Miles-vraag",
