@@ -12,6 +12,7 @@ struct CodeIntake: Sendable {
     let logger: Logger
     let clock: any WelkomClock
     var exemptions: PaymentCardExemptions = .none
+    var rejectLog = RejectLog()
 
     /// A whole code as text (a keyboard wedge's characters, a HID-POS report's data).
     func text(_ code: String) -> Sighting? {
@@ -44,8 +45,6 @@ struct CodeIntake: Sendable {
 
     func reject(_ problem: CardCodeProblem) {
         counters.update { $0.codesRead += 1; $0.invalid += 1 }
-        logger.warning("card reader sent an unusable code", metadata: [
-            "reader": .string(reader), "problem": .string(problem.description),
-        ])
+        rejectLog.reject(problem, reader: reader, logger: logger)
     }
 }

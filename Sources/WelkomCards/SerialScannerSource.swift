@@ -32,6 +32,7 @@ public struct SerialScannerSource: Sendable {
     public let maxLineBytes: Int
     public let partialTimeout: Duration
     private let logger: Logger
+    private let rejectLog = RejectLog()
     private let clock: any WelkomClock
     private let counters = ReaderCounters()
     /// The shop's own number ranges that look like payment cards (`[cards] allow_prefixes`).
@@ -163,9 +164,7 @@ public struct SerialScannerSource: Sendable {
 
     private func reject(_ problem: CardCodeProblem) {
         counters.update { $0.codesRead += 1; $0.invalid += 1 }
-        logger.warning("card reader sent an unusable code", metadata: [
-            "reader": .string(path), "problem": .string(problem.description),
-        ])
+        rejectLog.reject(problem, reader: path, logger: logger)
     }
 }
 
