@@ -31,7 +31,7 @@ final class AgentControlServer: Sendable {
     static func start(dataDirectory: URL, applier: ConsentApplier, logger: Logger) async throws -> AgentControlServer {
         let url = AgentControlAddress.socketURL(dataDirectory: dataDirectory)
         if FileManager.default.fileExists(atPath: url.path) {
-            if case .applied = (try? await AgentControlClient(dataDirectory: dataDirectory, timeoutSeconds: 2).apply(.reload)) {
+            if AgentControlClient.agentIsListening(dataDirectory: dataDirectory) {
                 throw Failure.anotherAgent(url.path)
             }
             unlink(url.path)

@@ -1,4 +1,7 @@
 import Foundation
+#if canImport(Glibc)
+import Glibc
+#endif
 import WelkomStorage
 
 /// The CLI's side of the control socket: sends a consent change to the agent running on the
@@ -27,14 +30,17 @@ public struct AgentControlClient: AgentLink {
         return try await BlockingIO.run { try Self.exchange(request, dataDirectory: dir, timeoutSeconds: timeout) }
     }
 
-    private static func exchange(_ request: Data, dataDirectory: URL, timeoutSeconds: Int) throws -> AgentNotice {
+    /// Whether an agent listens on the data directory's socket: a connection alone, no request
+    /// (an agent busy loading a large registry still accepts it).
+    public static func agentIsListening(dataDirectory: URL) -> Bool {
         let fd = socket(AF_UNIX, Int32(SOCK_STREAM.rawValue) | Int32(SOCK_CLOEXEC.rawValue), 0)
-        guard fd >= 0 else { throw Failure.notConfirmed("socket(): \(String(cString: strerror(errno)))") }
+        guard fd >= 0 else { return false }
         defer { close(fd) }
-        var tv = timeval(tv_sec: timeoutSeconds, tv_usec: 0)
-        setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, socklen_t(MemoryLayout<timeval>.size))
-        setsockopt(fd, SOL_SOCKET, SO_SNDTIMEO, &tv, socklen_t(MemoryLayout<timeval>.size))
-        let connected: Int32 = try AgentControlAddress.withPath(dataDirectory: dataDirectory) { path in
+        return (try? connect(fd, dataDirectory: dataDirectory)) == 0
+    }
+
+    private static func connect(_ fd: Int32, dataDirectory: URL) throws -> Int32 {
+        try AgentControlAddress.withPath(dataDirectory: dataDirectory) { path in
             var address = sockaddr_un()
             address.sun_family = sa_family_t(AF_UNIX)
             let bytes = Array(path.utf8)
@@ -43,10 +49,20 @@ public struct AgentControlClient: AgentLink {
             }
             return withUnsafePointer(to: &address) {
                 $0.withMemoryRebound(to: sockaddr.self, capacity: 1) {
-                    connect(fd, $0, socklen_t(MemoryLayout<sockaddr_un>.size))
+                    Glibc.connect(fd, $0, socklen_t(MemoryLayout<sockaddr_un>.size))
                 }
             }
         }
+    }
+
+    private static func exchange(_ request: Data, dataDirectory: URL, timeoutSeconds: Int) throws -> AgentNotice {
+        let fd = socket(AF_UNIX, Int32(SOCK_STREAM.rawValue) | Int32(SOCK_CLOEXEC.rawValue), 0)
+        guard fd >= 0 else { throw Failure.notConfirmed("socket(): \(String(cString: strerror(errno)))") }
+        defer { close(fd) }
+        var tv = timeval(tv_sec: timeoutSeconds, tv_usec: 0)
+        setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, socklen_t(MemoryLayout<timeval>.size))
+        setsockopt(fd, SOL_SOCKET, SO_SNDTIMEO, &tv, socklen_t(MemoryLayout<timeval>.size))
+        let connected = try connect(fd, dataDirectory: dataDirectory)
         if connected != 0 {
             let code = errno
             if code == ENOENT || code == ECONNREFUSED { return .noAgentRunning }
