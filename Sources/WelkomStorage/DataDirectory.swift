@@ -33,7 +33,8 @@ public struct DataDirectoryError: Error, Sendable, CustomStringConvertible {
 /// - no component of the path is a symlink (lstat, from `/` down);
 /// - every parent is owned by us or root and writable by nobody else — except a root-owned
 ///   sticky directory such as /tmp (1777): nobody else can rename or replace what we own in it,
-///   so it is accepted when the data directory itself is ours and 0700;
+///   so it is accepted when what lies in it is ours (a parent) or, for the data directory
+///   directly in it, ours and 0700;
 /// - the data directory is ours, not group- or world-writable;
 /// - the key files are regular files, ours, 0600; the stores and their -wal/-shm are not
 ///   symlinks and are ours.
@@ -224,7 +225,10 @@ public enum DataDirectory {
         return parentProblem(path, st, user: user, sticky: &sticky)
     }
 
+    /// `sticky` is set to `path` when it is a root-owned sticky directory (like /tmp), else
+    /// cleared: what counts is the data directory's immediate parent, the one that could rename it.
     private static func parentProblem(_ path: String, _ st: stat, user: uid_t, sticky: inout String?) -> DataDirectoryProblem? {
+        sticky = nil
         if st.st_uid != user && st.st_uid != 0 {
             return DataDirectoryProblem(
                 path: path, what: "a parent of the data directory owned by \(userName(st.st_uid)), neither \(userName(user)) nor root: "

@@ -55,12 +55,13 @@ func loadConfig(path: String?) throws -> (WelkomConfig, String) {
 
 /// Before a command writes to a data directory: refused (exit 73, one line per problem with its
 /// fix) unless it is ours alone (DataDirectory: invariant 9).
+/// Creates it (0700) when missing, as the stores would.
 func requireWritableDataDirectory(_ url: URL) throws {
-    let problems = DataDirectory.check(url, forWriting: true)
-    guard !problems.isEmpty else { return }
-    printError("refusing to write to the data directory \(DataDirectory.normalisedPath(url)):")
-    for problem in problems { printError("  \(problem)") }
-    throw Exit.cantCreate
+    do { try DataDirectory.prepare(url) } catch {
+        printError("refusing to write to the data directory \(error.directory):")
+        for problem in error.problems { printError("  \(problem)") }
+        throw Exit.cantCreate
+    }
 }
 
 /// Before a command reads a data directory: a system directory (/, /etc …) is refused (exit 64).
