@@ -193,9 +193,10 @@ def metrics_listener(workdir, config_text):
     extra = f'\n[metrics]\nlisten = "127.0.0.1:{port}"\n'
     probe = workdir / "probe.toml"
     probe.write_text(config_text + extra)
-    if welkom("config", "check", probe, check=False).returncode == 0:
-        return port, extra
-    return None, ""
+    check = welkom("config", "check", probe, check=False)
+    if check.returncode == 0:
+        return port, extra, ""
+    return None, "", check.stderr
 
 
 def test_run_on_a_kernel_without_bluetooth_says_the_store_runs_without_its_radio(workdir, data_dir, cleanup):
@@ -203,12 +204,17 @@ def test_run_on_a_kernel_without_bluetooth_says_the_store_runs_without_its_radio
     config = workdir / "welkom.toml"
     text = (f'[data]\ndir = "{data_dir}"\n\n[radio]\ntransport = "hci0"\n\n'
             f'[[till]]\nid = "1"\nname = "Kassa 1"\n\n[till_display]\nlisten = "127.0.0.1:{port}"\n')
-    metrics_port, extra = metrics_listener(workdir, text)
+    metrics_port, extra, refused = metrics_listener(workdir, text)
     config.write_text(text + extra)
     ports = [p for p in (metrics_port, port) if p]
     agent = Process([WELKOM, "run", "--config", str(config)], workdir / "agent.log")
     cleanup(agent.stop)
-    answer = wait_until(lambda: (h := healthz(*ports)) and h[0] == 503 and h, 60, "/healthz to answer 503")
+    try:
+        answer = wait_until(lambda: (h := healthz(*ports)) and h[0] == 503 and h or not agent.alive(), 60,
+                            "/healthz to answer 503")
+    except AssertionError as e:
+        raise AssertionError(f"{e}\nports {ports}; [metrics] refused: {refused}\n{agent.output()[-4000:]}")
+    assert agent.alive(), agent.output()
     status, body = answer
     lines = body.splitlines()
     assert lines[0] == "unhealthy", body

@@ -5,8 +5,8 @@ the host's / read-only over 9p under a tmpfs overlay, a writable 9p share for th
     run_guest.py SCENARIO [--env NAME=VALUE ...] [--timeout S] [--keep DIR]
 
 SCENARIO is a bash script (a path, or a name in Tests/Rigs/kernel_vm/scenarios/) run as root in
-the guest with cwd /vmshare, the share. It sees KVM_DIR (this directory), RIG_PYTHON, WELKOM_BIN,
-ANNA_KEY and any --env; it may leave files in /vmshare for the caller. Prints the scenario's
+the guest with cwd /vmshare, the share. It sees KVM_DIR (this directory), RIG_PYTHON, WELKOM_BIN
+(a copy of $WELKOM_BIN taken at boot, in the share), ANNA_KEY and any --env; it may leave files in /vmshare for the caller. Prints the scenario's
 stdout and stderr and exits with its exit code (124 when the guest did not finish in time).
 
 Needs build_kernel.py's output (.build-kernel/: vmlinux, initramfs.cpio, root/) and Debian's
@@ -102,6 +102,12 @@ def run_guest(scenario, env=None, timeout: float = 240, keep: Path = None, init:
         "WELKOM_BIN": os.environ.get("WELKOM_BIN", str(ROOT / ".build" / "debug" / "welkom")),
     }
     values.update(env or {})
+    # A snapshot of the binary in the share: the guest reads the host's tree live, and a build
+    # finishing during a boot (a shared tree) would swap the binary under a running process.
+    snapshot = share / "bin" / "welkom"
+    snapshot.parent.mkdir()
+    shutil.copy2(values["WELKOM_BIN"], snapshot)
+    values["WELKOM_BIN"] = "/vmshare/bin/welkom"
     (share / "env").write_text("".join(f"export {k}='{v}'\n" for k, v in values.items()))
     append = " ".join([
         "console=ttyS0", "quiet", "loglevel=4", "panic=-1", "mitigations=off", "tsc=reliable",
