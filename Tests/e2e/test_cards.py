@@ -86,3 +86,23 @@ def test_serial_scanner_recognises_an_enrolled_card_and_drops_everything_else(wo
     for secret in (PAYMENT_PAN, BAD_CHECK_DIGIT, UNKNOWN_EAN, CHLOE_CARD, "[Aabc", "\x1b"):
         assert secret not in log, f"the log holds a code read from the scanner ({secret!r})"
         assert secret not in metrics, f"/metrics holds a code read from the scanner ({secret!r})"
+
+
+def test_five_thousand_unusable_scanner_lines_give_a_bounded_number_of_log_lines(workdir, data_dir, cleanup):
+    """Issue 12, finding 7: 5,000 lines of noise gave 2,546 log lines. Now at most 10 a minute per
+    reader are logged, then one line says the rest are only counted; /metrics counts every one."""
+    scanner = ScannerLine(workdir)
+    cleanup(scanner.stop)
+    reader = f'[[reader]]\nkind = "serial"\npath = "{scanner.device}"\ntill = "2"\n'
+    agent = Agent(workdir, data_dir, radio="", readers_toml=reader)
+    cleanup(agent.stop)
+    wait_until(lambda: "card reader open" in agent.process.output(), 30, "the agent to open the scanner")
+    for i in range(5000):
+        scanner.send(f"noise{i}\x07")
+    wait_until(lambda: agent.counter("welkom_card_codes_total", result="invalid") >= 5000, 120,
+               "the agent to count all 5,000 lines")
+    log = agent.process.output()
+    problems = [line for line in log.splitlines() if "unusable code" in line]
+    assert 1 <= len(problems) <= 12, f"{len(problems)} log lines for 5,000 unusable codes"
+    assert any("only counted" in line for line in problems), log[-2000:]
+    assert "noise" not in log

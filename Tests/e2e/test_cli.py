@@ -112,3 +112,50 @@ def test_import_checks_every_line_before_enrolling_any(workdir, data_dir):
     listed = welkom("consent", "export", "--data", data_dir).stdout
     assert '"customer":"c1"' in listed and '"beacon_key":true' in listed
     assert "0f0e0d0c0b0a0908" not in listed  # export never carries key material
+
+
+def test_config_check_without_a_path_checks_the_file_run_reads(workdir):
+    """Issue 12, finding 8: the default path (/etc/welkom/welkom.toml, here moved by WELKOM_CONFIG
+    as the contract allows) is what `config check` checks — a file `run` refuses with 78 is
+    refused here too, and the output names the file; absent, the embedded defaults, said so."""
+    import os
+    bad = workdir / "etc-welkom.toml"
+    bad.write_text('[recognition]\nenabled = "yes"\n')
+    env = {**os.environ, "WELKOM_CONFIG": str(bad)}
+    p = welkom("config", "check", check=False, env=env)
+    assert p.returncode == 78, p.stdout + p.stderr
+    assert f"{bad}:2" in p.stderr, p.stderr
+    good = workdir / "good.toml"
+    good.write_text('[till_display]\nlisten = "127.0.0.1:9191"\n')
+    p = welkom("config", "check", env={**os.environ, "WELKOM_CONFIG": str(good)})
+    assert f"checked {good}" in p.stderr and 'listen = "127.0.0.1:9191"' in p.stdout, p.stdout + p.stderr
+    p = welkom("config", "check", env={**os.environ, "WELKOM_CONFIG": str(workdir / "absent.toml")})
+    assert "absent" in p.stderr and "embedded defaults" in p.stderr, p.stderr
+
+
+def test_till_pair_prints_the_configured_scheme_and_port(workdir, data_dir):
+    config = workdir / "till.toml"
+    config.write_text(f'[data]\ndir = "{data_dir}"\n\n[till_display]\nlisten = "0.0.0.0:9443"\n')
+    out = welkom("till", "pair", "--till", "1", "--config", config).stdout
+    assert "http://GATEWAY:9443/pair" in out, out
+    assert "8080" not in out, out
+    config.write_text(f'[data]\ndir = "{data_dir}"\n\n[till_display]\nlisten = "127.0.0.1:9444"\n')
+    out = welkom("till", "pair", "--till", "1", "--config", config).stdout
+    assert "http://127.0.0.1:9444/pair" in out, out
+
+
+def test_till_revoke_takes_a_pairing_id_that_starts_with_a_dash(workdir, data_dir):
+    """Issue 12, finding 7: 1 in 64 IDs made before this fix start with '-'."""
+    import sqlite3
+    welkom("till", "pair", "--till", "1", "--data", data_dir)  # creates the store
+    db = sqlite3.connect(data_dir / "till-pairings.sqlite")
+    columns = [row[1] for row in db.execute("PRAGMA table_info(pairing)")]
+    for pairing in ("-abc123xyz", "-def456uvw"):
+        values = {"id": pairing, "till": "1", "token_hash": pairing * 4, "created": 1.0, "expires": 4e9}
+        db.execute(f"INSERT INTO pairing ({','.join(columns)}) VALUES ({','.join('?' * len(columns))})",
+                   [values.get(c) for c in columns])
+    db.commit()
+    db.close()
+    assert welkom("till", "revoke", "--id", "-abc123xyz", "--data", data_dir).stdout.strip() == "revoked pairing -abc123xyz"
+    assert welkom("till", "revoke", "--data", data_dir, "--", "-def456uvw").stdout.strip() == "revoked pairing -def456uvw"
+    assert "no paired displays" in welkom("till", "pairings", "--data", data_dir).stdout
