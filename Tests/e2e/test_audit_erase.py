@@ -129,3 +129,35 @@ def test_query_csv_stats_dsar_and_purge(data_dir, workdir):
     assert entries[-1]["kind"] == "purge"
     assert welkom("audit", "verify", "--data", data_dir).returncode == 0
     assert welkom("audit", "verify", "--data", data_dir, "--since-checkpoint", "1").returncode == 0
+
+
+def test_dsar_holds_the_note_the_tags_and_each_identifier_kind_but_no_key(workdir, data_dir):
+    """Issue 12, finding 5: every field held about the customer, and per kind of identifier the
+    fact that it is held — never a key, a static identifier's value or a card number; the art. 30
+    record in the report names the note as free text that may hold special categories, and says
+    notes are off under policy.notes = false."""
+    irk, eid, beacon = "0f1e2d3c4b5a69788796a5b4c3d2e1f0", "11223344556677889900aabbccddeeff", "a1b2c3d4e5f60718293a4b5c6d7e8f90"
+    welkom("consent", "enroll", "--data", data_dir, "--customer", "dora", "--scopes", "greeting,notes,offers",
+           "--name", "Dora", "--locale", "en", "--beacon-key", beacon, "--irk", irk, "--eid-key", eid,
+           "--eid-exponent", "4", "--eid-epoch", "1700000000", "--static", "address:c0ffee001122",
+           "--card", "2900000000001", "--tag", "vip", "--tag", "bakery", "--note", "allergic to nuts")
+    text = welkom("audit", "dsar", "--data", data_dir, "--customer", "dora").stdout
+    consent = json.loads(text)["consent"]
+    assert consent["note"] == "allergic to nuts" and consent["tags"] == ["bakery", "vip"]
+    assert consent["name"] == "Dora" and consent["locale"] == "en" and sorted(consent["scopes"]) == ["greeting", "notes", "offers"]
+    assert (consent["beacon_key"], consent["eid_key"], consent["irk"], consent["static"], consent["cards"]) == \
+        (True, True, True, ["address"], 1)
+    assert len(consent["identifiers_held"]) == 5, consent["identifiers_held"]
+    for secret in (irk, eid, beacon, "c0ffee001122", "2900000000001"):
+        assert secret not in text.lower(), f"the package holds {secret}"
+    explanation = json.loads(text)["explanation"]
+    assert "allergic to nuts" in explanation["en"] and "allergic to nuts" in explanation["nl"]
+
+    report = workdir / "report.html"
+    welkom("audit", "report", "--data", data_dir, "--out", report)
+    assert "No special categories" not in report.read_text()
+    assert "allergic to nuts" in report.read_text()  # the record's example, not the customer's note
+    config = workdir / "notes-off.toml"
+    config.write_text(f'[data]\ndir = "{data_dir}"\n\n[policy]\nnotes = false\n')
+    welkom("audit", "report", "--data", data_dir, "--out", report, "--config", config)
+    assert "Staff notes are switched off (policy.notes = false)" in report.read_text()
