@@ -102,3 +102,18 @@ def test_a_reader_path_nobody_may_open_names_the_udev_rule(workdir):
                         "doctor", "--config", str(config)], capture_output=True, text=True, timeout=60)
     assert p.returncode == 69, p.stdout + p.stderr
     assert "permission denied opening" in p.stdout and "70-welkom-card-readers.rules" in p.stdout, p.stdout
+
+
+def test_doctor_names_a_data_directory_others_may_write_with_the_fix(workdir):
+    """Issue 12, finding 4: doctor applies the one data-directory check the agent and the CLI
+    apply (DataDirectory), so what it calls fine is what `welkom run` will use."""
+    data = workdir / "data"
+    data.mkdir()
+    data.chmod(0o777)
+    p = doctor(workdir, f'\n[data]\ndir = "{data}"\n')
+    assert p.returncode == 69, p.stdout + p.stderr
+    assert f"FIX data directory: {data}: mode 0777 lets everyone write to it" in p.stdout, p.stdout
+    assert f"chmod 700 {data}" in p.stdout, p.stdout
+    data.chmod(0o700)
+    p = doctor(workdir, f'\n[data]\ndir = "{data}"\n')
+    assert f"OK data directory {data}: 0700" in p.stdout, p.stdout
