@@ -4,14 +4,16 @@ import Glibc
 #endif
 
 /// A till page as the benchmark sees it: one HTTP connection to the events stream, read on a
-/// thread of its own with blocking reads, reporting the moment each `prompt` event arrives.
-/// Plain sockets rather than URLSession: on Linux URLSession buffers streamed bodies.
+/// thread of its own with blocking reads, reporting the moment each `prompt` event arrives and
+/// the prompt's ID (to acknowledge it, as staff would). Other events (`remove`, `reset`) and
+/// heartbeats are skipped. Plain sockets rather than URLSession: on Linux URLSession buffers
+/// streamed bodies.
 final class SSEClient: @unchecked Sendable {
     // @unchecked: `fd` is written once in init; `pending` and `waiter` only under `lock`.
     private let fd: Int32
     private let lock = NSLock()
-    private var pending: [ContinuousClock.Instant] = []
-    private var waiter: CheckedContinuation<ContinuousClock.Instant?, Never>?
+    private var pending: [Arrival] = []
+    private var waiter: CheckedContinuation<Arrival?, Never>?
     private var ended = false
 
     init(port: Int, path: String, token: String) throws {
@@ -39,9 +41,15 @@ final class SSEClient: @unchecked Sendable {
         thread.start()
     }
 
-    /// When the next `prompt` event arrived (waits for it); nil once the stream has ended.
-    func nextArrival() async -> ContinuousClock.Instant? {
-        await withCheckedContinuation { (c: CheckedContinuation<ContinuousClock.Instant?, Never>) in
+    struct Arrival: Sendable {
+        /// When the bytes holding the event were read off the socket.
+        var instant: ContinuousClock.Instant
+        var promptID: String
+    }
+
+    /// The next `prompt` event (waits for it); nil once the stream has ended.
+    func nextArrival() async -> Arrival? {
+        await withCheckedContinuation { (c: CheckedContinuation<Arrival?, Never>) in
             lock.lock()
             if !pending.isEmpty {
                 let first = pending.removeFirst()
@@ -57,16 +65,16 @@ final class SSEClient: @unchecked Sendable {
         }
     }
 
-    private func arrived(_ instant: ContinuousClock.Instant?) {
+    private func arrived(_ arrival: Arrival?) {
         lock.lock()
         if let w = waiter {
             waiter = nil
-            if instant == nil { ended = true }
+            if arrival == nil { ended = true }
             lock.unlock()
-            w.resume(returning: instant)
+            w.resume(returning: arrival)
             return
         }
-        if let instant { pending.append(instant) } else { ended = true }
+        if let arrival { pending.append(arrival) } else { ended = true }
         lock.unlock()
     }
 
@@ -75,7 +83,7 @@ final class SSEClient: @unchecked Sendable {
     }
 
     private func readLoop() {
-        let marker = Array("event: prompt\n".utf8)
+        let separator = Array("\n\n".utf8)
         var window: [UInt8] = []
         var buffer = [UInt8](repeating: 0, count: 65536)
         while true {
@@ -83,22 +91,35 @@ final class SSEClient: @unchecked Sendable {
             if n <= 0 { break }
             let now = ContinuousClock.now
             window += buffer[0..<n]
-            // Count every complete marker; keep a tail that may hold the start of the next one.
+            // Every complete event (ends in a blank line); an incomplete tail waits for more bytes.
+            // The HTTP response head ends in CRLF CRLF, so it never matches and is skipped with the
+            // first event's block.
             var start = 0
-            while let range = Self.find(marker, in: window, from: start) {
-                arrived(now)
-                start = range
+            while let end = Self.find(separator, in: window, from: start) {
+                if let id = Self.promptID(inEvent: window[start..<end]) { arrived(Arrival(instant: now, promptID: id)) }
+                start = end + separator.count
             }
-            window = Array(window.suffix(marker.count - 1))
+            window.removeFirst(start)
         }
         arrived(nil)
         Glibc.close(fd)
     }
 
+    /// The prompt's ID when `block` is a `prompt` event (its `data:` is the prompt as JSON).
+    private static func promptID(inEvent block: ArraySlice<UInt8>) -> String? {
+        let text = String(decoding: block, as: UTF8.self)
+        guard text.contains("event: prompt\n") else { return nil }
+        guard let dataLine = text.split(separator: "\n").first(where: { $0.hasPrefix("data: ") }),
+              let object = try? JSONSerialization.jsonObject(with: Data(dataLine.dropFirst(6).utf8)) as? [String: Any],
+              let id = object["id"] as? String
+        else { return nil }
+        return id
+    }
+
     private static func find(_ needle: [UInt8], in hay: [UInt8], from: Int) -> Int? {
         guard hay.count >= needle.count, from <= hay.count - needle.count else { return nil }
-        for i in from...(hay.count - needle.count) where hay[i] == needle[0] && Array(hay[i..<(i + needle.count)]) == needle {
-            return i + needle.count
+        for i in from...(hay.count - needle.count) where hay[i] == needle[0] && hay[i..<(i + needle.count)].elementsEqual(needle) {
+            return i
         }
         return nil
     }
