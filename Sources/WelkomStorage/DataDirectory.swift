@@ -88,7 +88,8 @@ public enum DataDirectory {
                 problems.append(DataDirectoryProblem(
                     path: prefix, what: "a symlink (whoever can change it can point the data directory elsewhere)",
                     fix: "use the real path in data.dir or --data (`readlink -f \(prefix)`), or replace the link by the directory"))
-                return problems
+                // Refused already; look on through the link so every problem is reported at once.
+                guard stat(prefix, &st) == 0 else { return problems }
             }
             guard st.st_mode & S_IFMT == S_IFDIR else {
                 problems.append(DataDirectoryProblem(path: prefix, what: "not a directory",

@@ -97,8 +97,8 @@ def test_a_world_writable_data_dir_is_a_fix(workdir, private_data):
     private_data.chmod(0o777)
     p = doctor(workdir, private_data, radio="")
     assert line(p, f"FIX data directory {private_data}:") == (
-        f"FIX data directory {private_data}: mode 0777 lets everyone write to it (replace the registry, the ledger "
-        f"or the keys); fix: `chmod 0700 {private_data}`")
+        f"FIX data directory {private_data}: mode 0777 lets everyone write to it (plant the key files, replace the "
+        f"registry or the ledger); fix: `chmod 700 {private_data}`, and remove any file in it you did not put there")
     assert p.returncode == 69
 
 
@@ -110,8 +110,8 @@ def test_a_readable_key_file_and_a_symlinked_path_are_fixes(workdir, private_dat
     link.symlink_to(private_data)
     p = doctor(workdir, link, radio="")
     assert line(p, f"FIX {link}/ledger-signing.key:") == (
-        f"FIX {link}/ledger-signing.key: mode 0644, should be 0600; fix: `chmod 0600 {link}/ledger-signing.key`")
-    assert line(p, f"FIX data directory {link}:").startswith(f"FIX data directory {link}: {link} is a symlink; ")
+        f"FIX {link}/ledger-signing.key: mode 0644 lets group or others read it; fix: `chmod 600 {link}/ledger-signing.key`")
+    assert line(p, f"FIX data directory {link}:").startswith(f"FIX data directory {link}: a symlink ")
     assert p.returncode == 69
 
 

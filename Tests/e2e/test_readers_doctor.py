@@ -112,7 +112,7 @@ def test_doctor_names_a_data_directory_others_may_write_with_the_fix(workdir):
     data.chmod(0o777)
     p = doctor(workdir, f'\n[data]\ndir = "{data}"\n')
     assert p.returncode == 69, p.stdout + p.stderr
-    assert f"FIX data directory: {data}: mode 0777 lets everyone write to it" in p.stdout, p.stdout
+    assert f"FIX data directory {data}: mode 0777 lets everyone write to it" in p.stdout, p.stdout
     assert f"chmod 700 {data}" in p.stdout, p.stdout
     data.chmod(0o700)
     p = doctor(workdir, f'\n[data]\ndir = "{data}"\n')

@@ -240,7 +240,10 @@ enum DoctorSystemChecks {
         let owner = expectedOwner()
         let url = URL(fileURLWithPath: path, isDirectory: true)
         let problems = DataDirectory.check(url, forWriting: true, user: owner?.uid ?? geteuid())
-        var findings = problems.map { DoctorFinding.fix("data directory: \($0)") }
+        let dir = DataDirectory.normalisedPath(url)
+        var findings = problems.map { problem in
+            DoctorFinding.fix(problem.path == dir ? "data directory \(path): \(problem.what); fix: \(problem.fix)" : problem.description)
+        }
         var st = stat()
         if lstat(path, &st) != 0 {
             return findings + [.ok("data directory \(path): does not exist yet; `welkom run` creates it 0700")]
@@ -251,7 +254,7 @@ enum DoctorSystemChecks {
         }
         if findings.isEmpty {
             findings.append(.ok("data directory \(path): 0700, owned by \(owner?.name ?? "uid \(st.st_uid)"), no symlinks, "
-                + "nobody else may write to it or a parent, key files 0600"))
+                + "key and store files 0600"))
         }
         return findings
     }
