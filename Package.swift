@@ -23,6 +23,8 @@ let package = Package(
         .library(name: "WelkomConfig", targets: ["WelkomConfig"]),
         .library(name: "WelkomRegistry", targets: ["WelkomRegistry"]),
         .library(name: "WelkomTillHub", targets: ["WelkomTillHub"]),
+        // For Fuzz/: the card readers' report decoders (ReaderDecoding).
+        .library(name: "WelkomCards", targets: ["WelkomCards"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser.git", from: "1.8.2"),

@@ -32,5 +32,21 @@ let package = Package(
             "FuzzSupport", .product(name: "WelkomConsent", package: "Welkom"), .product(name: "WelkomRegistry", package: "Welkom"),
             .product(name: "WelkomIdentifiers", package: "Welkom"), .product(name: "WelkomCore", package: "Welkom"),
         ]),
+        // Issue 13: the card readers' reports (through WelkomCards.ReaderDecoding), what they
+        // deliver as text (CardNumber), btsnoop captures and the TOML config.
+        .executableTarget(name: "FuzzKeyboardReport", dependencies: [
+            "FuzzSupport", .product(name: "WelkomCards", package: "Welkom"), .product(name: "WelkomIdentifiers", package: "Welkom"),
+        ]),
+        .executableTarget(name: "FuzzHIDPOSReport", dependencies: [
+            "FuzzSupport", .product(name: "WelkomCards", package: "Welkom"), .product(name: "WelkomIdentifiers", package: "Welkom"),
+        ]),
+        .executableTarget(name: "FuzzCCIDMessage", dependencies: [
+            "FuzzSupport", .product(name: "WelkomCards", package: "Welkom"), .product(name: "WelkomIdentifiers", package: "Welkom"),
+        ]),
+        .executableTarget(name: "FuzzCardCode", dependencies: [
+            "FuzzSupport", .product(name: "WelkomCards", package: "Welkom"), .product(name: "WelkomIdentifiers", package: "Welkom"),
+        ]),
+        .executableTarget(name: "FuzzBtsnoop", dependencies: ["FuzzSupport", .product(name: "WelkomRadio", package: "Welkom")]),
+        .executableTarget(name: "FuzzConfig", dependencies: ["FuzzSupport", .product(name: "WelkomConfig", package: "Welkom")]),
     ]
 )
