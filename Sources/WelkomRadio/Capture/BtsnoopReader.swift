@@ -21,6 +21,13 @@ public final class BtsnoopReader {
     public private(set) var endedInPartialRecord = false
     private let file: UnsafeMutablePointer<FILE>
     private var offset = 16
+    /// Bytes read ahead from the file, `buffer[start..<end]` not yet handed out: one fread per
+    /// 256 KiB rather than two per record, and no header array per record (a replay reads
+    /// millions of records).
+    private var buffer = [UInt8](repeating: 0, count: 1 << 18)
+    private var start = 0
+    private var end = 0
+    private var atEOF = false
 
     public init(path: String) throws(BtsnoopError) {
         guard let file = fopen(path, "rb") else {
@@ -48,22 +55,43 @@ public final class BtsnoopReader {
 
     /// The next record, or nil at the end (or at a partial last record).
     public func next() throws(BtsnoopError) -> BtsnoopRecord? {
-        var header = [UInt8](repeating: 0, count: 24)
-        let got = header.withUnsafeMutableBytes { fread($0.baseAddress, 1, 24, file) }
+        let got = fill(24)
         if got == 0 { return nil }
-        guard got == 24 else { endedInPartialRecord = true; return nil }
-        let original = Self.be32(header, 0)
-        let included = Self.be32(header, 4)
+        guard got >= 24 else { start = end; endedInPartialRecord = true; return nil }
+        let (original, included, flags, drops, timestamp) = buffer.withUnsafeBytes { b in
+            (Self.be32(b, start), Self.be32(b, start + 4), Self.be32(b, start + 8), Self.be32(b, start + 12),
+             Int64(bitPattern: UInt64(Self.be32(b, start + 16)) << 32 | UInt64(Self.be32(b, start + 20))))
+        }
+        start += 24
         // No HCI packet is longer than an ISO payload plus headers; anything bigger means the
         // file is damaged from here (reading on would take garbage for records).
         guard included <= 65_540 else { throw .recordTooLong(path: path, offset: offset, length: included) }
-        var data = [UInt8](repeating: 0, count: Int(included))
-        let read = data.withUnsafeMutableBytes { included == 0 ? 0 : fread($0.baseAddress, 1, Int(included), file) }
-        guard read == Int(included) else { endedInPartialRecord = true; return nil }
-        offset += 24 + Int(included)
-        let timestamp = Int64(bitPattern: UInt64(Self.be32(header, 16)) << 32 | UInt64(Self.be32(header, 20)))
-        return BtsnoopRecord(timestampMicroseconds: timestamp, flags: Self.be32(header, 8), originalLength: original,
-                             cumulativeDrops: Self.be32(header, 12), data: data)
+        let length = Int(included)
+        guard fill(length) >= length else { start = end; endedInPartialRecord = true; return nil }
+        let data = Array(buffer[start..<(start + length)])
+        start += length
+        offset += 24 + length
+        return BtsnoopRecord(timestampMicroseconds: timestamp, flags: flags, originalLength: original,
+                             cumulativeDrops: drops, data: data)
+    }
+
+    /// Reads ahead until at least `count` bytes are buffered or the file ends; returns how many are.
+    private func fill(_ count: Int) -> Int {
+        if end - start >= count || atEOF { return end - start }
+        if start > 0 {
+            buffer.withUnsafeMutableBytes { b in
+                _ = memmove(b.baseAddress!, b.baseAddress! + start, end - start)
+            }
+            end -= start
+            start = 0
+        }
+        if buffer.count < count { buffer += [UInt8](repeating: 0, count: count - buffer.count) }
+        while end < count {
+            let n = buffer.withUnsafeMutableBytes { b in fread(b.baseAddress! + end, 1, b.count - end, file) }
+            if n == 0 { atEOF = true; break }
+            end += n
+        }
+        return end - start
     }
 
     /// The record's packet as H4 (type byte first), whatever the datalink.
@@ -75,5 +103,9 @@ public final class BtsnoopReader {
 
     static func be32(_ b: [UInt8], _ i: Int) -> UInt32 {
         UInt32(b[i]) << 24 | UInt32(b[i + 1]) << 16 | UInt32(b[i + 2]) << 8 | UInt32(b[i + 3])
+    }
+
+    static func be32(_ b: UnsafeRawBufferPointer, _ i: Int) -> UInt32 {
+        UInt32(bigEndian: b.loadUnaligned(fromByteOffset: i, as: UInt32.self))
     }
 }
