@@ -11,6 +11,11 @@ extension WelkomConfig {
                 file: file, line: line, key: "",
                 message: "contains a NUL byte: this is not a text file (is it the right file?)")])
         }
+        if let line = TableHeaderCheck.lineOfHeaderWithoutKey(in: text) {
+            throw ConfigError(issues: [ConfigIssue(
+                file: file, line: line, key: "",
+                message: "not valid TOML: a table header must name a table, as in [section] or [[reader]]")])
+        }
         let locator = KeyLocator(text: text)
         let table: TOMLTable
         do {
