@@ -82,7 +82,9 @@ struct ConsentCommand: AsyncParsableCommand {
         func run() async throws {
             let outcome: ConsentService.Withdrawal?
             do {
-                outcome = try await ConsentService.open(dataDirectory: data.existing()).withdraw(customer)
+                let dir = try data.existing()
+                try requireWritableDataDirectory(dir)  // refused with the fix, exit 73, before anything is touched
+                outcome = try await ConsentService.open(dataDirectory: dir).withdraw(customer)
             } catch let failure as ConsentService.Failure {
                 printError("\(failure)")
                 throw Exit.ioError
