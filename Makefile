@@ -88,8 +88,10 @@ $(BENCH_VENV)/.installed: Benchmarks/peers/requirements.txt
 	$(BENCH_VENV)/bin/pip install --quiet --disable-pip-version-check -r Benchmarks/peers/requirements.txt
 	touch $@
 
-# libFuzzer over the radio's parsers (Fuzz/, a package of its own): a short bounded run of each
+# libFuzzer over every parser of outside input (Fuzz/, a package of its own): a short bounded run of each
 # target, new inputs kept in a scratch directory, the seeds in Fuzz/Corpus/ read only.
+# Swift's backtracer is off so that libFuzzer catches a trap and writes the input that caused it
+# (Fuzz/.build/TARGET-crash-…), a reproducer for the parser's unit test.
 # lld, the Swift toolchain's linker: gold fails with an internal error on libFuzzer's objects.
 FUZZ_TARGETS := FuzzH4Decoder FuzzHCIEvent FuzzADStructures FuzzConsentImport FuzzTillRequest \
 	FuzzKeyboardReport FuzzHIDPOSReport FuzzCCIDMessage FuzzCardCode FuzzBtsnoop FuzzConfig
@@ -99,7 +101,8 @@ fuzz: deps-build
 	@set -e; for t in $(FUZZ_TARGETS); do \
 		work=$$(mktemp -d); \
 		echo "fuzz: $$t for $(FUZZ_SECONDS) s"; \
-		Fuzz/.build/debug/$$t -max_total_time=$(FUZZ_SECONDS) -print_final_stats=1 $$work Fuzz/Corpus/$$t; \
+		SWIFT_BACKTRACE=enable=no Fuzz/.build/debug/$$t -max_total_time=$(FUZZ_SECONDS) -print_final_stats=1 \
+			-artifact_prefix=Fuzz/.build/$$t- $$work Fuzz/Corpus/$$t; \
 		rm -rf $$work; \
 	done
 

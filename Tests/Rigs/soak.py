@@ -90,8 +90,8 @@ class PromptStream:
                             self.arrivals.setdefault(name, now)
                 elif not line:
                     event = None
-        except (OSError, ValueError):
-            pass   # closed at the end
+        except Exception:   # noqa: BLE001 — closed under the reader at the end (http.client raises several kinds)
+            pass
 
     def arrival(self, name: str):
         with self.lock:
@@ -100,9 +100,13 @@ class PromptStream:
     def close(self):
         try:
             self.conn.sock.shutdown(2)
-        except OSError:
+        except (OSError, AttributeError):
             pass
-        self.conn.close()
+        self.thread.join(timeout=5)
+        try:
+            self.conn.close()
+        except Exception:   # noqa: BLE001 — the reader thread may have closed it already
+            pass
 
 
 def _names_in(data: str):
