@@ -1,5 +1,6 @@
 """The CLI's outside contract: token vectors, config check, refusing bad input with exit codes."""
 
+import json
 from conftest import WELKOM, welkom
 
 SPEC_KEY = "000102030405060708090a0b0c0d0e0f"
@@ -65,6 +66,10 @@ def test_enrol_list_and_registry_never_holds_the_card_number(data_dir):
            "--card", "4006381333931", "--locale", "en")
     table = welkom("consent", "list", "--data", data_dir).stdout
     assert "c-42" in table and "greeting,offers" in table
+    line = json.loads(welkom("consent", "list", "--data", data_dir, "--format", "jsonl").stdout)
+    assert list(line) == ["customer", "scopes", "name", "locale", "beacon_key", "cards", "enrolled", "expires",
+                          "consent_text_version", "eid_key", "irk", "static", "tags"], line
+    assert (line["customer"], line["scopes"], line["cards"], line["name"]) == ("c-42", ["greeting", "offers"], 1, None)
     stored = b"".join(p.read_bytes() for p in data_dir.iterdir() if p.is_file())
     assert b"4006381333931" not in stored
     pepper = data_dir / "card-pepper.key"

@@ -178,11 +178,7 @@ private func printConsents(data: URL, format: ListFormat) throws {
     let consents = try ConsentRegistry(dataDirectory: data).consents()
     switch format {
     case .jsonl:
-        let encoder = JSONEncoder()
-        encoder.outputFormatting = [.withoutEscapingSlashes]
-        for c in consents {
-            print(String(decoding: try encoder.encode(ConsentLine(c)), as: UTF8.self))
-        }
+        for c in consents { print(consentLine(c)) }
     case .table:
         print("CUSTOMER".padding(toLength: 20, withPad: " ", startingAt: 0) + " SCOPES".padding(toLength: 28, withPad: " ", startingAt: 0)
               + " LOCALE  IDENTIFIERS          EXPIRES")
@@ -203,29 +199,20 @@ private func printConsents(data: URL, format: ListFormat) throws {
 
 /// One consent as `consent list|export --format jsonl` prints it: which identifiers are held,
 /// never the keys. Keys in this order, absent values as null.
-private struct ConsentLine: Encodable {
-    let summary: ConsentSummary
-    init(_ summary: ConsentSummary) { self.summary = summary }
-
-    enum CodingKeys: String, CodingKey {
-        case customer, scopes, name, locale, beaconKey = "beacon_key", cards, enrolled, expires
-        case consentTextVersion = "consent_text_version", eidKey = "eid_key", irk, staticKinds = "static", tags
-    }
-
-    func encode(to encoder: any Encoder) throws {
-        var c = encoder.container(keyedBy: CodingKeys.self)
-        try c.encode(summary.customer, forKey: .customer)
-        try c.encode(summary.scopes.sorted().map(\.rawValue), forKey: .scopes)
-        try c.encode(summary.name, forKey: .name)
-        try c.encode(summary.language.rawValue, forKey: .locale)
-        try c.encode(summary.hasBeaconKey, forKey: .beaconKey)
-        try c.encode(summary.cardCount, forKey: .cards)
-        try c.encode(summary.enrolled.rfc3339, forKey: .enrolled)
-        try c.encode(summary.expires?.rfc3339, forKey: .expires)
-        try c.encode(summary.consentTextVersion, forKey: .consentTextVersion)
-        try c.encode(summary.hasEID, forKey: .eidKey)
-        try c.encode(summary.hasIRK, forKey: .irk)
-        try c.encode(summary.staticKinds, forKey: .staticKinds)
-        try c.encode(summary.tags.sorted(), forKey: .tags)
-    }
+private func consentLine(_ c: ConsentSummary) -> String {
+    var o = JSONObjectWriter()
+    o.add("customer", c.customer)
+    o.add("scopes", c.scopes.sorted().map(\.rawValue))
+    o.add("name", c.name)
+    o.add("locale", c.language.rawValue)
+    o.add("beacon_key", c.hasBeaconKey)
+    o.add("cards", c.cardCount)
+    o.add("enrolled", c.enrolled.rfc3339)
+    o.add("expires", c.expires?.rfc3339)
+    o.add("consent_text_version", c.consentTextVersion)
+    o.add("eid_key", c.hasEID)
+    o.add("irk", c.hasIRK)
+    o.add("static", c.staticKinds)
+    o.add("tags", c.tags.sorted())
+    return o.line
 }

@@ -136,23 +136,24 @@ final class RecognitionLines: Sendable {
     }
     private let state = Mutex(State())
     let zoned: Bool
-    private let encoder: JSONEncoder
 
-    init(zoned: Bool) {
-        self.zoned = zoned
-        encoder = JSONEncoder()
-        encoder.outputFormatting = [.withoutEscapingSlashes]
-    }
+    init(zoned: Bool) { self.zoned = zoned }
 
     var counts: Counts { state.withLock { $0.counts } }
 
     @Sendable func write(_ r: Recognition) {
         let full = state.withLock { s -> Bool in
-            var line = (try? encoder.encode(RecognitionLine(recognition: r, time: s.times.string(from: r.time)))) ?? Data()
-            line.append(0x0A)
+            // The keys in the order docs/contract.md gives them; absent values as null.
+            var o = JSONObjectWriter()
+            o.add("time", s.times.string(from: r.time))
+            o.add("customer", r.customer)
+            o.add("scheme", r.scheme.rawValue)
+            o.add("till", r.till)
+            o.add("rssi", r.rssi)
+            let line = o.line + "\n"
             s.counts.recognised += 1
             if zoned && r.till != nil { s.counts.inZone += 1 }
-            s.buffer += line
+            s.buffer += line.utf8
             return s.buffer.count >= 1 << 16
         }
         if full { flush() }
@@ -162,21 +163,5 @@ final class RecognitionLines: Sendable {
         let bytes = state.withLock { s -> [UInt8] in defer { s.buffer.removeAll(keepingCapacity: true) }; return s.buffer }
         guard !bytes.isEmpty else { return }
         FileHandle.standardOutput.write(Data(bytes))
-    }
-}
-
-/// One line of replay's stdout: {"time","customer","scheme","till","rssi"}, absent values as null.
-private struct RecognitionLine: Encodable {
-    let recognition: Recognition
-    let time: String
-    enum CodingKeys: String, CodingKey { case time, customer, scheme, till, rssi }
-
-    func encode(to encoder: any Encoder) throws {
-        var c = encoder.container(keyedBy: CodingKeys.self)
-        try c.encode(time, forKey: .time)
-        try c.encode(recognition.customer, forKey: .customer)
-        try c.encode(recognition.scheme.rawValue, forKey: .scheme)
-        try c.encode(recognition.till, forKey: .till)
-        try c.encode(recognition.rssi, forKey: .rssi)
     }
 }
