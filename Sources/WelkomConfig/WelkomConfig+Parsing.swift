@@ -11,10 +11,8 @@ extension WelkomConfig {
                 file: file, line: line, key: "",
                 message: "contains a NUL byte: this is not a text file (is it the right file?)")])
         }
-        if let line = TableHeaderCheck.lineOfHeaderWithoutKey(in: text) {
-            throw ConfigError(issues: [ConfigIssue(
-                file: file, line: line, key: "",
-                message: "not valid TOML: a table header must name a table, as in [section] or [[reader]]")])
+        if let trap = TOMLPreflight.firstTrap(in: text) {
+            throw ConfigError(issues: [ConfigIssue(file: file, line: trap.line, key: "", message: trap.message)])
         }
         let locator = KeyLocator(text: text)
         let table: TOMLTable

@@ -1,8 +1,9 @@
 import XCTest
 @testable import WelkomConfig
 
-/// Found by Fuzz/FuzzConfig: a table header with no key (`[` then a line break) made toml++
-/// abort on an assertion (undefined behaviour in a release build). Now a ConfigIssue with its line.
+/// Found by Fuzz/FuzzConfig: a table header with no key (`[` then a line break) and a `}` where an
+/// array expects a value (`s=[}`) made toml++ abort on an assertion (undefined behaviour in a
+/// release build). Now each is a ConfigIssue with its line.
 final class TableHeaderFuzzTests: XCTestCase {
     private func issues(_ text: String) -> [ConfigIssue] {
         do {
@@ -25,8 +26,16 @@ final class TableHeaderFuzzTests: XCTestCase {
         }
     }
 
+    func testABraceWhereAnArrayExpectsAValueIsRefusedWithItsLine() {
+        for (text, line) in [("s=[}", 1), ("s = [1, }", 1), ("[a]\ns = [\n  # c\n  }\n]\n", 4), ("t = { u = [ } ]}", 1)] {
+            let found = issues(text)
+            XCTAssertEqual(found.count, 1, text.debugDescription)
+            XCTAssertEqual(found.first?.line, line, text.debugDescription)
+        }
+    }
+
     func testBracketsInsideValuesAreNoHeaders() {
-        XCTAssertNil(TableHeaderCheck.lineOfHeaderWithoutKey(in: """
+        XCTAssertNil(TOMLPreflight.firstTrap(in: """
             a = [
               [
                 1
@@ -43,6 +52,7 @@ final class TableHeaderFuzzTests: XCTestCase {
             [g]
             [[h]]
             [ "i" ]
+            j = [ { k = 1 }, {}, "}" ]
             """))
     }
 
@@ -50,7 +60,7 @@ final class TableHeaderFuzzTests: XCTestCase {
         let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
         for path in ["config/welkom.toml", "config/examples/store.toml"] {
             let text = try String(contentsOf: root.appendingPathComponent(path), encoding: .utf8)
-            XCTAssertNil(TableHeaderCheck.lineOfHeaderWithoutKey(in: text), path)
+            XCTAssertNil(TOMLPreflight.firstTrap(in: text), path)
         }
     }
 }

@@ -1,22 +1,29 @@
-/// A table header toml++ would not survive: `[` (or `[[`) followed, after spaces, by something
-/// that cannot start a key — a line break, `#`, `=`, `.` … (`[\n` was found by the fuzzer).
-/// toml++'s parser only asserts that case: a debug build aborts, and a release build, where the
-/// assertion becomes `__builtin_assume`, runs on with undefined behaviour. So it is refused here,
-/// before toml++ sees the text, with the line. The scan follows TOML's lexical states (strings,
-/// multi-line strings, comments, arrays and inline tables) so that a `[` inside a value is never
-/// taken for a header.
-enum TableHeaderCheck {
-    /// The 1-based line of the first header that names no key, or nil.
-    static func lineOfHeaderWithoutKey(in text: String) -> Int? {
+/// Text toml++ would not survive, refused before toml++ sees it. toml++'s parser only asserts a
+/// few cases it assumes cannot happen: a debug build aborts, and a release build, where the
+/// assertion becomes `__builtin_assume`, runs on with undefined behaviour. The fuzzer found two:
+/// - a table header that names no key: `[` (or `[[`) followed, after spaces, by something that
+///   cannot start a key — a line break, `#`, `=`, `.` … (`[\n`);
+/// - a `}` where an array expects a value: after its `[` or a `,` (`s=[}`).
+/// The scan follows TOML's lexical states (strings, multi-line strings, comments, arrays, inline
+/// tables) so that brackets inside a string or a value are never taken for a header.
+enum TOMLPreflight {
+    struct Trap: Equatable {
+        var line: Int
+        var message: String
+    }
+
+    static func firstTrap(in text: String) -> Trap? {
         let s = Array(text.unicodeScalars)
         var i = 0
         var line = 1
-        var depth = 0            // open '[' and '{' of values
-        var atLineStart = true   // nothing but spaces and tabs so far on this line
+        var open: [Unicode.Scalar] = []   // "h" a header's bracket, "[" an array, "{" an inline table
+        var atLineStart = true            // nothing but spaces and tabs so far on this line
+        var expectingValue = false        // just after an array's '[' or ','
         func at(_ k: Int) -> Unicode.Scalar? { k < s.count ? s[k] : nil }
         func skipBlanks(_ k: inout Int) { while let c = at(k), c == " " || c == "\t" { k += 1 } }
         while i < s.count {
             let c = s[i]
+            var valueNext = false
             switch c {
             case "\n":
                 line += 1
@@ -29,6 +36,8 @@ enum TableHeaderCheck {
             case "#":
                 while let d = at(i), d != "\n" { i += 1 }
                 continue
+            case "}" where expectingValue && open.last == "[":
+                return Trap(line: line, message: "not valid TOML: an array holds values, not '}'")
             case "\"", "'":
                 let triple = at(i + 1) == c && at(i + 2) == c
                 i += triple ? 3 : 1
@@ -50,7 +59,7 @@ enum TableHeaderCheck {
                     }
                     i += 1
                 }
-            case "[" where depth == 0 && atLineStart:
+            case "[" where open.isEmpty && atLineStart:
                 var k = i + 1
                 let blanks = k
                 skipBlanks(&k)
@@ -59,21 +68,30 @@ enum TableHeaderCheck {
                     skipBlanks(&k)
                 }
                 if let d = at(k), !(isBareKeyCharacter(d) || d == "\"" || d == "'" || d == "]") {
-                    return line
+                    return Trap(line: line, message: "not valid TOML: a table header must name a table, as in [section] or [[reader]]")
                 }
-                // The header's own brackets: counted as they come, '[' here and ']' below.
-                depth += 1
+                open.append("h")
                 i += 1
-            case "[", "{":
-                depth += 1
+            case "[":
+                // The second bracket of a `[[header]]` counts as an array here; a key follows it,
+                // never a '}', so that is harmless.
+                open.append("[")
+                valueNext = true
+                i += 1
+            case "{":
+                open.append("{")
+                i += 1
+            case ",":
+                valueNext = open.last == "["
                 i += 1
             case "]", "}":
-                depth = max(0, depth - 1)
+                _ = open.popLast()
                 i += 1
             default:
                 i += 1
             }
             atLineStart = false
+            expectingValue = valueNext
         }
         return nil
     }
