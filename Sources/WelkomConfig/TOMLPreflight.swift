@@ -14,7 +14,8 @@ enum TOMLPreflight {
 
     static func firstTrap(in text: String) -> Trap? {
         let s = Array(text.unicodeScalars)
-        var i = 0
+        // toml++ skips a UTF-8 byte order mark; so does this, or a header after one goes unseen.
+        var i = s.first == "\u{FEFF}" ? 1 : 0
         var line = 1
         var open: [Unicode.Scalar] = []   // "h" a header's bracket, "[" an array, "{" an inline table
         var atLineStart = true            // nothing but spaces and tabs so far on this line

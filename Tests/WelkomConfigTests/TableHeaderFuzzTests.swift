@@ -18,7 +18,7 @@ final class TableHeaderFuzzTests: XCTestCase {
     func testHeadersWithoutAKeyAreRefusedWithTheirLine() {
         // The fuzzer's input first, then its relatives: each must be refused, never abort.
         for (text, line) in [("[\n", 1), ("[", 1), ("[[\n", 1), ("[[[a]]]\n", 1), ("[ #x\n", 1),
-                             ("[=]\n", 1), ("[data]\ndir = \"/d\"\n\n[ \n", 4), ("[.a]\n", 1)] {
+                             ("[=]\n", 1), ("\u{FEFF}[\u{FFFD}", 1), ("[data]\ndir = \"/d\"\n\n[ \n", 4), ("[.a]\n", 1)] {
             let found = issues(text)
             XCTAssertEqual(found.count, 1, text.debugDescription)
             XCTAssertEqual(found.first?.file, "f.toml")
