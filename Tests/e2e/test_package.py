@@ -164,7 +164,9 @@ def test_install_upgrade_remove_purge_in_a_bookworm_chroot(deb, upgrade_deb, chr
     os.chown(data / "consents.sqlite", uid, gid)
 
     started = time.monotonic()
-    in_chroot(chroot, "dpkg", "-i", f"/tmp/{upgrade_deb.name}")
+    # When the new version's default config differs from the one installed and the admin edited it,
+    # dpkg asks; an unattended upgrade (no terminal) keeps the admin's file, as --force-confold says.
+    in_chroot(chroot, "dpkg", "--force-confold", "-i", f"/tmp/{upgrade_deb.name}")
     print(f"upgrade: {time.monotonic() - started:.1f} s")
     assert in_chroot(chroot, "dpkg-query", "-W", "-f=${Version}", "welkom").stdout == v2
     assert config.read_text() == edited, "the admin's config is a conffile: kept on upgrade"
