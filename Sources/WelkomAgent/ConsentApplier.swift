@@ -1,13 +1,20 @@
 import Logging
 import WelkomConsent
 import WelkomCore
+import WelkomRecogniser
 
 /// Applies consent changes to the running pipeline one at a time, in the order they arrive —
 /// from the control socket (`welkom consent …` in another process) or from this process (the
 /// demo). One at a time, so a reload read before a withdrawal is never applied after it.
 /// A change is applied when `apply` returns; that is what the CLI waits for.
 public final class ConsentApplier: AgentLink, Sendable {
-    private typealias Request = (change: ConsentChange, done: CheckedContinuation<Void, any Error>)
+    /// What the applier does, one at a time: a consent change, or new recognition settings (a
+    /// reload), which read the registry too and so must not overtake or be overtaken by a withdrawal.
+    private enum Work: Sendable {
+        case change(ConsentChange)
+        case recogniser(RecogniserSettings)
+    }
+    private typealias Request = (work: Work, done: CheckedContinuation<Void, any Error>)
     private let requests: AsyncStream<Request>.Continuation
     private let stream: AsyncStream<Request>
     let pipeline: Pipeline
@@ -22,12 +29,22 @@ public final class ConsentApplier: AgentLink, Sendable {
     }
 
     public func apply(_ change: ConsentChange) async throws -> AgentNotice {
+        try await enqueue(.change(change))
+        return .applied
+    }
+
+    /// New recognition settings (SIGHUP): the pipeline's recogniser is rebuilt from the registry
+    /// in the applier's order, so a withdrawal applied before it stays applied.
+    func replaceRecogniser(settings: RecogniserSettings) async throws {
+        try await enqueue(.recogniser(settings))
+    }
+
+    private func enqueue(_ work: Work) async throws {
         try await withCheckedThrowingContinuation { done in
-            if case .terminated = requests.yield((change, done)) {
+            if case .terminated = requests.yield((work, done)) {
                 done.resume(throwing: CancellationError())
             }
         }
-        return .applied
     }
 
     /// Runs until cancelled (the agent stops); changes still queued then are refused.
@@ -35,11 +52,13 @@ public final class ConsentApplier: AgentLink, Sendable {
         await withTaskCancellationHandler {
             for await request in stream {
                 do {
-                    switch request.change {
-                    case let .withdrawn(customer):
+                    switch request.work {
+                    case let .change(.withdrawn(customer)):
                         await pipeline.applyWithdrawal(of: customer)
-                    case .enrolled, .reload:
+                    case .change(.enrolled), .change(.reload):
                         try await pipeline.reloadConsents(at: clock.now())
+                    case let .recogniser(settings):
+                        try await pipeline.replaceRecogniser(settings: settings, at: clock.now())
                     }
                     request.done.resume()
                 } catch {

@@ -235,18 +235,15 @@ extension Pipeline {
 
     /// Changed recognition settings (enabled, company ID, skew, static identifiers, RPA bound): a
     /// recogniser with the new settings is filled from the registry while the old one keeps
-    /// matching, then takes over in one step, so no sighting goes unmatched in between. A
-    /// customer withdrawn while the registry was read (gone from `profiles` meanwhile) is left
-    /// out. The caller then sends `.reload` through the ConsentApplier, which brings in anyone
-    /// enrolled meanwhile in the applier's order.
-    public func replaceRecogniser(settings: RecogniserSettings, at time: Date) async throws {
+    /// matching, then takes over in one step, so no sighting goes unmatched in between. Called
+    /// through the ConsentApplier only, so no withdrawal is applied while the registry is read:
+    /// one that came first is in the snapshot, one that comes after is applied after this.
+    func replaceRecogniser(settings: RecogniserSettings, at time: Date) async throws {
         var fresh = Recogniser(settings: settings, pepper: registry?.pepper ?? [])
-        let before = Set(profiles.keys)
         var snapshot = ConsentSnapshot(changeCounter: 0, keys: [], profiles: [:])
         if settings.enabled, let registry { snapshot = try await registry.snapshot(at: time) }
-        let withdrawnMeanwhile = before.subtracting(profiles.keys)
-        fresh.reconcile(with: snapshot.keys.filter { !withdrawnMeanwhile.contains($0.customer) }, at: time)
-        let newProfiles = snapshot.profiles.filter { !withdrawnMeanwhile.contains($0.key) }
+        fresh.reconcile(with: snapshot.keys, at: time)
+        let newProfiles = snapshot.profiles
         let departed = profiles.keys.filter { newProfiles[$0] == nil }
         recogniser = fresh
         profiles = newProfiles

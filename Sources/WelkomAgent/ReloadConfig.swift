@@ -78,8 +78,8 @@ final class ConfigReloader: Sendable {
         let recognition = StageSettings.recogniser(new)
         if recognition != (await pipeline.recogniserSettings) {
             do {
-                try await pipeline.replaceRecogniser(settings: recognition, at: runtime.clock.now())
-                _ = try await runtime.applier.apply(.reload)
+                // In the applier's order: never between a withdrawal and the registry read it follows.
+                try await runtime.applier.replaceRecogniser(settings: recognition)
             } catch {
                 logger.error("recognition settings reloaded, but the consents could not be loaded", metadata: ["error": "\(error)"])
             }

@@ -180,6 +180,27 @@ final class PipelineTests: XCTestCase {
         XCTAssertEqual(none, .noAgentRunning)
     }
 
+    /// New recognition settings (SIGHUP) go through the applier like any consent change: the
+    /// recogniser takes the new settings, keeps everyone enrolled, and a withdrawal applied before
+    /// the swap is not undone by the swap's registry read.
+    func testARecogniserSwapKeepsEnrolmentsAndAnEarlierWithdrawal() async throws {
+        let rig = try await makeRig()
+        let applier = ConsentApplier(pipeline: rig.pipeline, clock: SystemClock(), logger: Logger(label: "test"))
+        let running = Task { await applier.run() }
+        defer { running.cancel() }
+        let service = ConsentService(registry: try ConsentRegistry(dataDirectory: dir), ledger: rig.ledger, agent: applier)
+        try await service.enroll(Enrolment(customer: "ben", scopes: [.greeting], language: .en,
+                                           beaconKey: Block128(hex: "ffeeddccbbaa99887766554433221100")!))
+        _ = try await service.withdraw("anna")
+        try await applier.replaceRecogniser(settings: .init(enabled: true, skewWindows: 2))
+        let settings = await rig.pipeline.recogniserSettings
+        XCTAssertEqual(settings.skewWindows, 2)
+        let count = await rig.pipeline.customerCount
+        XCTAssertEqual(count, 1, "ben stays, anna stays withdrawn")
+        let annaRecognised = await rig.pipeline.handle(annaSighting())
+        XCTAssertFalse(annaRecognised)
+    }
+
     /// A socket file left by an agent that died: no agent runs, and the next one starts.
     func testAStaleSocketMeansNoAgentAndIsReplaced() async throws {
         let rig = try await makeRig()
