@@ -55,6 +55,17 @@ public final class BtsnoopReader {
 
     /// The next record, or nil at the end (or at a partial last record).
     public func next() throws(BtsnoopError) -> BtsnoopRecord? {
+        try withNextRecord { view in
+            BtsnoopRecord(timestampMicroseconds: view.timestampMicroseconds, flags: view.flags,
+                          originalLength: view.originalLength, cumulativeDrops: view.cumulativeDrops,
+                          data: Array(view.data))
+        }
+    }
+
+    /// The next record handed to `body` without a copy: its packet bytes are a view into the
+    /// reader's buffer, valid only inside `body` (a replay reads millions of records; an array
+    /// per record was a third of its time). Nil at the end or at a partial last record.
+    public func withNextRecord<R>(_ body: (BtsnoopRecordView) -> R) throws(BtsnoopError) -> R? {
         let got = fill(24)
         if got == 0 { return nil }
         guard got >= 24 else { start = end; endedInPartialRecord = true; return nil }
@@ -68,11 +79,13 @@ public final class BtsnoopReader {
         guard included <= 65_540 else { throw .recordTooLong(path: path, offset: offset, length: included) }
         let length = Int(included)
         guard fill(length) >= length else { start = end; endedInPartialRecord = true; return nil }
-        let data = Array(buffer[start..<(start + length)])
+        let first = start
         start += length
         offset += 24 + length
-        return BtsnoopRecord(timestampMicroseconds: timestamp, flags: flags, originalLength: original,
-                             cumulativeDrops: drops, data: data)
+        return buffer.withUnsafeBytes { b in
+            body(BtsnoopRecordView(timestampMicroseconds: timestamp, flags: flags, originalLength: original,
+                                   cumulativeDrops: drops, data: UnsafeRawBufferPointer(rebasing: b[first..<(first + length)])))
+        }
     }
 
     /// Reads ahead until at least `count` bytes are buffered or the file ends; returns how many are.
@@ -99,6 +112,17 @@ public final class BtsnoopReader {
         guard datalink == Self.datalinkHCI else { return record.data }
         let type: H4PacketType = record.isCommandOrEvent ? (record.isControllerToHost ? .event : .command) : .acl
         return [type.rawValue] + record.data
+    }
+
+    /// The record's packet as H4 without a copy: its type byte, and the bytes after it. Nil
+    /// when a 1002 record is empty (no type byte).
+    public func h4Packet(of view: BtsnoopRecordView) -> (type: UInt8, bytes: UnsafeRawBufferPointer)? {
+        guard datalink == Self.datalinkHCI else {
+            guard let type = view.data.first else { return nil }
+            return (type, UnsafeRawBufferPointer(rebasing: view.data.dropFirst()))
+        }
+        let type: H4PacketType = view.isCommandOrEvent ? (view.isControllerToHost ? .event : .command) : .acl
+        return (type.rawValue, view.data)
     }
 
     static func be32(_ b: [UInt8], _ i: Int) -> UInt32 {
