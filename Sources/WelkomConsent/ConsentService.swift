@@ -65,6 +65,14 @@ public struct ConsentService: Sendable {
         return try await agent.apply(.enrolled(e.customer))
     }
 
+    /// As `enroll(_:channel:)`, for a consent given at a till or desk: the receipt also names the
+    /// pairing of the display staff used (`collected_by`).
+    @discardableResult
+    public func enroll(_ e: Enrolment, channel: String, collectedBy: String?) async throws -> AgentNotice {
+        try await record(e, channel: channel, collectedBy: collectedBy)
+        return try await agent.apply(.enrolled(e.customer))
+    }
+
     /// Enrols every one of `enrolments` or none: the registry takes them in one transaction
     /// (which refuses the whole batch if any one is refused), then each gets its ledger record;
     /// if the ledger fails, the batch is undone as `record` undoes one. Then the agent reloads once.
@@ -89,17 +97,17 @@ public struct ConsentService: Sendable {
         return try await agent.apply(.reload)
     }
 
-    private func record(_ e: Enrolment, channel: String) async throws {
+    private func record(_ e: Enrolment, channel: String, collectedBy: String? = nil) async throws {
         try await registry.enroll(e)
         do {
-            try await recordInLedger(e, channel: channel)
+            try await recordInLedger(e, channel: channel, collectedBy: collectedBy)
         } catch {
             _ = try? await registry.withdraw(customer: e.customer)
             throw Failure.notRecorded(customer: e.customer, reason: "\(error)")
         }
     }
 
-    private func recordInLedger(_ e: Enrolment, channel: String) async throws {
+    private func recordInLedger(_ e: Enrolment, channel: String, collectedBy: String? = nil) async throws {
         let now = clock.now()
         var identifiers: [String] = []
         if e.beaconKey != nil { identifiers.append("wlk1") }
@@ -108,7 +116,7 @@ public struct ConsentService: Sendable {
             event: .given, time: now, collectionMethod: channel, language: e.language.rawValue,
             consentTextVersion: e.consentTextVersion,
             consentTextSHA256: ConsentReceipt.textHash(version: e.consentTextVersion, dataDirectory: ledger.dataDirectory),
-            scopes: Array(e.scopes), identifierKinds: identifiers, expires: e.expires)
+            scopes: Array(e.scopes), identifierKinds: identifiers, expires: e.expires, collectedBy: collectedBy)
         _ = try await ledger.submit(LedgerDraft(
             time: now, kind: .consentGiven, customer: e.customer,
             detail: "scopes=\(e.scopes.sorted().map(\.rawValue).joined(separator: ","))"
@@ -130,6 +138,12 @@ public struct ConsentService: Sendable {
     /// Running it again after a failure finishes the job: the unlink does not depend on the
     /// registry still knowing the customer.
     public func withdraw(_ customer: CustomerID, channel: String = "cli") async throws -> Withdrawal? {
+        try await withdraw(customer, channel: channel, collectedBy: nil)
+    }
+
+    /// As `withdraw(_:channel:)`, for a withdrawal at a till: the receipt also names the pairing
+    /// of the display it was made on (`collected_by`).
+    public func withdraw(_ customer: CustomerID, channel: String, collectedBy: String?) async throws -> Withdrawal? {
         let hadConsent = try await registry.withdraw(customer: customer)
         let notice: AgentNotice
         do { notice = try await agent.apply(.withdrawn(customer)) } catch {
@@ -146,7 +160,7 @@ public struct ConsentService: Sendable {
             let now = clock.now()
             _ = try await ledger.submit(LedgerDraft(time: now, kind: .consentWithdrawn, detail: "key material deleted"),
                                         receipt: ConsentReceipt(event: .withdrawn, time: now, collectionMethod: channel,
-                                                                endsReceipts: ended))
+                                                                endsReceipts: ended, collectedBy: collectedBy))
             return Withdrawal(consentDeleted: hadConsent, unlinked: unlinked, agent: notice)
         } catch {
             throw Failure.withdrawalNotRecorded(customer: customer, reason: "\(error)")

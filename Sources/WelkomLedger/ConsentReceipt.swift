@@ -46,6 +46,9 @@ public struct ConsentReceipt: Sendable, Equatable, Codable {
     public var expires: String?
     /// For a withdrawal or erasure: the receipts it ends.
     public var endsReceipts: [String]?
+    /// For a consent given or withdrawn at a till: the pairing of the display staff used
+    /// (`welkom till pairings` lists it), so the privacy officer can tell which desk or till.
+    public var collectedBy: String?
 
     enum CodingKeys: String, CodingKey {
         case version, event
@@ -59,12 +62,14 @@ public struct ConsentReceipt: Sendable, Equatable, Codable {
         case identifierKinds = "identifier_kinds"
         case expires
         case endsReceipts = "ends_receipts"
+        case collectedBy = "collected_by"
     }
 
     public init(event: Event, time: Date, collectionMethod: String, language: String? = nil,
                 consentTextVersion: String? = nil, consentTextSHA256: String? = nil, scopes: [Scope] = [],
                 identifierKinds: [String] = [], expires: Date? = nil, endsReceipts: [String]? = nil,
-                jurisdiction: String = "NL", receiptID: String = UUID().uuidString.lowercased()) {
+                jurisdiction: String = "NL", receiptID: String = UUID().uuidString.lowercased(),
+                collectedBy: String? = nil) {
         version = "KI-CR-v1.1.0"
         self.event = event
         consentReceiptID = receiptID
@@ -81,6 +86,7 @@ public struct ConsentReceipt: Sendable, Equatable, Codable {
         self.identifierKinds = identifierKinds
         self.expires = expires.map(LedgerTime.rfc3339)
         self.endsReceipts = endsReceipts
+        self.collectedBy = collectedBy
     }
 
     /// What each scope lets the shop do, in the words a receipt (and the DSAR package) shows.
