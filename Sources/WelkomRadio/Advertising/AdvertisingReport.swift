@@ -31,7 +31,9 @@ public struct AdvertisingReport: Sendable, Equatable, CustomStringConvertible {
     /// The advertiser's address with its kind: address types 0x01 (random) and 0x03 (random
     /// identity, resolved by the controller) are random, 0x00 and 0x02 public. Anonymous
     /// advertisements (0xFF, extended only) carry no address.
-    public var deviceAddress: DeviceAddress? {
+    public var deviceAddress: DeviceAddress? { Self.deviceAddress(type: addressType, value: address) }
+
+    static func deviceAddress(type addressType: UInt8, value address: UInt64) -> DeviceAddress? {
         switch addressType {
         case 0x00, 0x02: DeviceAddress(value: address, isRandom: false)
         case 0x01, 0x03: DeviceAddress(value: address, isRandom: true)

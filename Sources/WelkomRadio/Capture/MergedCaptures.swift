@@ -12,9 +12,12 @@ public struct MergedCaptures: AsyncSequence, Sendable {
     public struct Capture: Sendable {
         public var path: String
         public var receiver: String
-        public init(path: String, receiver: String) {
+        /// The controller to read from a monitor capture of several (`BtsnoopReader`).
+        public var index: UInt16?
+        public init(path: String, receiver: String, index: UInt16? = nil) {
             self.path = path
             self.receiver = receiver
+            self.index = index
         }
     }
 
@@ -24,11 +27,41 @@ public struct MergedCaptures: AsyncSequence, Sendable {
     /// Opens each capture once to check its header, so a file that is no capture is refused
     /// before anything is replayed.
     public init(_ captures: [Capture]) throws(BtsnoopError) {
-        for capture in captures { _ = try BtsnoopReader(path: capture.path) }
+        for capture in captures { _ = try BtsnoopReader(path: capture.path, index: capture.index) }
         self.captures = captures
     }
 
     public func makeAsyncIterator() -> Iterator { Iterator(captures: captures, totals: totals) }
+
+    /// The same sightings in batches of up to `batchSize` (the last one shorter): a replay hands
+    /// millions of sightings on, and an async step per batch instead of per sighting is most of
+    /// the difference. `totals` are set once the batches have ended, as for the sightings.
+    public func batches(of batchSize: Int = 4096) -> Batches {
+        Batches(captures: captures, totals: totals, batchSize: batchSize)
+    }
+
+    public struct Batches: AsyncSequence, Sendable {
+        public typealias Element = [Sighting]
+        let captures: [Capture]
+        let totals: Totals
+        let batchSize: Int
+
+        public func makeAsyncIterator() -> BatchIterator {
+            BatchIterator(inner: Iterator(captures: captures, totals: totals), batchSize: batchSize)
+        }
+    }
+
+    public struct BatchIterator: AsyncIteratorProtocol {
+        var inner: Iterator
+        let batchSize: Int
+
+        public mutating func next() async throws -> [Sighting]? { try inner.nextBatch(batchSize) }
+
+        /// Runs in the caller's isolation (the pipeline's actor): no executor hop per batch.
+        public mutating func next(isolation actor: isolated (any Actor)?) async throws -> [Sighting]? {
+            try inner.nextBatch(batchSize)
+        }
+    }
 
     /// The time of the first sighting (the clock a replay's tables are loaded at), read by a
     /// separate pass over the first records only.
@@ -73,6 +106,30 @@ public struct MergedCaptures: AsyncSequence, Sendable {
             return sighting
         }
 
+        /// Up to `limit` sightings in time order; nil once every capture has ended. One capture
+        /// (the usual replay) is read straight into the batch, with no merge step per sighting.
+        mutating func nextBatch(_ limit: Int) throws -> [Sighting]? {
+            guard captures.count == 1 else {
+                var batch: [Sighting] = []
+                while batch.count < limit, let sighting = try advance() { batch.append(sighting) }
+                return batch.isEmpty ? nil : batch
+            }
+            if open == nil {
+                let one = try OneCapture(captures[0])
+                open = [one]
+                heads = [nil]
+            }
+            guard let one = open?.first else { return nil }
+            var batch: [Sighting] = []
+            batch.reserveCapacity(limit)
+            let ended = try one.read(into: &batch, limit: limit)
+            if ended && batch.isEmpty {
+                if !one.finished { one.finished = true; totals.record([one]) }
+                return nil
+            }
+            return batch
+        }
+
         private func finishIfDone(_ open: [OneCapture]) {
             guard heads.allSatisfy({ $0 == nil }) else { return }
             totals.record(open)
@@ -109,24 +166,51 @@ private final class OneCapture {
     let receiver: String
     var extractor = SightingExtractor()
     var records = 0
+    /// The batch path has recorded this capture's totals.
+    var finished = false
     private var pending: [Sighting] = []
     private var index = 0
 
     init(_ capture: MergedCaptures.Capture) throws {
-        reader = try BtsnoopReader(path: capture.path)
+        reader = try BtsnoopReader(path: capture.path, index: capture.index)
         receiver = capture.receiver
     }
 
     func next() throws -> Sighting? {
         while index >= pending.count {
-            guard let record = try reader.next() else { return nil }
-            records += 1
-            pending = CaptureReplay.process(record, reader: reader, extractor: &extractor)
+            pending.removeAll(keepingCapacity: true)
             index = 0
+            var extractor = self.extractor
+            defer { self.extractor = extractor }
+            let reader = self.reader
+            guard try reader.withNextRecord({ CaptureReplay.append($0, reader: reader, extractor: &extractor, into: &pending) }) != nil
+            else { return nil }
+            records += 1
         }
         var sighting = pending[index]
         index += 1
         sighting.receiver = receiver
         return sighting
+    }
+
+    /// Appends whole records' sightings to `batch` until it holds at least `limit` or the capture
+    /// ends (returns true then). Not mixed with `next()`: a capture is read one way or the other.
+    func read(into batch: inout [Sighting], limit: Int) throws -> Bool {
+        var extractor = self.extractor
+        var records = self.records
+        defer {
+            self.extractor = extractor
+            self.records = records
+        }
+        let reader = self.reader
+        let first = batch.count
+        var ended = false
+        while batch.count < limit {
+            guard try reader.withNextRecord({ CaptureReplay.append($0, reader: reader, extractor: &extractor, into: &batch) }) != nil
+            else { ended = true; break }
+            records += 1
+        }
+        for i in first..<batch.count { batch[i].receiver = receiver }
+        return ended
     }
 }
