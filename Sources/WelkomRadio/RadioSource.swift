@@ -29,6 +29,9 @@ public final class RadioSource: Sendable {
     public static let defaultSilenceLimit: Duration = .seconds(60)
     private let counter = RadioStatsCounter()
     private let modeBox = ModeBox()
+    private let damage = Mutex<[String]>([])
+    /// A damaged capture names at most this many records in the log; the rest are counted.
+    static let damageLogLimit = 20
 
     /// - Parameters:
     ///   - clock: stamps live sightings (captures use their own timestamps).
@@ -61,6 +64,11 @@ public final class RadioSource: Sendable {
     /// when it never got to scan; /healthz says it while it lasts.
     public var lastError: String? { modeBox.error }
 
+    /// What was wrong with a replayed capture (`btsnoop:`): records whose time was out of line
+    /// (played without waiting), a file that ends inside a record, damage that stopped the
+    /// replay. Empty for a sound capture and for live transports. `welkom scan` exits 65 on any.
+    public var captureDamage: [String] { damage.withLock { $0 } }
+
     /// Where the source stands, for /healthz.
     public var health: RadioHealth {
         modeBox.health
@@ -74,17 +82,27 @@ public final class RadioSource: Sendable {
             stamped.receiver = receiver
             await deliver(stamped)
         }
-        if case .btsnoop(let path) = spec {
+        if case .btsnoop(let path, let index) = spec {
             modeBox.value = .replay
             defer { modeBox.value = nil }
             let base = counter.snapshot
             do {
-                let result = try await CaptureReplay.replay(capture: path, paced: true, onStats: { [counter] s in
+                let result = try await CaptureReplay.replay(capture: path, index: index, paced: true, onStats: { [counter] s in
                     counter.update { $0 = base + s }
+                }, onProblem: { problem in
+                    self.reportDamage("\(path): \(problem)")
                 }, onSighting: onSighting)
+                if let record = result.partialRecordNumber {
+                    reportDamage("\(path): record \(record): the file ends inside it (a recorder stopped mid-write); the records before it were played")
+                }
                 logger.info("radio: capture replayed", metadata: ["transport": "\(spec)", "records": "\(result.records)",
                                                                   "stats": "\(result.stats)"])
-            } catch is CancellationError {}
+            } catch is CancellationError {
+            } catch let error as BtsnoopError {
+                reportDamage("\(error)")
+                modeBox.stop(error: "\(error)")
+                throw error
+            }
             return
         }
 
@@ -141,6 +159,18 @@ public final class RadioSource: Sendable {
                 logger.warning("radio: \(error); reopening", metadata: ["transport": "\(spec)", "delay": "\(delay)"])
                 do { try await Task.sleep(for: delay) } catch { return }
             }
+        }
+    }
+}
+
+extension RadioSource {
+    /// Keeps a capture's damage for `captureDamage` and logs it, the first few records by number.
+    fileprivate func reportDamage(_ line: String) {
+        let count = damage.withLock { $0.append(line); return $0.count }
+        if count <= Self.damageLogLimit {
+            logger.warning("radio: capture damaged: \(line)", metadata: ["transport": "\(spec)"])
+        } else if count == Self.damageLogLimit + 1 {
+            logger.warning("radio: capture damaged: more records out of line; not logged one by one", metadata: ["transport": "\(spec)"])
         }
     }
 }

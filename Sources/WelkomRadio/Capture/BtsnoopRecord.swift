@@ -10,6 +10,10 @@ public struct BtsnoopRecord: Sendable, Equatable {
     public var cumulativeDrops: UInt32
     /// The packet; with datalink 1002 (H4) it starts with the H4 type byte.
     public var data: [UInt8]
+    /// Of a monitor capture (datalink 2001): the controller (hciN) and the record's opcode as the
+    /// file has them; `flags` and `data` are then given as datalink 1001 would have them.
+    public var controllerIndex: UInt16?
+    public var monitorOpcode: UInt16?
 
     public init(timestampMicroseconds: Int64, flags: UInt32, originalLength: UInt32, cumulativeDrops: UInt32 = 0, data: [UInt8]) {
         self.timestampMicroseconds = timestampMicroseconds

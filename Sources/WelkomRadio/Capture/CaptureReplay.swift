@@ -7,8 +7,8 @@ import WelkomCore
 /// timestamp. Only controller → host events count; commands and data are skipped.
 public enum CaptureReplay {
     /// Every sighting in the capture, without pacing, plus counts.
-    public static func sightings(inCapture path: String) throws(BtsnoopError) -> CaptureReplayResult {
-        let reader = try BtsnoopReader(path: path)
+    public static func sightings(inCapture path: String, index: UInt16? = nil) throws(BtsnoopError) -> CaptureReplayResult {
+        let reader = try BtsnoopReader(path: path, index: index)
         var extractor = SightingExtractor()
         var sightings: [Sighting] = []
         var records = 0
@@ -17,38 +17,43 @@ public enum CaptureReplay {
             sightings += process(record, reader: reader, extractor: &extractor)
         }
         return CaptureReplayResult(sightings: sightings, stats: extractor.stats, records: records,
-                                   endedInPartialRecord: reader.endedInPartialRecord)
+                                   endedInPartialRecord: reader.endedInPartialRecord,
+                                   partialRecordNumber: reader.endedInPartialRecord ? reader.recordsInFile + 1 : nil)
     }
 
     /// Streams the capture's sightings to `onSighting`, paced or not. `onStats` sees the running
-    /// counts after every record (RadioSource publishes them). Returns when the capture ends;
-    /// throws CancellationError if the task is cancelled while paced.
-    public static func replay(capture path: String, paced: Bool,
+    /// counts after every record (RadioSource publishes them). Paced, a record whose time is out
+    /// of line (PlaybackPacer) is played at once and told to `onProblem`. Returns when the capture
+    /// ends; throws CancellationError if the task is cancelled while paced.
+    public static func replay(capture path: String, index: UInt16? = nil, paced: Bool,
+                              pacer: PlaybackPacer = PlaybackPacer(),
                               onStats: (RadioStats) -> Void = { _ in },
+                              onProblem: (CaptureTimeProblem) -> Void = { _ in },
                               onSighting: (Sighting) async throws -> Void) async throws -> CaptureReplayResult {
-        let reader = try BtsnoopReader(path: path)
+        let reader = try BtsnoopReader(path: path, index: index)
+        var pacer = pacer
+        var problems: [CaptureTimeProblem] = []
         var extractor = SightingExtractor()
         var records = 0
-        let clock = ContinuousClock()
-        let wallStart = clock.now
-        var firstTimestamp: Int64?
+        let wallStart = ContinuousClock.now
         while let record = try reader.next() {
             records += 1
-            // Pace from the capture's first record, whichever direction, as it was recorded.
-            let t0 = firstTimestamp ?? record.timestampMicroseconds
-            firstTimestamp = t0
-            guard record.isControllerToHost else { continue }
-            if paced {
-                let due = wallStart.advanced(by: .microseconds(max(0, record.timestampMicroseconds - t0)))
-                if due > clock.now { try await clock.sleep(until: due) }
+            // Paced from the capture's first record, whichever direction, as it was recorded.
+            if paced, let problem = try await pacer.pace(timestamp: record.timestampMicroseconds, record: reader.recordNumber,
+                                                         since: wallStart) {
+                problems.append(problem)
+                onProblem(problem)
             }
+            guard record.isControllerToHost else { continue }
             for sighting in process(record, reader: reader, extractor: &extractor) {
                 try await onSighting(sighting)
             }
             onStats(extractor.stats)
         }
         return CaptureReplayResult(sightings: [], stats: extractor.stats, records: records,
-                                   endedInPartialRecord: reader.endedInPartialRecord)
+                                   endedInPartialRecord: reader.endedInPartialRecord,
+                                   partialRecordNumber: reader.endedInPartialRecord ? reader.recordsInFile + 1 : nil,
+                                   timeProblems: problems)
     }
 
     static func process(_ record: BtsnoopRecord, reader: BtsnoopReader, extractor: inout SightingExtractor) -> [Sighting] {

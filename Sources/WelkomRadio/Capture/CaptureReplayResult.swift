@@ -8,4 +8,8 @@ public struct CaptureReplayResult: Sendable {
     public var records: Int
     /// The file ended inside a record (a recorder killed mid-write); that record was ignored.
     public var endedInPartialRecord: Bool
+    /// That partial record's number in the file (from 1, as Wireshark numbers frames).
+    public var partialRecordNumber: Int? = nil
+    /// Of a paced replay: records played without waiting because their time was out of line.
+    public var timeProblems: [CaptureTimeProblem] = []
 }

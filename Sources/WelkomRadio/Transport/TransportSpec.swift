@@ -3,12 +3,13 @@
 /// - `hci0` … `hciN`: a kernel adapter, opened through its HCI user channel (libbluetooth headers)
 /// - `serial:/dev/ttyACM0[@BAUD]`: H4 over a UART or a pty (default 1,000,000 baud)
 /// - `tcp:HOST:PORT`: H4 over TCP (`tcp:[::1]:9000` for an IPv6 literal)
-/// - `btsnoop:FILE`: replay a capture at its recorded pace, its timestamps as the clock
+/// - `btsnoop:FILE`: replay a capture at its recorded pace, its timestamps as the clock;
+///   `btsnoop:FILE@hciN` one controller of a Linux monitor capture (`btmon -w`) that holds several
 public enum TransportSpec: Sendable, Hashable, CustomStringConvertible {
     case kernel(device: UInt16)
     case serial(path: String, baud: Int)
     case tcp(host: String, port: UInt16)
-    case btsnoop(path: String)
+    case btsnoop(path: String, index: UInt16? = nil)
 
     public static let defaultBaud = 1_000_000
 
@@ -51,9 +52,19 @@ public enum TransportSpec: Sendable, Hashable, CustomStringConvertible {
             guard let port = UInt16(portText), port > 0 else { throw fail("port '\(portText)' is not a number from 1 to 65535") }
             self = .tcp(host: String(host), port: port)
         } else if spec.hasPrefix("btsnoop:") {
-            let path = spec.dropFirst("btsnoop:".count)
+            var path = spec.dropFirst("btsnoop:".count)
+            var index: UInt16?
+            // "@hci" and digits only: a file name with an '@' in it stays a file name.
+            if let at = path.lastIndex(of: "@"), path[path.index(after: at)...].hasPrefix("hci") {
+                let digits = path[path.index(at, offsetBy: 4)...]
+                if !digits.isEmpty, digits.allSatisfy(\.isASCIIDigit) {
+                    guard let n = UInt16(digits) else { throw fail("the controller index after @hci is not a number from 0 to 65535") }
+                    index = n
+                    path = path[..<at]
+                }
+            }
             guard !path.isEmpty else { throw fail("btsnoop: needs a capture file path") }
-            self = .btsnoop(path: String(path))
+            self = .btsnoop(path: String(path), index: index)
         } else {
             throw fail("unknown transport")
         }
@@ -65,7 +76,7 @@ public enum TransportSpec: Sendable, Hashable, CustomStringConvertible {
         case .kernel(let n): "hci\(n)"
         case .serial(let path, let baud): baud == Self.defaultBaud ? "serial:\(path)" : "serial:\(path)@\(baud)"
         case .tcp(let host, let port): host.contains(":") ? "tcp:[\(host)]:\(port)" : "tcp:\(host):\(port)"
-        case .btsnoop(let path): "btsnoop:\(path)"
+        case .btsnoop(let path, let index): "btsnoop:\(path)" + (index.map { "@hci\($0)" } ?? "")
         }
     }
 

@@ -26,7 +26,8 @@ struct ReplayCommand: AsyncParsableCommand {
             unless --receiver names them.
             """)
 
-    @Argument(help: ArgumentHelp("btsnoop captures of H4 traffic (datalink 1002), one per receiver.", valueName: "CAPTURE.btsnoop"))
+    @Argument(help: ArgumentHelp("btsnoop captures (datalink 1002 or 1001, or 2001 as btmon writes it on Linux), one per receiver.",
+                                 valueName: "CAPTURE.btsnoop"))
     var captures: [String]
     @OptionGroup var data: DataOption
     @Option(help: ArgumentHelp("The config (recognition settings, zones); default: embedded defaults, recognition off.", valueName: "PATH"))
@@ -35,12 +36,18 @@ struct ReplayCommand: AsyncParsableCommand {
             help: ArgumentHelp("The receiver each capture came from, for [[zone]] receiver; once per capture, in order.", valueName: "NAME"))
     var receivers: [String] = []
     @Option(help: "jsonl.") var format: String = "jsonl"
+    @Option(help: ArgumentHelp("The controller to replay from a btmon capture of several (btmon's index: N or hciN); applies to every capture.",
+                               valueName: "N"))
+    var index: String?
 
     func validate() throws {
         guard format == "jsonl" else { throw ValidationError("--format: only jsonl") }
         guard !captures.isEmpty else { throw ValidationError("give at least one capture") }
         guard receivers.isEmpty || receivers.count == captures.count else {
             throw ValidationError("--receiver: give one per capture (\(captures.count) captures, \(receivers.count) receivers)")
+        }
+        if let index, controllerIndex(index) == nil {
+            throw ValidationError("--index: a controller index, N or hciN (as btmon names them)")
         }
     }
 
@@ -52,7 +59,7 @@ struct ReplayCommand: AsyncParsableCommand {
         let sightings: MergedCaptures
         let firstTime: Date?
         do {
-            sightings = try MergedCaptures(zip(captures, names).map { MergedCaptures.Capture(path: $0, receiver: $1) })
+            sightings = try MergedCaptures(zip(captures, names).map { MergedCaptures.Capture(path: $0, receiver: $1, index: index.flatMap(controllerIndex)) })
             firstTime = try sightings.firstSightingTime()
         } catch {
             printError("\(error)")  // BtsnoopError names the file itself
@@ -74,7 +81,7 @@ struct ReplayCommand: AsyncParsableCommand {
         let snapshot = try await registry.snapshot(at: .distantPast)
         await pipeline.load(snapshot, at: firstTime ?? Date())
         do {
-            try await pipeline.run(sightings, sweepInterval: AgentRuntime.sweepIntervalSeconds)
+            try await pipeline.run(batches: sightings.batches(), sweepInterval: AgentRuntime.sweepIntervalSeconds)
         } catch {
             output.flush()
             printError("\(error)")

@@ -11,8 +11,11 @@ struct ScanCommand: AsyncParsableCommand {
             Drives the controller exactly as `welkom run` does (reset, passive scanning, duplicate filtering off, \
             extended or legacy commands) and prints counts by frame kind (wlk1, eid, ibeacon, altbeacon, other) and \
             the radio's error counters. Nothing identifying anyone is printed unless --show-identifiers is given. \
-            Exit codes: 0 done, 64 usage, 69 the controller cannot be opened or was never set up to scan (the reason \
-            on stderr: an adapter that is down, absent or busy), 74 the recording cannot be written.
+            With btsnoop:FILE it plays a capture (btsnoop datalink 1002, 1001, or 2001 as btmon writes it) at its \
+            recorded pace; a record whose time goes back or jumps ahead by more than 5 minutes is named and played \
+            without waiting. Exit codes: 0 done, 64 usage, 65 the capture is damaged or no capture (what and which \
+            record on stderr), 66 the capture cannot be opened, 69 the controller cannot be opened or was never set up \
+            to scan (the reason on stderr: an adapter that is down, absent or busy), 74 the recording cannot be written.
             """)
 
     @Option(help: ArgumentHelp("The HCI transport: hciN, serial:/dev/ttyACM0[@BAUD], tcp:HOST:PORT or btsnoop:FILE.",
@@ -22,6 +25,12 @@ struct ScanCommand: AsyncParsableCommand {
     @Option(help: ArgumentHelp("Also write the HCI traffic to this btsnoop file (mode 0600); it holds everyone's advertisements.",
                                valueName: "FILE.btsnoop"))
     var record: String?
+    @Option(help: ArgumentHelp("How --record writes: h4 (btsnoop datalink 1002) or monitor (2001, as btmon -w writes it on Linux).",
+                               valueName: "h4|monitor"))
+    var recordFormat: String = BtsnoopFormat.h4.rawValue
+    @Option(help: ArgumentHelp("With btsnoop:FILE, the controller to play from a capture of several (btmon's index: N or hciN).",
+                               valueName: "N"))
+    var index: String?
     @Flag(help: "Print each report's address and identifier. This processes personal data of everyone nearby.")
     var showIdentifiers = false
     @Option(help: ArgumentHelp("RTS/CTS flow control on serial transports: on or off.", valueName: "on|off"))
@@ -36,10 +45,22 @@ struct ScanCommand: AsyncParsableCommand {
             throw ValidationError("--kernel-channel: one of \(KernelSocketChannel.allCases.map(\.rawValue).joined(separator: ", "))")
         }
         do { _ = try TransportSpec(parsing: hci) } catch { throw ValidationError("--hci: \(error)") }
+        guard BtsnoopFormat(rawValue: recordFormat) != nil else { throw ValidationError("--record-format: h4 or monitor") }
+        _ = try spec()
+    }
+
+    /// `--hci`, with `--index` folded into a btsnoop spec.
+    func spec() throws -> TransportSpec {
+        let spec = try TransportSpec(parsing: hci)
+        guard let index else { return spec }
+        guard case .btsnoop(let path, let inSpec) = spec else { throw ValidationError("--index: only with --hci btsnoop:FILE") }
+        guard let n = controllerIndex(index) else { throw ValidationError("--index: a controller index, N or hciN (as btmon names them)") }
+        if let inSpec, inSpec != n { throw ValidationError("--index \(index) and --hci …@hci\(inSpec) name different controllers") }
+        return .btsnoop(path: path, index: n)
     }
 
     func run() async throws {
-        let spec = try TransportSpec(parsing: hci)
+        let spec = try spec()
         let logger = bootstrapLogging(level: "warning", toStdout: false)
         if showIdentifiers {
             printError("warning: --show-identifiers prints the addresses and identifiers of every device in range, including "
@@ -47,7 +68,15 @@ struct ScanCommand: AsyncParsableCommand {
         }
         var recorder: BtsnoopWriter?
         if let record {
-            do { recorder = try BtsnoopWriter(path: record) } catch {
+            // A monitor capture names the controller as Linux would: hciN for a kernel adapter.
+            let format = BtsnoopFormat(rawValue: recordFormat) ?? .h4
+            var index: UInt16 = 0, bus: UInt8 = 0
+            switch spec {
+            case .kernel(let n): index = n
+            case .serial: bus = 3  // BlueZ's number for a UART
+            default: break
+            }
+            do { recorder = try BtsnoopWriter(path: record, format: format, controllerIndex: index, bus: bus) } catch {
                 printError("\(error)")
                 throw Exit.ioError
             }
@@ -89,9 +118,22 @@ struct ScanCommand: AsyncParsableCommand {
         let elapsed = ContinuousClock.now - started
         let summary = await tally.summary(stats: source.stats, mode: source.lastScanMode, elapsed: elapsed, transport: spec.description)
         print(summary)
+        if let failure = failure as? BtsnoopError {
+            // Not the controller: the capture. Exit 66 when it cannot be opened, else 65.
+            printError("scan: \(failure)")
+            if case .cannotOpen = failure { throw Exit.noInput }
+            throw Exit.dataError
+        }
         if let failure {
             printError("\(failure)")
             throw ExitCode(69)  // EX_UNAVAILABLE: the controller cannot be used
+        }
+        let damage = source.captureDamage
+        if !damage.isEmpty {
+            printError("scan: the capture is damaged, \(damage.count) problem\(damage.count == 1 ? "" : "s"):")
+            for line in damage.prefix(20) { printError("  \(line)") }
+            if damage.count > 20 { printError("  … and \(damage.count - 20) more") }
+            throw Exit.dataError
         }
         // Reopening until the time ran out without ever scanning (an adapter that is down, absent or
         // busy) heard nothing because nothing was listening: that is a failure, with the reason.
@@ -100,6 +142,11 @@ struct ScanCommand: AsyncParsableCommand {
             throw ExitCode(69)
         }
     }
+}
+
+/// btmon's spelling of a controller: "N" or "hciN".
+func controllerIndex(_ text: String) -> UInt16? {
+    UInt16(text.hasPrefix("hci") ? String(text.dropFirst(3)) : text)
 }
 
 /// Counts by frame kind; identifiers printed as they come only when asked.
