@@ -136,15 +136,49 @@ public actor Pipeline {
         }
     }
 
+    /// The same for sightings in batches (`welkom replay`: MergedCaptures.batches). Radio sightings
+    /// are recognised without a suspension and counted once per batch; only a match goes on
+    /// through the zones, the policy and a delivery (as `handle`), and any other sighting through
+    /// `handle` itself. A stranger's report then costs a table lookup and no await.
+    public func run<S: AsyncSequence & Sendable>(batches: S, sweepInterval: TimeInterval) async throws
+    where S.Element == [Sighting] {
+        var lastSweep: Date?
+        for try await batch in batches {
+            var radio = 0, unmatched = 0
+            for sighting in batch {
+                if let last = lastSweep {
+                    if sighting.time.timeIntervalSince(last) >= sweepInterval {
+                        sweep(now: sighting.time)
+                        lastSweep = sighting.time
+                    }
+                } else {
+                    lastSweep = sighting.time
+                }
+                guard sighting.source == .radio else { _ = await handle(sighting); continue }
+                radio += 1
+                guard let recognition = recogniser.recognise(sighting) else { unmatched += 1; continue }
+                await proceed(recognition, of: sighting)
+            }
+            metrics.count(.radio, sightings: radio, unmatched: unmatched)
+        }
+    }
+
     /// One sighting through the whole flow. A sighting nobody consented for only bumps a counter.
     /// Returns whether it was recognised (a card reader signals that to the customer).
     @discardableResult
     public func handle(_ sighting: Sighting) async -> Bool {
-        guard var recognition = recogniser.recognise(sighting) else {
+        guard let recognition = recogniser.recognise(sighting) else {
             metrics.sighting(sighting, matched: false)
             return false
         }
         metrics.sighting(sighting, matched: true)
+        await proceed(recognition, of: sighting)
+        return true
+    }
+
+    /// After a match: the zones, the replay's line, the policy and the delivery.
+    private func proceed(_ recognised: Recognition, of sighting: Sighting) async {
+        var recognition = recognised
         metrics.recognised(recognition.scheme)
         // Radio recognitions go to the till whose zone the customer stands in; none yet, no prompt
         // yet (the next sighting may settle it). Card recognitions keep their reader's till.
@@ -154,12 +188,11 @@ public actor Pipeline {
                                               rssi: sighting.rssi, at: recognition.time)
         }
         onRecognition?(recognition)
-        if zoned && recognition.till == nil { return true }
-        guard let ledger, let profile = profiles[recognition.customer] else { return true }
+        if zoned && recognition.till == nil { return }
+        guard let ledger, let profile = profiles[recognition.customer] else { return }
         let prompts = policy.decide(recognition, profile: profile)
-        guard !prompts.isEmpty else { return true }
+        guard !prompts.isEmpty else { return }
         await deliver(prompts, of: recognition, ledger: ledger)
-        return true
     }
 
     /// One ledger entry per prompt, each durable before its prompt shows (fail closed,
