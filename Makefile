@@ -8,7 +8,7 @@ BIN        := .build/debug/welkom
 DEMO_ARGS  ?=
 
 # Build: the C libraries behind the CBluetooth and CUSB system-library targets, SQLite for GRDB.
-DEB_BUILD  := pkg-config libbluetooth-dev libusb-1.0-0-dev libsqlite3-dev
+DEB_BUILD  := pkg-config libbluetooth-dev libusb-1.0-0-dev libsqlite3-dev libqrencode-dev
 # Tests: ptys for serial rigs, umockdev (+ its GObject bindings for the live USB harness) for USB readers, Chromium for the till page,
 # qemu, busybox and BlueZ for the real-kernel rig (Tests/Rigs/kernel_vm).
 DEB_TEST   := debootstrap socat umockdev libumockdev-dev python3-gi gir1.2-umockdev-1.0 chromium chromium-driver sqlite3 gcc-aarch64-linux-gnu libc6-dev-arm64-cross qemu-user qemu-system-x86 busybox-static bluez kmod

@@ -44,6 +44,9 @@ let package = Package(
                        providers: [.apt(["libbluetooth-dev"])]),
         .systemLibrary(name: "CUSB", path: "Sources/CUSB", pkgConfig: "libusb-1.0",
                        providers: [.apt(["libusb-1.0-0-dev"])]),
+        // The desk page's QR code for a new WLK1 key (issue 15): Debian's libqrencode, not a hand-written encoder.
+        .systemLibrary(name: "CQRencode", path: "Sources/CQRencode", pkgConfig: "libqrencode",
+                       providers: [.apt(["libqrencode-dev"])]),
 
         // AES-128 for the recogniser's bulk work: AES-NI / ARMv8 crypto extensions chosen at run time,
         // a portable fallback (issue 3; why not swift-crypto alone: see its header).
@@ -81,7 +84,7 @@ let package = Package(
         .target(name: "WelkomAudit", dependencies: ["WelkomCore", "WelkomLedger", "WelkomRegistry", "WelkomConfig"],
                 swiftSettings: strict),
         .target(name: "WelkomTillHub", dependencies: [
-            "WelkomCore", "WelkomStorage", .product(name: "Hummingbird", package: "hummingbird"),
+            "WelkomCore", "WelkomStorage", "CQRencode", .product(name: "Hummingbird", package: "hummingbird"),
             .product(name: "GRDB", package: "GRDB.swift"), .product(name: "Crypto", package: "swift-crypto"),
             .product(name: "Logging", package: "swift-log"),
             .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),

@@ -69,6 +69,9 @@ public final class AgentRuntime: Sendable {
                       onShown: { prompt in for pole in poles { pole.submit(prompt) } }) { [clock] action in
             try await pipeline.record(action, at: clock.now())
         }
+        hub.attach(consents: TillConsents(service: consents, companyID: config.recognition.companyID,
+                                          exemptions: StageSettings.paymentCardExemptions(config),
+                                          doNotAskLifetime: TimeInterval(config.tillDisplay.doNotAskLifetime), clock: clock))
     }
 
     /// How often the pipeline forgets stale state (cool-downs, customers who left the zones);
@@ -96,6 +99,8 @@ public final class AgentRuntime: Sendable {
             logger.notice("\(rpaNotice)")
         }
         await pipeline.attach(hub)
+        await pipeline.attach(cardScans: DoNotAskNotes(hub: hub, registry: registry, ledger: ledger,
+                                                       lifetime: TimeInterval(config.policy.promptLifetimeSeconds), logger: logger))
         // Trapped before "welkom started": a SIGHUP from then on reloads instead of killing the agent.
         let hangups = await ConfigReloader.trapHangups()
         let customers = await pipeline.customerCount

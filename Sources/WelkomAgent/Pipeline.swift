@@ -31,6 +31,8 @@ public actor Pipeline {
     private var deliveries = DeliveryBarrier()
     /// Customers withdrawn while deliveries were in flight: those deliveries must not show.
     private var withdrawnDuringDelivery: Set<CustomerID> = []
+    /// Cards scanned at a till, seen before the recogniser (the desk) and after it (do not ask).
+    private var cardScans: (any CardScanHook)?
 
     public init(recogniser: Recogniser, policy: Policy, ledger: Ledger?, registry: ConsentRegistry?,
                 metrics: AgentMetrics, logger: Logger, zones: ZoneTracker? = nil,
@@ -50,6 +52,10 @@ public actor Pipeline {
 
     public func attach(_ hub: TillHub) {
         self.hub = hub
+    }
+
+    public func attach(cardScans hook: any CardScanHook) {
+        cardScans = hook
     }
 
     public var customerCount: Int { recogniser.customerCount }
@@ -167,8 +173,17 @@ public actor Pipeline {
     /// Returns whether it was recognised (a card reader signals that to the customer).
     @discardableResult
     public func handle(_ sighting: Sighting) async -> Bool {
+        var scannedCard: (till: TillID, number: String)?
+        if let cardScans, let till = sighting.till, case let .card(number) = sighting.evidence {
+            // An enrolment waiting at this till's desk takes the card: it is not looked up.
+            if await cardScans.takeForDesk(till: till, card: number) { return true }
+            scannedCard = (till, number)
+        }
         guard let recognition = recogniser.recognise(sighting) else {
             metrics.sighting(sighting, matched: false)
+            if let cardScans, let scannedCard {
+                await cardScans.unrecognised(till: scannedCard.till, card: scannedCard.number, at: sighting.time)
+            }
             return false
         }
         metrics.sighting(sighting, matched: true)
@@ -190,7 +205,12 @@ public actor Pipeline {
         onRecognition?(recognition)
         if zoned && recognition.till == nil { return }
         guard let ledger, let profile = profiles[recognition.customer] else { return }
-        let prompts = policy.decide(recognition, profile: profile)
+        // Each prompt carries the scopes given, so the till shows staff what they may say.
+        let prompts = policy.decide(recognition, profile: profile).map { prompt in
+            var shown = prompt
+            shown.scopes = profile.scopes
+            return shown
+        }
         guard !prompts.isEmpty else { return }
         await deliver(prompts, of: recognition, ledger: ledger)
     }

@@ -25,8 +25,12 @@ public struct TillDisplaySettings: Sendable, Equatable {
     /// `idle_timeout_seconds`: a connection with nothing moving for this long is closed (event
     /// streams excepted: their heartbeats keep them moving). Default 60.
     public var idleTimeoutSeconds: Int
+    /// `do_not_ask_lifetime`: how long a "do not ask" marker, set at the desk when a customer
+    /// declines and asks not to be asked again, lasts (written as `token_lifetime` is). Default 365 days.
+    public var doNotAskLifetime: Int = TillDisplaySettings.defaultDoNotAskLifetime
 
     public static let defaultTokenLifetime = 90 * 86_400
+    public static let defaultDoNotAskLifetime = 365 * 86_400
 
     public init(host: String = "127.0.0.1", port: Int = 8080, tlsCertificate: String = "", tlsKey: String = "",
                 hosts: [String] = [], tokenLifetime: Int = TillDisplaySettings.defaultTokenLifetime,
@@ -155,6 +159,13 @@ extension TillDisplaySettings {
         if let v = s.integer("max_connections_per_client", in: 1...100_000) { maxConnectionsPerClient = v }
         if let v = s.integer("header_timeout_seconds", in: 1...3600) { headerTimeoutSeconds = v }
         if let v = s.integer("idle_timeout_seconds", in: 1...86_400) { idleTimeoutSeconds = v }
+        if let v = s.string("do_not_ask_lifetime") {
+            if let seconds = Self.parseLifetime(v) {
+                doNotAskLifetime = seconds
+            } else {
+                s.report("do_not_ask_lifetime", "expected a duration such as \"365d\", \"12h\", \"30m\" or \"45s\" (at most 3650d), found \(TOMLWriter.quoted(v))")
+            }
+        }
         s.finish()
     }
 
@@ -169,5 +180,6 @@ extension TillDisplaySettings {
         w.key("max_connections_per_client", maxConnectionsPerClient)
         w.key("header_timeout_seconds", headerTimeoutSeconds)
         w.key("idle_timeout_seconds", idleTimeoutSeconds)
+        w.key("do_not_ask_lifetime", Self.renderLifetime(doNotAskLifetime))
     }
 }

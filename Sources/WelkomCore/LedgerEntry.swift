@@ -62,4 +62,6 @@ public enum LedgerEntryKind: String, Sendable, Codable, CaseIterable {
     /// `audit erase`: a customer's keys, record bodies and salts deleted on request.
     case erasure
     case purge
+    /// A card's holder declined and asked not to be asked again (its receipt; the marker names it).
+    case doNotAsk = "do_not_ask"
 }

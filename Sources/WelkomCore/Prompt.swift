@@ -14,6 +14,9 @@ public struct Prompt: Sendable, Codable, Equatable, Identifiable {
     public var created: Date
     /// After this the till page drops it on its own.
     public var expires: Date
+    /// The scopes the customer gave, shown with the prompt so staff know what they may say;
+    /// nil for a note that belongs to no consent (a card marked "do not ask").
+    public var scopes: Set<Scope>? = nil
 
     public init(id: String, kind: PromptKind, customer: CustomerID, till: TillID, scheme: Scheme,
                 language: Language, text: String, created: Date, expires: Date) {

@@ -11,6 +11,8 @@ import WelkomCore
 public struct ConsentReceipt: Sendable, Equatable, Codable {
     public enum Event: String, Sendable, Codable {
         case given, withdrawn, erased
+        /// Declined, and asked not to be asked again (a "do not ask" marker on the card).
+        case doNotAsk = "do_not_ask"
     }
 
     public struct Purpose: Sendable, Equatable, Codable {

@@ -20,11 +20,11 @@ public final class ConsentRegistry: Sendable {
     /// The key of every card pseudonym (32 bytes).
     public let pepper: [UInt8]
     /// A DatabasePool read-write; a DatabaseQueue when opened read-only.
-    private let pool: any DatabaseWriter
+    let pool: any DatabaseWriter
     /// After every read: a read-only open without locks checks that no writer came meanwhile.
     private let confirmRead: @Sendable () throws -> Void
-    private let clock: any WelkomClock
-    private var path: String { fileURL.path }
+    let clock: any WelkomClock
+    var path: String { fileURL.path }
 
     /// Opens (and on first use creates) the data directory (0700), DATA/registry.sqlite and
     /// DATA/card-pepper.key (32 random bytes, 0600). `clock` decides what "in the past" means
@@ -373,7 +373,7 @@ public final class ConsentRegistry: Sendable {
     }
 
     /// Empties the write-ahead log so old versions of deleted rows do not stay in DATA/registry.sqlite-wal.
-    private func truncateLog() throws {
+    func truncateLog() throws {
         do {
             try pool.writeWithoutTransaction { db in _ = try db.checkpoint(.truncate) }
         } catch {
@@ -381,7 +381,7 @@ public final class ConsentRegistry: Sendable {
         }
     }
 
-    private func read<T>(_ operation: String, _ body: (Database) throws -> T) throws -> T {
+    func read<T>(_ operation: String, _ body: (Database) throws -> T) throws -> T {
         do {
             let result = try pool.read(body)
             try confirmRead()

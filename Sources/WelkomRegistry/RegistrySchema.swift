@@ -52,6 +52,18 @@ enum RegistrySchema {
                 CREATE INDEX static_identifier_customer ON static_identifier(customer);
                 """)
         }
+        // Issue 15: a card whose holder declined and asked not to be asked again. Only the card's
+        // pseudonym, a random marker (the ledger's name for it) and the dates: no name, no consent.
+        m.registerMigration("v3-do-not-ask") { db in
+            try db.execute(sql: """
+                CREATE TABLE do_not_ask (
+                    pseudonym BLOB PRIMARY KEY NOT NULL,   -- card pseudonym, as in card
+                    marker TEXT NOT NULL UNIQUE,           -- random, e.g. "dna-…"; names its ledger entries
+                    created_ms INTEGER NOT NULL,
+                    expires_ms INTEGER NOT NULL
+                );
+                """)
+        }
         return m
     }
 }

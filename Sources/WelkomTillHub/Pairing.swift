@@ -10,11 +10,14 @@ public struct Pairing: Sendable, Equatable {
     public var created: Date
     /// When the token stops working unless its page renews it first.
     public var expires: Date?
+    /// `desk` for a display paired with `till pair --desk`.
+    public var role: PairingRole
 
-    public init(id: String, till: TillID, created: Date, expires: Date? = nil) {
+    public init(id: String, till: TillID, created: Date, expires: Date? = nil, role: PairingRole = .till) {
         self.id = id
         self.till = till
         self.created = created
         self.expires = expires
+        self.role = role
     }
 }

@@ -51,6 +51,11 @@ public final class PairingStore: Sendable {
             try db.execute(sql: "ALTER TABLE pairing ADD COLUMN expires REAL")
             try db.execute(sql: "UPDATE pairing SET expires = ?", arguments: [Date().timeIntervalSince1970 + Self.defaultTokenLifetime])
         }
+        // Issue 15: a code, and the pairing it makes, carry a role (a desk display may enrol).
+        m.registerMigration("v3-roles") { db in
+            try db.execute(sql: "ALTER TABLE code ADD COLUMN role TEXT NOT NULL DEFAULT 'till'")
+            try db.execute(sql: "ALTER TABLE pairing ADD COLUMN role TEXT NOT NULL DEFAULT 'till'")
+        }
         return m
     }
 
@@ -58,12 +63,18 @@ public final class PairingStore: Sendable {
 
     /// A fresh one-time code for `till`: 8 random digits, shown as "1234-5678".
     public func issueCode(till: TillID, now: Date, lifetime: TimeInterval = PairingStore.codeLifetime) throws(PairingError) -> String {
+        try issueCode(till: till, role: .till, now: now, lifetime: lifetime)
+    }
+
+    /// A fresh one-time code whose pairing gets `role` (`till pair --desk`: `.desk`).
+    public func issueCode(till: TillID, role: PairingRole, now: Date,
+                          lifetime: TimeInterval = PairingStore.codeLifetime) throws(PairingError) -> String {
         var rng = SystemRandomNumberGenerator()
         let digits = (0..<8).map { _ in String(Int.random(in: 0...9, using: &rng)) }.joined()
         try write { db in
             try db.execute(sql: "DELETE FROM code WHERE expires <= ?", arguments: [now.timeIntervalSince1970])
-            try db.execute(sql: "INSERT OR REPLACE INTO code (hash, till, expires) VALUES (?, ?, ?)",
-                           arguments: [Self.hash(digits), till, now.addingTimeInterval(lifetime).timeIntervalSince1970])
+            try db.execute(sql: "INSERT OR REPLACE INTO code (hash, till, expires, role) VALUES (?, ?, ?, ?)",
+                           arguments: [Self.hash(digits), till, now.addingTimeInterval(lifetime).timeIntervalSince1970, role.rawValue])
         }
         return String(digits.prefix(4)) + "-" + String(digits.suffix(4))
     }
@@ -77,7 +88,7 @@ public final class PairingStore: Sendable {
         guard digits.count == 8, digits.allSatisfy(\.isASCII) else { return nil }
         let hash = Self.hash(digits)
         return try write { db -> NewPairing? in
-            guard let row = try Row.fetchOne(db, sql: "SELECT till, expires FROM code WHERE hash = ?", arguments: [hash]) else {
+            guard let row = try Row.fetchOne(db, sql: "SELECT till, expires, role FROM code WHERE hash = ?", arguments: [hash]) else {
                 return nil
             }
             try db.execute(sql: "DELETE FROM code WHERE hash = ?", arguments: [hash])
@@ -88,9 +99,11 @@ public final class PairingStore: Sendable {
             // Never starting with '-', which a command line would take for an option (`till revoke`).
             let id = String(Self.randomToken().drop { $0 == "-" }.prefix(10))
             let tokenExpires = now.addingTimeInterval(tokenLifetime)
-            try db.execute(sql: "INSERT INTO pairing (id, till, token_hash, created, expires) VALUES (?, ?, ?, ?, ?)",
-                           arguments: [id, till, Self.hash(token), now.timeIntervalSince1970, tokenExpires.timeIntervalSince1970])
-            return NewPairing(pairing: Pairing(id: id, till: till, created: now, expires: tokenExpires), token: token)
+            let role = PairingRole(rawValue: row["role"] ?? "") ?? .till
+            try db.execute(sql: "INSERT INTO pairing (id, till, token_hash, created, expires, role) VALUES (?, ?, ?, ?, ?, ?)",
+                           arguments: [id, till, Self.hash(token), now.timeIntervalSince1970, tokenExpires.timeIntervalSince1970,
+                                       role.rawValue])
+            return NewPairing(pairing: Pairing(id: id, till: till, created: now, expires: tokenExpires, role: role), token: token)
         }
     }
 
@@ -101,7 +114,7 @@ public final class PairingStore: Sendable {
     public func pairing(token: String, now: Date = Date()) throws(PairingError) -> Pairing? {
         guard !token.isEmpty, token.count <= 128 else { return nil }
         return try read { db in
-            try Row.fetchOne(db, sql: "SELECT id, till, created, expires FROM pairing WHERE token_hash = ? AND expires > ?",
+            try Row.fetchOne(db, sql: "SELECT id, till, created, expires, role FROM pairing WHERE token_hash = ? AND expires > ?",
                              arguments: [Self.hash(token), now.timeIntervalSince1970]).map(Self.pairing)
         }
     }
@@ -128,7 +141,7 @@ public final class PairingStore: Sendable {
 
     public func pairings() throws(PairingError) -> [Pairing] {
         try read { db in
-            try Row.fetchAll(db, sql: "SELECT id, till, created, expires FROM pairing ORDER BY created, id").map(Self.pairing)
+            try Row.fetchAll(db, sql: "SELECT id, till, created, expires, role FROM pairing ORDER BY created, id").map(Self.pairing)
         }
     }
 
@@ -168,7 +181,8 @@ public final class PairingStore: Sendable {
 
     private static func pairing(_ row: Row) -> Pairing {
         Pairing(id: row["id"], till: row["till"], created: Date(timeIntervalSince1970: row["created"]),
-                expires: (row["expires"] as Double?).map { Date(timeIntervalSince1970: $0) })
+                expires: (row["expires"] as Double?).map { Date(timeIntervalSince1970: $0) },
+                role: PairingRole(rawValue: row["role"] ?? "") ?? .till)
     }
 
     private func read<T>(_ body: (Database) throws -> T) throws(PairingError) -> T {

@@ -10,6 +10,9 @@ struct PromptPayload: Sendable, Codable, Equatable {
     var text: String
     var created: Date
     var expires: Date
+    /// The scopes the customer gave, so staff know what they may say (never a name they did not
+    /// share); nil for a note that is not a customer's (a card marked "do not ask").
+    var scopes: [Scope]?
 
     /// At most this many Unicode scalars of text, and of ID, go out. JSON writes a scalar in at
     /// most 6 bytes (`\u0001`), so one event stays under `TillEvent.maxEncodedBytes` however
@@ -23,6 +26,7 @@ struct PromptPayload: Sendable, Codable, Equatable {
         self.text = Self.bounded(prompt.text, to: Self.maxTextScalars)
         self.created = prompt.created
         self.expires = prompt.expires
+        self.scopes = prompt.scopes?.sorted()
     }
 
     /// `text` cut to `limit` scalars, the last being an ellipsis when anything was cut. Cut by

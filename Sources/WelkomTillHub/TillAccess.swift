@@ -20,7 +20,12 @@ enum TillAccess {
 
     /// Checks a request against the store. `till` nil: any paired till will do (the index).
     static func decide(_ request: Request, till: TillID?, store: PairingStore?) async -> Decision {
-        guard let store else { return .allowed(pairingID: nil) }
+        await check(request, till: till, store: store).decision
+    }
+
+    /// The decision and, when allowed by a stored pairing, that pairing (its role decides the desk routes).
+    static func check(_ request: Request, till: TillID?, store: PairingStore?) async -> (decision: Decision, pairing: Pairing?) {
+        guard let store else { return (.allowed(pairingID: nil), nil) }
         var candidates: [String] = []
         if let auth = request.headers[.authorization], auth.lowercased().hasPrefix("bearer ") {
             candidates.append(String(auth.dropFirst(7)).trimmingCharacters(in: .whitespaces))
@@ -34,12 +39,12 @@ enum TillAccess {
         var sawOtherTill = false
         for token in candidates.prefix(8) {
             let pairing: Pairing?
-            do { pairing = try await store.pairing(token: token) } catch { return .unavailable }
+            do { pairing = try await store.pairing(token: token) } catch { return (.unavailable, nil) }
             guard let pairing else { continue }
-            if till == nil || pairing.till == till { return .allowed(pairingID: pairing.id) }
+            if till == nil || pairing.till == till { return (.allowed(pairingID: pairing.id), pairing) }
             sawOtherTill = true
         }
-        return sawOtherTill ? .forbidden : .unauthorised
+        return (sawOtherTill ? .forbidden : .unauthorised, nil)
     }
 
     /// The request's cookies by name (the last of a repeated name wins).

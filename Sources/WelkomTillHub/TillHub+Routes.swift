@@ -13,6 +13,7 @@ extension TillHub {
     /// | `GET /till/{id}/events` | `text/event-stream`: `reset` + active prompts (or, with `Last-Event-ID`, what was missed), then `prompt` / `remove` events and a heartbeat comment |
     /// | `POST /till/{id}/prompts/{promptID}/ack` | acknowledge: 204, 404 unknown, 409 already being recorded, 503 not recorded (prompt stays) |
     /// | `POST /till/{id}/prompts/{promptID}/dismiss` | dismiss: same answers |
+    /// | `POST /till/{id}/prompts/{promptID}/withdraw` | the customer behind the prompt withdraws their consent: 204 once it is in effect (prompts off every till, ledger unlinked), 404 unknown prompt or one that is no customer's, 503 not carried out |
     /// | `POST /till/{id}/renew` | 204: the pairing's expiry (and the cookie's) pushed out by the token lifetime |
     /// | `GET /pair` | the pairing page (`?code=` fills it in; the page's script then POSTs it — a GET never redeems) |
     /// | `POST /pair` | `code=…` (form or JSON `{"code":…}`): 303 to the till page with the cookie set, or JSON `{"till","pairing","token"}` when the client accepts JSON; 401 wrong code, 429 too many wrong codes from this client address |
@@ -80,6 +81,10 @@ extension TillHub {
         router.post("/till/{till}/prompts/{prompt}/dismiss") { request, context in
             await self.actionResponse(request: request, context: context) { .dismiss(promptID: $0, till: $1) }
         }
+        router.post("/till/{till}/prompts/{prompt}/withdraw") { request, context in
+            await self.withdrawResponse(request: request, context: context)
+        }
+        addDeskRoutes(to: router)
     }
 
     /// `GET /healthz` on `router`: 200 `ok`, or 503 when `health` says a source has stopped for
@@ -185,6 +190,36 @@ extension TillHub {
             response.headers[.retryAfter] = "1"
             return response
         }
+    }
+
+    /// One-tap withdrawal: as guarded as acknowledge (this till's pairing, same origin), then
+    /// carried out by the consent desk before the page is told it worked.
+    private nonisolated func withdrawResponse<Context: RequestContext>(request: Request, context: Context) async -> Response {
+        let access = await self.access(request, till: tillID(in: context))
+        guard case .allowed(let pairingID) = access else { return Self.refusal(access, html: false) }
+        guard let till = till(in: context) else { return Self.unknownTill }
+        guard let promptID = context.parameters.get("prompt").map(Self.decoded), !promptID.isEmpty else {
+            return Self.text(.notFound, "unknown prompt")
+        }
+        guard Self.isSameOrigin(request) else { return Self.text(.forbidden, "cross-origin request refused") }
+        guard let desk = consentDesk.withLock({ $0 }) else {
+            return Self.text(.serviceUnavailable, "withdrawal at the till is not available")
+        }
+        guard let customer = await customer(ofPrompt: promptID, till: till.id) else {
+            return Self.text(.notFound, "unknown prompt (already handled or expired), or no consent behind it")
+        }
+        do {
+            try await desk.withdraw(customer: customer, till: till.id, pairing: pairingID)
+        } catch {
+            // The type only: the description may name the customer.
+            logger.warning("withdrawal at the till not finished", metadata: [
+                "till": "\(till.id)", "error.type": "\(String(reflecting: type(of: error)))"])
+            var response = Self.text(.serviceUnavailable, "the withdrawal is not finished; try again")
+            response.headers[.retryAfter] = "1"
+            return response
+        }
+        logger.info("consent withdrawn at the till", metadata: ["till": "\(till.id)"])
+        return Response(status: .noContent)
     }
 
     /// A browser sends `Origin` on every POST; when present it must name this server. Clients
@@ -328,12 +363,12 @@ extension TillHub {
 
     private nonisolated static var unknownTill: Response { text(.notFound, "unknown till") }
 
-    private nonisolated static func text(_ status: HTTPResponse.Status, _ message: String) -> Response {
+    nonisolated static func text(_ status: HTTPResponse.Status, _ message: String) -> Response {
         Response(status: status, headers: [.contentType: "text/plain; charset=utf-8"],
                  body: ResponseBody(byteBuffer: ByteBuffer(string: message)))
     }
 
-    private nonisolated static func html(_ document: String) -> Response {
+    nonisolated static func html(_ document: String) -> Response {
         var headers: HTTPFields = [
             .contentType: "text/html; charset=utf-8",
             .cacheControl: "no-store",

@@ -46,8 +46,8 @@ public actor TillHub {
     /// The Host names every request is checked against; nil checks none (tests of the hub alone).
     nonisolated let hosts: HostAllowList?
 
-    private let logger: Logger
-    private let clock: any WelkomClock
+    let logger: Logger
+    let clock: any WelkomClock
     private let onAction: @Sendable (TillAction) async throws -> Void
     private let onShown: @Sendable (Prompt) -> Void
     private var board: PromptBoard
@@ -59,6 +59,11 @@ public actor TillHub {
     private var expiryTimer: Task<Void, Never>?
     private var expiryTimerDeadline: Date?
     private var pairingAttempts = PairingAttempts()
+    /// Who carries out the consent changes the pages start; nil until the agent attaches one
+    /// (the withdraw and desk routes then answer 503).
+    nonisolated let consentDesk = Mutex<(any TillConsentDesk)?>(nil)
+    /// The enrolment under way at each desk (in memory only: an unconfirmed one leaves nothing).
+    var deskSessions: [TillID: DeskSession] = [:]
 
     /// - Parameters:
     ///   - tills: the configured tills; pages exist for these only.
@@ -155,7 +160,20 @@ public actor TillHub {
         return events.count
     }
 
+    /// Lets the pages start consent changes (one-tap withdrawal, the desk): `desk` carries them out.
+    public nonisolated func attach(consents desk: any TillConsentDesk) {
+        consentDesk.withLock { $0 = desk }
+    }
+
     // MARK: Used by the routes
+
+    /// Whose prompt this is, when it is up on `till` and belongs to a consent (a note for a card
+    /// marked "do not ask" has no consent to withdraw).
+    func customer(ofPrompt promptID: String, till: TillID) -> CustomerID? {
+        sweepExpired()
+        guard let prompt = board.prompt(id: promptID, till: till), prompt.scopes != nil else { return nil }
+        return prompt.customer
+    }
 
     /// What a display's code bought it.
     enum PairingOutcome: Sendable, Equatable {

@@ -2,7 +2,10 @@
 /// so it works on a till with no internet and the Content-Security-Policy can forbid them).
 ///
 /// Stable hooks for browser tests: `#prompts` holds one `<article class="prompt"
-/// data-prompt-id="…">` per prompt with `.prompt-text`, `button.ack` and `button.dismiss`;
+/// data-prompt-id="…">` per prompt, newest on top, with `.prompt-text`, `button.ack` and
+/// `button.dismiss`; a customer's prompt also has `.prompt-scopes[data-scopes]` (the scopes
+/// given) and `button.withdraw`, which opens `.withdraw-confirm` with `button.withdraw-yes` and
+/// `button.withdraw-no`; `#notice` says when a withdrawal has been carried out;
 /// `#connection[data-state]` is `open`, `closed` or `unpaired` (the pairing was revoked: the
 /// page clears every card); `#empty` shows when there are no prompts.
 ///
@@ -55,6 +58,34 @@ enum TillPage {
         button:disabled { opacity: .55; cursor: wait; }
         .prompt-error { margin: 14px 0 0; font-size: 26px; font-weight: 800; color: #a00000; }
         #empty { margin-top: 12vh; text-align: center; font-size: 44px; color: #ccc; }
+        .prompt-head { display: flex; justify-content: space-between; align-items: center; gap: 12px; flex-wrap: wrap; }
+        .prompt-scopes { font-size: 20px; font-weight: 700; color: #0b4b00; }
+        button.withdraw { font-size: 20px; padding: 8px 14px; min-width: 0; background: #fff; color: #a00000; border-color: #a00000; }
+        .withdraw-confirm { margin-top: 8px; padding: 12px; background: #ffe9e9; border-radius: 10px;
+                            display: flex; flex-wrap: wrap; gap: 12px; align-items: center; }
+        .withdraw-confirm[hidden], .actions[hidden] { display: none; }
+        .withdraw-confirm p { margin: 0; flex-basis: 100%; font-size: 26px; font-weight: 800; }
+        button.withdraw-yes { background: #a00000; color: #fff; }
+        button.withdraw-no { background: #fff; color: #000; }
+        #notice { position: fixed; left: 24px; right: 24px; bottom: 16px; padding: 14px 20px; border-radius: 12px;
+                  background: #0b6b00; color: #fff; font-size: 28px; font-weight: 800; text-align: center; }
+        #notice[hidden] { display: none; }
+        /* A 7" till screen (800×480): the newest prompt, on top, fits whole. */
+        @media (max-height: 560px) {
+          body { font-size: 18px; }
+          header { padding: 4px 14px; }
+          h1 { font-size: 22px; }
+          #connection { font-size: 16px; padding: 3px 10px; }
+          main { padding: 8px 12px; }
+          #prompts { gap: 10px; }
+          .prompt { padding: 8px 14px; border-left-width: 12px; border-radius: 10px; }
+          .prompt-kind, .prompt-scopes { font-size: 16px; }
+          .prompt-text { font-size: 34px; margin: 2px 0 8px; }
+          button { font-size: 22px; padding: 8px 14px; min-width: 8em; border-width: 3px; }
+          button.withdraw { font-size: 16px; padding: 4px 10px; min-width: 0; }
+          .withdraw-confirm p { font-size: 20px; }
+          #notice { font-size: 20px; padding: 8px 12px; bottom: 8px; }
+        }
         </style>
         </head>
         <body data-events="\#(events)" data-actions="\#(actions)" data-renew="\#(renew)">
@@ -65,6 +96,7 @@ enum TillPage {
         <main>
         <section id="prompts" aria-label="\#(HTMLText.escape(t.prompts))" aria-live="polite"></section>
         <p id="empty">\#(HTMLText.escape(t.noPrompts))</p>
+        <p id="notice" role="status" aria-live="assertive" hidden></p>
         </main>
         <script>
         "use strict";
@@ -76,6 +108,9 @@ enum TillPage {
           const connection = document.getElementById("connection");
           const reconnectMs = \#(reconnectMilliseconds);
           const kindLabels = { greeting: \#(js(t.greeting)), offer: \#(js(t.offer)), note: \#(js(t.note)) };
+          const scopeNames = \#(TillPageText.jsObject(t.scopeNames));
+          const notice = document.getElementById("notice");
+          let noticeTimer;
           const expiryTimers = new Map();
           let clockOffset = 0;      // hub time minus this display's time, from the reset event
           let lastEventId = "";
@@ -132,8 +167,12 @@ enum TillPage {
               card = document.createElement("article");
               card.className = "prompt";
               card.dataset.promptId = p.id;
+              card.dataset.created = p.created;
+              const head = document.createElement("div");
+              head.className = "prompt-head";
               const kind = document.createElement("div");
               kind.className = "prompt-kind";
+              head.append(kind);
               const text = document.createElement("p");
               text.className = "prompt-text";
               const actions = document.createElement("div");
@@ -144,8 +183,42 @@ enum TillPage {
               error.className = "prompt-error";
               error.setAttribute("role", "alert");
               error.hidden = true;
-              card.append(kind, text, actions, error);
-              list.append(card);
+              card.append(head, text, actions);
+              if (Array.isArray(p.scopes)) {
+                // A customer's prompt: what they allowed, and their one-tap withdrawal behind a confirmation.
+                const scopes = document.createElement("div");
+                scopes.className = "prompt-scopes";
+                const withdraw = document.createElement("button");
+                withdraw.type = "button";
+                withdraw.className = "withdraw";
+                withdraw.textContent = \#(js(t.withdraw));
+                withdraw.addEventListener("click", function () { askWithdraw(card, true); });
+                head.append(scopes, withdraw);
+                const confirm = document.createElement("div");
+                confirm.className = "withdraw-confirm";
+                confirm.hidden = true;
+                const question = document.createElement("p");
+                question.textContent = \#(js(t.withdrawQuestion));
+                const yes = document.createElement("button");
+                yes.type = "button";
+                yes.className = "withdraw-yes";
+                yes.textContent = \#(js(t.withdrawConfirm));
+                yes.addEventListener("click", function () { act(yes, "withdraw"); });
+                const no = document.createElement("button");
+                no.type = "button";
+                no.className = "withdraw-no";
+                no.textContent = \#(js(t.withdrawCancel));
+                no.addEventListener("click", function () { askWithdraw(card, false); });
+                confirm.append(question, yes, no);
+                card.append(confirm);
+              }
+              card.append(error);
+              // Newest on top: before the first card created earlier (one recognition's prompts keep their order).
+              let before = null;
+              for (const other of list.children) {
+                if (Date.parse(other.dataset.created) < Date.parse(p.created)) { before = other; break; }
+              }
+              list.insertBefore(card, before);
               // Nothing focused yet: put focus on the first card so Enter acknowledges it.
               if (document.activeElement === document.body || document.activeElement === null) {
                 card.querySelector("button.ack").focus();
@@ -154,10 +227,26 @@ enum TillPage {
             card.dataset.kind = p.kind;
             card.querySelector(".prompt-kind").textContent = kindLabels[p.kind] || p.kind;
             card.querySelector(".prompt-text").textContent = p.text;
+            const scopeLine = card.querySelector(".prompt-scopes");
+            if (scopeLine && Array.isArray(p.scopes)) {
+              scopeLine.dataset.scopes = p.scopes.join(",");
+              scopeLine.textContent = \#(js(t.scopesLabel)) + " " + p.scopes.map(function (s) { return scopeNames[s] || s; }).join(", ");
+            }
             const old = expiryTimers.get(p.id);
             if (old !== undefined) { clearTimeout(old); }
             expiryTimers.set(p.id, setTimeout(function () { removeCard(p.id); }, Math.min(remaining, 2147483647)));
             updateEmpty();
+          }
+          function askWithdraw(card, open) {
+            card.querySelector(".withdraw-confirm").hidden = !open;
+            card.querySelector(".actions").hidden = open;
+            card.querySelector(open ? "button.withdraw-no" : "button.ack").focus();
+          }
+          function showNotice(message) {
+            notice.textContent = message;
+            notice.hidden = false;
+            clearTimeout(noticeTimer);
+            noticeTimer = setTimeout(function () { notice.hidden = true; }, 8000);
           }
           async function act(button, action) {
             const card = button.closest("article.prompt");
@@ -170,7 +259,13 @@ enum TillPage {
             let message;
             try {
               const response = await fetch(actionsURL + encodeURIComponent(id) + "/" + action, { method: "POST" });
-              if (response.status === 204 || response.status === 404) { removeCard(id); return; }
+              if (action === "withdraw" && response.status === 204) {
+                // Said only now: the agent answers once the withdrawal is in effect.
+                removeCard(id);
+                showNotice(\#(js(t.withdrawn)));
+                return;
+              }
+              if (action !== "withdraw" && (response.status === 204 || response.status === 404)) { removeCard(id); return; }
               message = response.status === 409 ? \#(js(t.alreadySaving))
                                                 : \#(js(t.notSaved));
             } catch (e) {

@@ -182,6 +182,7 @@ final class DefaultsTests: XCTestCase {
             max_connections_per_client = 32
             header_timeout_seconds = 10
             idle_timeout_seconds = 60
+            do_not_ask_lifetime = "365d"
 
             [ledger]
             retention_days = 30

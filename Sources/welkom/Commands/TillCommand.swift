@@ -34,6 +34,8 @@ struct TillCommand: ParsableCommand {
         static let configuration = CommandConfiguration(
             abstract: "Print a one-time code that pairs one display with a till (valid 5 minutes).")
         @Option(help: ArgumentHelp("The till the display stands at (a [[till]] id).", valueName: "ID")) var till: String
+        @Flag(help: "Pair a service-desk display: it may also enrol customers (the desk and customer pages).")
+        var desk = false
         @OptionGroup var location: Location
 
         func run() throws {
@@ -46,12 +48,12 @@ struct TillCommand: ParsableCommand {
             }
             let store = try openStore(dir)
             let code: String
-            do { code = try store.issueCode(till: till, now: Date()) } catch {
+            do { code = try store.issueCode(till: till, role: desk ? .desk : .till, now: Date()) } catch {
                 printError("\(error)")
                 throw Exit.ioError
             }
             print(code)
-            print("One-time pairing code for till \(till), valid 5 minutes. On the display open \(pairURL(cfg.tillDisplay)) and enter it.")
+            print("One-time pairing code for \(desk ? "the desk display of " : "")till \(till), valid 5 minutes. On the display open \(pairURL(cfg.tillDisplay)) and enter it.")
         }
     }
 
@@ -71,9 +73,9 @@ struct TillCommand: ParsableCommand {
                 throw Exit.ioError
             }
             if list.isEmpty { print("no paired displays"); return }
-            print("PAIRING     TILL        PAIRED AT")
+            print("PAIRING     TILL        PAIRED AT             ROLE")
             for p in list {
-                print("\(p.id.padding(toLength: 11, withPad: " ", startingAt: 0)) \(p.till.padding(toLength: 11, withPad: " ", startingAt: 0)) \(p.created.rfc3339)")
+                print("\(p.id.padding(toLength: 11, withPad: " ", startingAt: 0)) \(p.till.padding(toLength: 11, withPad: " ", startingAt: 0)) \(p.created.rfc3339) \(p.role.rawValue)")
             }
         }
     }

@@ -1,0 +1,90 @@
+import Foundation
+import Logging
+import WelkomConsent
+import WelkomCore
+import WelkomIdentifiers
+import WelkomLedger
+import WelkomRegistry
+import WelkomTillHub
+
+/// The consent changes the till pages start, carried out through the consent service with the
+/// agent's own applier as its link: a withdrawal is in effect (tables, prompts on every till,
+/// ledger unlinked) before the page hears 204, exactly as `welkom consent withdraw` does it, and
+/// an enrolment at the desk is loaded before the customer page says it is recorded. Every
+/// receipt says channel `till` and names the display's pairing (`collected_by`).
+struct TillConsents: TillConsentDesk {
+    static let channel = "till"
+    let service: ConsentService
+    /// `recognition.company_id`, for the `welkom-wlk1:` URI of a new key.
+    let companyID: UInt16
+    /// `[cards] allow_prefixes`: the shop's own cards that look like payment cards.
+    let exemptions: PaymentCardExemptions
+    /// `till_display.do_not_ask_lifetime`.
+    let doNotAskLifetime: TimeInterval
+    let clock: any WelkomClock
+
+    func withdraw(customer: CustomerID, till: TillID, pairing: String?) async throws {
+        _ = try await service.withdraw(customer, channel: Self.channel, collectedBy: pairing)
+    }
+
+    func consentTexts() async -> [DeskConsentText] {
+        ConsentTexts.newest(in: service.ledger.dataDirectory)
+    }
+
+    func checkCard(_ typed: String) -> Result<String, DeskRefusal> {
+        switch CardNumber.enrolment(typed, exempting: exemptions) {
+        case let .loyalty(number, _):
+            return .success(number)
+        case .paymentCard:
+            return .failure(DeskRefusal("This is a payment card number: Welkom never stores payment cards / "
+                                        + "Dit is een betaalkaartnummer: Welkom bewaart nooit betaalkaarten"))
+        case let .invalid(problem):
+            return .failure(DeskRefusal("Not a card number (\(problem)) / Geen kaartnummer"))
+        }
+    }
+
+    func enrol(_ request: DeskEnrolmentRequest) async throws -> DeskEnrolmentResult {
+        guard let text = ConsentTexts.newest(in: service.ledger.dataDirectory).first(where: { $0.language == request.language }) else {
+            throw DeskRefusal("There is no consent text in this language: nothing was stored / Er is geen toestemmingstekst in deze taal: niets opgeslagen")
+        }
+        if request.scopes.contains(.name) && request.name == nil {
+            throw DeskRefusal("Give the name to use, or untick it / Vul de naam in, of vink hem uit")
+        }
+        let key = request.wantsKey ? Self.newBeaconKey() : nil
+        let customer = "desk-" + Self.randomHex(bytes: 8)
+        let form = EnrolmentForm(customer: customer, scopes: request.scopes.sorted().map(\.rawValue).joined(separator: ","),
+                                 name: request.name, locale: request.language.rawValue, beaconKey: key?.hex,
+                                 cards: [request.card], consentTextVersion: text.version)
+        let enrolment: Enrolment
+        do { enrolment = try form.enrolment(now: clock.now(), exempting: exemptions) } catch {
+            throw DeskRefusal("\(error)")
+        }
+        do {
+            try await service.enroll(enrolment, channel: Self.channel, collectedBy: request.pairing)
+        } catch RegistryError.cardEnrolledForAnotherCustomer {
+            throw DeskRefusal("This card is already enrolled: withdraw first to enrol it again / "
+                              + "Deze kaart is al ingeschreven: trek eerst in om opnieuw in te schrijven")
+        }
+        // Enrolled after all: a "do not ask" on this card no longer stands.
+        if let marker = try? await service.registry.doNotAsk(card: request.card, at: clock.now()) {
+            _ = try? await service.registry.removeDoNotAsk(marker: marker.marker)
+        }
+        return DeskEnrolmentResult(customer: customer, keyURI: key.map { WLK1URI(key: $0, companyID: companyID).text })
+    }
+
+    func doNotAsk(card: String, till: TillID, pairing: String?) async throws {
+        try await service.declineAndDoNotAsk(card: card, expires: clock.now().addingTimeInterval(doNotAskLifetime),
+                                             channel: Self.channel, collectedBy: pairing)
+    }
+
+    /// 16 random bytes from the system's generator: the customer's WLK1 beacon key.
+    static func newBeaconKey() -> Block128 {
+        var rng = SystemRandomNumberGenerator()
+        return Block128(hi: UInt64.random(in: 0...UInt64.max, using: &rng), lo: UInt64.random(in: 0...UInt64.max, using: &rng))
+    }
+
+    static func randomHex(bytes: Int) -> String {
+        var rng = SystemRandomNumberGenerator()
+        return Hex.encode((0..<bytes).map { _ in UInt8.random(in: 0...255, using: &rng) })
+    }
+}

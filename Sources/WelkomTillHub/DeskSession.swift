@@ -1,0 +1,44 @@
+import Foundation
+import WelkomCore
+
+/// One enrolment at a desk, from "start" to the customer's answer. Lives only in the hub's
+/// memory: the card number is forgotten when the session ends, so an enrolment the customer
+/// never confirms leaves nothing anywhere.
+struct DeskSession: Sendable {
+    enum Step: Sendable, Equatable {
+        /// Started by staff; the card is to be scanned on this till's reader or typed.
+        case waitingForCard
+        /// The card is known; the customer reads the text and ticks scopes.
+        case consent(card: String, source: CardSource)
+        /// The customer's answer is being recorded (a second press gets 409).
+        case recording(card: String, source: CardSource)
+        case finished(Outcome)
+    }
+
+    enum CardSource: String, Sendable {
+        case scanner, typed
+    }
+
+    enum Outcome: String, Sendable {
+        case enrolled
+        case declined
+        case doNotAsk = "do_not_ask"
+    }
+
+    /// Random; the customer page sends it back so an answer never lands on a newer session.
+    var id: String
+    var step: Step
+    var touched: Date
+
+    /// A session nobody touched for this long is dropped with whatever card it held.
+    static let idleLifetime: TimeInterval = 10 * 60
+
+    static func newID() -> String {
+        var rng = SystemRandomNumberGenerator()
+        return (0..<12).map { _ in String(UInt8.random(in: 0...255, using: &rng), radix: 16).leftPadded() }.joined()
+    }
+}
+
+private extension String {
+    func leftPadded() -> String { count == 1 ? "0" + self : self }
+}

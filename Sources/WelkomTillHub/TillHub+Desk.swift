@@ -1,0 +1,288 @@
+import Foundation
+import Hummingbird
+import WelkomCore
+
+/// The desk: staff start an enrolment on `/till/{id}/desk`, the card is scanned on that till's
+/// reader (`offerCard`) or typed, the customer reads the consent text and answers on
+/// `/till/{id}/customer`. Both pages need a pairing of that till with the `desk` role
+/// (`welkom till pair --desk`); every POST is also checked for its origin, as the till's are.
+/// Nothing is written anywhere until the customer confirms (or asks not to be asked again).
+extension TillHub {
+    // MARK: Sessions (on the actor)
+
+    /// The session at `till`, after dropping one left idle too long (and the card it held).
+    func deskSession(till: TillID) -> DeskSession? {
+        if let session = deskSessions[till], clock.now().timeIntervalSince(session.touched) > DeskSession.idleLifetime {
+            deskSessions[till] = nil
+            logger.info("desk enrolment abandoned: nothing recorded", metadata: ["till": "\(till)"])
+        }
+        return deskSessions[till]
+    }
+
+    func deskStart(till: TillID) -> String {
+        let session = DeskSession(id: DeskSession.newID(), step: .waitingForCard, touched: clock.now())
+        deskSessions[till] = session
+        logger.info("desk enrolment started", metadata: ["till": "\(till)"])
+        return session.id
+    }
+
+    func deskCancel(till: TillID) {
+        if deskSessions.removeValue(forKey: till) != nil {
+            logger.info("desk enrolment cancelled: nothing recorded", metadata: ["till": "\(till)"])
+        }
+    }
+
+    /// A card for the session waiting at `till`; false when none waits (the scan is then an
+    /// ordinary one: recognised, or not).
+    func deskTakeCard(till: TillID, card: String, source: DeskSession.CardSource) -> Bool {
+        guard var session = deskSession(till: till), session.step == .waitingForCard else { return false }
+        session.step = .consent(card: card, source: source)
+        session.touched = clock.now()
+        deskSessions[till] = session
+        logger.info("desk enrolment has its card", metadata: ["till": "\(till)", "source": "\(source.rawValue)"])
+        return true
+    }
+
+    /// A card scanned on `till`'s reader: taken by the desk when an enrolment there waits for
+    /// one, so it is not also looked up as a customer's card.
+    public func offerCard(till: TillID, normalised card: String) -> Bool {
+        deskTakeCard(till: till, card: card, source: .scanner)
+    }
+
+    /// Moves the session to "recording" and hands out its card; nil when `sessionID` is not the
+    /// session waiting for an answer (another press, an older page).
+    func deskBeginAnswer(till: TillID, sessionID: String) -> String? {
+        guard var session = deskSession(till: till), session.id == sessionID,
+              case let .consent(card, source) = session.step else { return nil }
+        session.step = .recording(card: card, source: source)
+        session.touched = clock.now()
+        deskSessions[till] = session
+        return card
+    }
+
+    /// The answer is recorded (or refused: back to the question).
+    func deskEndAnswer(till: TillID, sessionID: String, outcome: DeskSession.Outcome?) {
+        guard var session = deskSessions[till], session.id == sessionID,
+              case let .recording(card, source) = session.step else { return }
+        // The card number is forgotten here: a finished session keeps only its outcome.
+        session.step = outcome.map { .finished($0) } ?? .consent(card: card, source: source)
+        session.touched = clock.now()
+        deskSessions[till] = session
+    }
+
+    // MARK: Routes
+
+    nonisolated func addDeskRoutes<Context: RequestContext>(to router: Router<Context>) {
+        router.get("/till/{till}/desk") { request, context in
+            await self.deskPage(request, context) { till, _ in DeskPage.render(till: till) }
+        }
+        router.get("/till/{till}/customer") { request, context in
+            await self.deskPage(request, context) { till, _ in CustomerPage.render(till: till) }
+        }
+        router.get("/till/{till}/desk/state") { request, context in
+            let access = await self.deskAccess(request, context, post: false)
+            guard let till = access.till else { return access.refusalResponse }
+            return await self.deskStateResponse(till: till.id)
+        }
+        router.post("/till/{till}/desk/start") { request, context in
+            let access = await self.deskAccess(request, context, post: true)
+            guard let till = access.till else { return access.refusalResponse }
+            let id = await self.deskStart(till: till.id)
+            return Self.json(.ok, "{\"session\":\(JSONText.quoted(id))}")
+        }
+        router.post("/till/{till}/desk/cancel") { request, context in
+            let access = await self.deskAccess(request, context, post: true)
+            guard let till = access.till else { return access.refusalResponse }
+            await self.deskCancel(till: till.id)
+            return Response(status: .noContent)
+        }
+        router.post("/till/{till}/desk/card") { request, context in
+            let access = await self.deskAccess(request, context, post: true)
+            guard let till = access.till, let desk = access.desk else { return access.refusalResponse }
+            let form = await Self.form(request)
+            switch desk.checkCard(form.first("card") ?? "") {
+            case .failure(let refusal):
+                return Self.text(.unprocessableContent, refusal.description)
+            case .success(let card):
+                guard await self.deskTakeCard(till: till.id, card: card, source: .typed) else {
+                    return Self.text(.conflict, "no enrolment is waiting for a card: start one first")
+                }
+                return Response(status: .noContent)
+            }
+        }
+        router.post("/till/{till}/customer/confirm") { request, context in
+            let access = await self.deskAccess(request, context, post: true)
+            guard let till = access.till, let desk = access.desk else { return access.refusalResponse }
+            return await self.confirmResponse(request, till: till, desk: desk, pairing: access.pairing)
+        }
+        router.post("/till/{till}/customer/decline") { request, context in
+            let access = await self.deskAccess(request, context, post: true)
+            guard let till = access.till, let desk = access.desk else { return access.refusalResponse }
+            return await self.declineResponse(request, till: till, desk: desk, pairing: access.pairing)
+        }
+    }
+
+    /// What a desk request may use, or the answer that refuses it.
+    struct DeskAccess {
+        var till: TillInfo?
+        var desk: (any TillConsentDesk)?
+        /// The desk display's pairing, for the receipt.
+        var pairing: String?
+        var refusal: Response?
+
+        static func refused(_ response: Response) -> DeskAccess { DeskAccess(refusal: response) }
+        var refusalResponse: Response { refusal ?? TillHub.text(.forbidden, "refused") }
+    }
+
+    /// The display must hold a desk pairing of this till, a POST must come from this origin, and
+    /// the agent must have attached its consent desk.
+    private nonisolated func deskAccess<Context: RequestContext>(_ request: Request, _ context: Context, post: Bool) async
+        -> DeskAccess {
+        let tillID = context.parameters.get("till").map { $0.removingPercentEncoding ?? $0 }
+        let (decision, pairing) = await TillAccess.check(request, till: tillID, store: pairings)
+        guard case .allowed = decision else { return .refused(Self.deskRefusal(decision)) }
+        if pairings != nil, pairing?.role != .desk {
+            return .refused(Self.text(.forbidden, "this display is not paired as a desk (welkom till pair --till ID --desk)"))
+        }
+        guard let tillID, let till = tillsByID[tillID] else { return .refused(Self.text(.notFound, "unknown till")) }
+        if post, !Self.isSameOrigin(request) { return .refused(Self.text(.forbidden, "cross-origin request refused")) }
+        guard let desk = consentDesk.withLock({ $0 }) else {
+            return .refused(Self.text(.serviceUnavailable, "the desk is not available"))
+        }
+        return DeskAccess(till: till, desk: desk, pairing: pairing?.id)
+    }
+
+    private nonisolated static func deskRefusal(_ decision: TillAccess.Decision) -> Response {
+        switch decision {
+        case .allowed: text(.ok, "")
+        case .unauthorised: text(.unauthorized, "this display is not paired: see /pair")
+        case .forbidden: text(.forbidden, "this display is paired with another till")
+        case .unavailable: text(.serviceUnavailable, "pairings cannot be read right now")
+        }
+    }
+
+    private nonisolated func deskPage<Context: RequestContext>(
+        _ request: Request, _ context: Context, render: (TillInfo, Bool) -> String
+    ) async -> Response {
+        let access = await deskAccess(request, context, post: false)
+        guard let till = access.till else {
+            if access.refusal?.status == .unauthorized {
+                var response = Self.html(PairPage.notPaired)
+                response.status = .unauthorized
+                return response
+            }
+            return access.refusalResponse
+        }
+        var response = Self.html(render(till, true))
+        response.headers[.contentSecurityPolicy] =
+            "default-src 'none'; style-src 'unsafe-inline'; script-src 'unsafe-inline'; connect-src 'self'; base-uri 'none'; form-action 'none'; frame-ancestors 'none'"
+        return response
+    }
+
+    private func deskStateResponse(till: TillID) async -> Response {
+        let session = deskSession(till: till)
+        var state = DeskStatePayload(session: session?.id, step: "idle")
+        switch session?.step {
+        case nil: break
+        case .waitingForCard?: state.step = "card"
+        case let .consent(_, source)?, let .recording(_, source)?:
+            state.step = "consent"
+            state.card = source.rawValue
+            state.texts = await consentDesk.withLock({ $0 })?.consentTexts() ?? []
+        case let .finished(outcome)?:
+            state.step = "done"
+            state.outcome = outcome.rawValue
+        }
+        return Self.json(.ok, state.encoded())
+    }
+
+    private nonisolated func confirmResponse(_ request: Request, till: TillInfo, desk: any TillConsentDesk,
+                                             pairing: String?) async -> Response {
+        let form = await Self.form(request)
+        var scopes: Set<Scope> = []
+        for word in form.all("scope") {
+            guard let scope = Scope(rawValue: word) else { return Self.text(.unprocessableContent, "unknown scope") }
+            scopes.insert(scope)
+        }
+        guard !scopes.isEmpty else { return Self.text(.unprocessableContent, "tick at least one choice") }
+        guard let language = Language(rawValue: form.first("language") ?? "") else {
+            return Self.text(.unprocessableContent, "language must be nl or en")
+        }
+        let name = form.first("name").map { $0.trimmingCharacters(in: .whitespaces) }.flatMap { $0.isEmpty ? nil : $0 }
+        guard let session = form.first("session"), let card = await deskBeginAnswer(till: till.id, sessionID: session) else {
+            return Self.text(.conflict, "this enrolment is no longer waiting for an answer")
+        }
+        let result: DeskEnrolmentResult
+        do {
+            result = try await desk.enrol(DeskEnrolmentRequest(
+                till: till.id, pairing: pairing, card: card, scopes: scopes, language: language,
+                name: scopes.contains(.name) ? name : nil, wantsKey: form.first("key") == "1"))
+        } catch let refusal as DeskRefusal {
+            await deskEndAnswer(till: till.id, sessionID: session, outcome: nil)
+            return Self.text(.unprocessableContent, refusal.description)
+        } catch {
+            await deskEndAnswer(till: till.id, sessionID: session, outcome: nil)
+            logger.warning("desk enrolment not recorded", metadata: ["till": "\(till.id)",
+                                                                     "error.type": "\(String(reflecting: type(of: error)))"])
+            return Self.text(.serviceUnavailable, "the consent could not be recorded; nothing was stored, try again")
+        }
+        await deskEndAnswer(till: till.id, sessionID: session, outcome: .enrolled)
+        logger.info("consent given at the desk", metadata: ["till": "\(till.id)", "key": "\(result.keyURI != nil)"])
+        // The key leaves the gateway once, in this answer, as a QR code; nothing keeps the SVG.
+        let qr = result.keyURI.flatMap { QRCodeSVG.render($0) }
+        var body = "{\"outcome\":\"enrolled\""
+        if let qr { body += ",\"qr\":\(JSONText.quoted(qr))" }
+        return Self.json(.ok, body + "}")
+    }
+
+    private nonisolated func declineResponse(_ request: Request, till: TillInfo, desk: any TillConsentDesk,
+                                             pairing: String?) async -> Response {
+        let form = await Self.form(request)
+        guard let session = form.first("session"), let card = await deskBeginAnswer(till: till.id, sessionID: session) else {
+            return Self.text(.conflict, "this enrolment is no longer waiting for an answer")
+        }
+        guard form.first("do_not_ask") == "1" else {
+            await deskEndAnswer(till: till.id, sessionID: session, outcome: .declined)
+            logger.info("consent declined at the desk: nothing recorded", metadata: ["till": "\(till.id)"])
+            return Self.json(.ok, "{\"outcome\":\"declined\"}")
+        }
+        do {
+            try await desk.doNotAsk(card: card, till: till.id, pairing: pairing)
+        } catch {
+            await deskEndAnswer(till: till.id, sessionID: session, outcome: nil)
+            logger.warning("do-not-ask not recorded", metadata: ["till": "\(till.id)",
+                                                                 "error.type": "\(String(reflecting: type(of: error)))"])
+            return Self.text(.serviceUnavailable, "could not be recorded; try again")
+        }
+        await deskEndAnswer(till: till.id, sessionID: session, outcome: .doNotAsk)
+        return Self.json(.ok, "{\"outcome\":\"do_not_ask\"}")
+    }
+
+    private nonisolated static func form(_ request: Request) async -> FormBody {
+        var request = request
+        let body = (try? await request.collectBody(upTo: 16 * 1024)).map { String(buffer: $0) } ?? ""
+        return FormBody(body)
+    }
+
+    nonisolated static func json(_ status: HTTPResponse.Status, _ body: String) -> Response {
+        Response(status: status, headers: [.contentType: "application/json", .cacheControl: "no-store"],
+                 body: ResponseBody(byteBuffer: ByteBuffer(string: body)))
+    }
+}
+
+/// `GET /till/{id}/desk/state`: where the enrolment at this desk stands. Never a card number:
+/// only whether the card came from the scanner or was typed.
+struct DeskStatePayload: Encodable {
+    var session: String?
+    /// idle, card (waiting for it), consent (the customer answers), done
+    var step: String
+    var card: String?
+    var outcome: String?
+    var texts: [DeskConsentText] = []
+
+    func encoded() -> String {
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
+        return (try? encoder.encode(self)).map { String(decoding: $0, as: UTF8.self) } ?? "{}"
+    }
+}

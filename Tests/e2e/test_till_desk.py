@@ -1,0 +1,332 @@
+"""Issue 15, the opt-in moment, against the running agent in headless Chromium: enrolment at the
+desk (staff page → customer page → confirm → greeted at another till), an abandoned enrolment
+that leaves nothing, one-tap withdrawal on a till page, "do not ask", the one-time key's QR code
+read back and recognised from a Bumble fob, and screenshots at 1280×800 and 800×480.
+Card scans come from pty scanners (socat), as a serial barcode scanner would type them."""
+
+import hashlib
+import io
+import json
+import sqlite3
+import time
+import urllib.error
+import urllib.request
+from pathlib import Path
+
+import pytest
+from selenium.webdriver.common.by import By
+
+from conftest import Agent, BumbleStore, insecure_tls, ledger, wait_until, welkom
+from test_cards import ScannerLine
+
+DESK_CARD = "4006381333931"       # an EAN-13 loyalty card
+OTHER_CARD = "8712345678906"
+PAYMENT_PAN = "4111111111111111"
+TEXT_NL = "Welkom bij de winkel. Als u toestemming geeft, herkennen wij uw klantenkaart aan de kassa.\n" * 3
+TEXT_EN = "Welcome to the shop. If you agree, we recognise your loyalty card at the till.\n" * 3
+SHOTS = Path(__file__).resolve().parent / "screenshots"
+
+
+def new_browser(width=1280, height=800):
+    from selenium import webdriver
+    from selenium.webdriver.chrome.service import Service
+    options = webdriver.ChromeOptions()
+    options.binary_location = "/usr/bin/chromium"
+    for arg in ("--headless=new", "--no-sandbox", "--disable-dev-shm-usage", f"--window-size={width},{height}"):
+        options.add_argument(arg)
+    return webdriver.Chrome(service=Service("/usr/bin/chromedriver"), options=options)
+
+
+def write_texts(data_dir):
+    texts = data_dir / "consent-texts"
+    texts.mkdir()
+    (texts / "2026-01-nl.txt").write_text(TEXT_NL)
+    (texts / "2026-01-en.txt").write_text(TEXT_EN)
+    (texts / "2025-06-nl.txt").write_text("an older text\n")
+    return {"nl": hashlib.sha256((texts / "2026-01-nl.txt").read_bytes()).hexdigest()}
+
+
+class Shop:
+    """The agent with a pty scanner at each of its two tills (till 1 is also the desk)."""
+
+    def __init__(self, workdir, data_dir, cleanup, radio="", extra_toml=""):
+        self.scanners = {}
+        readers = ""
+        for till in ("1", "2"):
+            sub = workdir / f"scanner-{till}"
+            sub.mkdir(exist_ok=True)
+            line = ScannerLine(sub)
+            cleanup(line.stop)
+            self.scanners[till] = line
+            readers += f'[[reader]]\nkind = "serial"\npath = "{line.device}"\ntill = "{till}"\n\n'
+        self.agent = Agent(workdir, data_dir, radio=radio, readers_toml=readers, extra_toml=extra_toml)
+        cleanup(self.agent.stop)
+        wait_until(lambda: self.agent.process.output().count("card reader open") >= 2, 30, "both scanners open")
+        self.data_dir = data_dir
+
+    def code(self, till, desk=False):
+        args = ["till", "pair", "--till", till, "--data", self.data_dir, "--config", self.agent.config]
+        first = welkom(*args, *(["--desk"] if desk else [])).stdout.splitlines()[0]
+        return "".join(ch for ch in first if ch.isdigit())
+
+    def pair(self, browser, till, desk=False):
+        browser.get(f"{self.agent.url}/pair?code={self.code(till, desk)}")
+        wait_until(lambda: browser.current_url.rstrip("/").endswith(f"/till/{till}"), 20, "pairing")
+
+    def token(self, till, desk=False):
+        req = urllib.request.Request(self.agent.url + "/pair", data=json.dumps({"code": self.code(till, desk)}).encode(),
+                                     method="POST", headers={"Content-Type": "application/json", "Accept": "application/json"})
+        with urllib.request.urlopen(req, timeout=10, context=insecure_tls()) as r:
+            return json.loads(r.read())
+
+    def scan(self, till, card):
+        self.scanners[till].send(card)
+
+
+def http(method, url, token=None, data=None, headers=None):
+    req = urllib.request.Request(url, data=data.encode() if isinstance(data, str) else data, method=method,
+                                 headers=dict(headers or {}))
+    if token:
+        req.add_header("Authorization", f"Bearer {token}")
+    if data is not None:
+        req.add_header("Content-Type", "application/x-www-form-urlencoded")
+    try:
+        with urllib.request.urlopen(req, timeout=10) as r:
+            return r.status, r.read().decode()
+    except urllib.error.HTTPError as e:
+        return e.code, e.read().decode()
+
+
+def cards(browser):
+    return browser.execute_script(
+        "return Array.from(document.querySelectorAll('#prompts article.prompt')).map(c => ({id: c.dataset.promptId,"
+        " text: c.querySelector('.prompt-text').textContent, kind: c.dataset.kind,"
+        " scopes: c.querySelector('.prompt-scopes') ? c.querySelector('.prompt-scopes').dataset.scopes : null,"
+        " withdraw: !!c.querySelector('button.withdraw')}));")
+
+
+def query(data_dir, *args):
+    out = welkom("audit", "query", "--data", data_dir, *args).stdout
+    return [json.loads(line) for line in out.splitlines() if line.strip()]
+
+
+def open_till(shop, till):
+    b = new_browser()
+    shop.pair(b, till)
+    wait_until(lambda: b.find_element(By.ID, "connection").get_attribute("data-state") == "open", 20, "till page live")
+    return b
+
+
+def open_desk(shop, cleanup):
+    """The staff page and the customer page, each on its own desk-paired display of till 1."""
+    desk, customer = new_browser(), new_browser()
+    cleanup(desk.quit)
+    cleanup(customer.quit)
+    shop.pair(desk, "1", desk=True)
+    desk.get(f"{shop.agent.url}/till/1/desk")
+    shop.pair(customer, "1", desk=True)
+    customer.get(f"{shop.agent.url}/till/1/customer")
+    wait_until(lambda: desk.find_element(By.ID, "step").get_attribute("data-step") == "idle", 20, "the desk page")
+    return desk, customer
+
+
+def step(desk):
+    return desk.find_element(By.ID, "step").get_attribute("data-step")
+
+
+def start_with_card(shop, desk, customer, typed=None):
+    desk.find_element(By.ID, "start").click()
+    wait_until(lambda: step(desk) == "card", 20, "the desk to wait for the card")
+    if typed:
+        desk.find_element(By.ID, "card").send_keys(typed)
+        desk.find_element(By.CSS_SELECTOR, "#card-form button[type=submit]").click()
+    else:
+        shop.scan("1", DESK_CARD)
+    wait_until(lambda: step(desk) == "consent", 20, "the desk to have the card")
+    wait_until(lambda: customer.find_element(By.ID, "consent").is_displayed(), 20, "the customer page's question")
+
+
+def enrolled(data_dir) -> list:
+    """The registry's customers, read straight from its file (what the agent and CLI share)."""
+    db = sqlite3.connect(data_dir / "registry.sqlite")
+    try:
+        return [row[0] for row in db.execute("SELECT customer FROM consent ORDER BY customer")]
+    finally:
+        db.close()
+
+
+def pairing_ids(data_dir, role):
+    out = welkom("till", "pairings", "--data", data_dir).stdout.splitlines()[1:]
+    return [line.split()[0] for line in out if line.split()[-1] == role]
+
+
+# MARK: - One-tap withdrawal
+
+def test_one_tap_withdrawal_at_a_till_is_in_effect_before_the_page_says_so(workdir, data_dir, cleanup):
+    welkom("consent", "enroll", "--data", data_dir, "--customer", "chloe", "--scopes", "greeting,name",
+           "--name", "Chloé", "--locale", "nl", "--card", DESK_CARD)
+    shop = Shop(workdir, data_dir, cleanup)
+    till = open_till(shop, "2")
+    cleanup(till.quit)
+    shop.scan("2", DESK_CARD)
+    shown = wait_until(lambda: cards(till), 30, "Chloé's greeting")
+    assert shown[0]["text"] == "Welkom terug, Chloé" and shown[0]["scopes"] == "greeting,name" and shown[0]["withdraw"]
+
+    # The button asks first; cancelling withdraws nothing.
+    till.find_element(By.CSS_SELECTOR, "article.prompt button.withdraw").click()
+    confirm = till.find_element(By.CSS_SELECTOR, "article.prompt .withdraw-confirm")
+    assert confirm.is_displayed()
+    assert not till.find_element(By.CSS_SELECTOR, "article.prompt .actions").is_displayed()
+    till.find_element(By.CSS_SELECTOR, "article.prompt button.withdraw-no").click()
+    assert not confirm.is_displayed()
+    assert enrolled(data_dir) == ["chloe"]
+
+    till.find_element(By.CSS_SELECTOR, "article.prompt button.withdraw").click()
+    till.find_element(By.CSS_SELECTOR, "article.prompt button.withdraw-yes").click()
+    wait_until(lambda: till.find_element(By.ID, "notice").is_displayed(), 20, "the page to say it is withdrawn")
+    # Said only once done: the registry no longer has her, and no entry names her.
+    assert enrolled(data_dir) == []
+    assert not any(e.get("customer") == "chloe" for e in ledger(data_dir))
+    assert cards(till) == []
+
+    withdrawn = query(data_dir, "--kind", "consent_withdrawn")
+    assert len(withdrawn) == 1
+    receipt = withdrawn[0]["receipt"]
+    assert receipt["collection_method"] == "till" and receipt["event"] == "withdrawn"
+    assert receipt["collected_by"] in pairing_ids(data_dir, "till")
+    assert withdrawn[0]["customer"] is None
+
+    # The next scan of her card is a stranger's.
+    before = shop.agent.counter("welkom_sightings_unmatched_total", source="card")
+    shop.scan("2", DESK_CARD)
+    wait_until(lambda: shop.agent.counter("welkom_sightings_unmatched_total", source="card") > before, 30,
+               "the next scan to go unmatched")
+    assert cards(till) == []
+    assert [e for e in ledger(data_dir) if e["kind"] == "recognition" and e["customer"]] == []
+    assert welkom("audit", "verify", "--data", data_dir).returncode == 0
+
+
+def test_withdraw_and_desk_routes_are_as_guarded_as_the_till_routes(workdir, data_dir, cleanup):
+    welkom("consent", "enroll", "--data", data_dir, "--customer", "chloe", "--scopes", "greeting",
+           "--locale", "nl", "--card", DESK_CARD)
+    shop = Shop(workdir, data_dir, cleanup)
+    url = shop.agent.url
+    till2 = shop.token("2")["token"]
+    till1 = shop.token("1")["token"]
+    desk1 = shop.token("1", desk=True)["token"]
+    stream = new_browser()
+    cleanup(stream.quit)
+    shop.pair(stream, "2")
+    shop.scan("2", DESK_CARD)
+    prompt = wait_until(lambda: cards(stream), 30, "the greeting")[0]["id"]
+    withdraw = f"{url}/till/2/prompts/{prompt}/withdraw"
+
+    assert http("POST", withdraw)[0] == 401
+    assert http("POST", withdraw, token="not-a-token")[0] == 401
+    assert http("POST", withdraw, token=till1)[0] == 403
+    assert http("POST", withdraw, token=till2, headers={"Origin": "http://evil.example"})[0] == 403
+    assert http("POST", f"{url}/till/2/prompts/no-such-prompt/withdraw", token=till2)[0] == 404
+    assert enrolled(data_dir) == ["chloe"]
+
+    # The desk needs a desk pairing of its own till, and POSTs from its own origin.
+    for method, path in [("GET", "/till/1/desk"), ("GET", "/till/1/customer"), ("GET", "/till/1/desk/state"),
+                         ("POST", "/till/1/desk/start"), ("POST", "/till/1/desk/card"), ("POST", "/till/1/desk/cancel"),
+                         ("POST", "/till/1/customer/confirm"), ("POST", "/till/1/customer/decline")]:
+        data = "" if method == "POST" else None
+        assert http(method, url + path, data=data)[0] == 401, path
+        status, body = http(method, url + path, token=till1, data=data)
+        assert status == 403 and "desk" in body, (path, status, body)
+        assert http(method, url + path.replace("/till/1/", "/till/2/"), token=desk1, data=data)[0] == 403, path
+        if method == "POST":
+            assert http(method, url + path, token=desk1, data=data, headers={"Origin": "http://evil.example"})[0] == 403
+    status, body = http("GET", url + "/till/1/desk/state", token=desk1)
+    assert status == 200 and json.loads(body)["step"] == "idle"
+
+    # With its pairing and origin it withdraws.
+    assert http("POST", withdraw, token=till2, headers={"Origin": url})[0] == 204
+    assert enrolled(data_dir) == []
+
+
+# MARK: - Enrolment at the desk
+
+def test_desk_enrolment_is_greeted_at_another_till_within_a_second_with_the_chosen_scopes_only(workdir, data_dir, cleanup):
+    hashes = write_texts(data_dir)
+    shop = Shop(workdir, data_dir, cleanup)
+    till = open_till(shop, "2")
+    cleanup(till.quit)
+    desk, customer = open_desk(shop, cleanup)
+    start_with_card(shop, desk, customer)
+    assert desk.find_element(By.ID, "card-source").text.startswith("Card scanned")
+    assert DESK_CARD not in desk.page_source and DESK_CARD not in customer.page_source
+
+    # The customer reads the newest Dutch text, with its version, and ticks nothing beforehand.
+    assert customer.find_element(By.ID, "text-version").get_attribute("data-version") == "2026-01-nl"
+    assert customer.find_element(By.ID, "consent-text").text.startswith("Welkom bij de winkel")
+    assert not any(box.is_selected() for box in customer.find_elements(By.CSS_SELECTOR, "input[name=scope]"))
+    customer.find_element(By.CSS_SELECTOR, "button.lang[data-lang=en]").click()
+    assert customer.find_element(By.ID, "text-version").get_attribute("data-version") == "2026-01-en"
+    customer.find_element(By.CSS_SELECTOR, "button.lang[data-lang=nl]").click()
+    customer.find_element(By.CSS_SELECTOR, "input[name=scope][value=greeting]").click()
+    customer.find_element(By.CSS_SELECTOR, "input[name=scope][value=name]").click()
+    customer.find_element(By.ID, "name").send_keys("Daan")
+    customer.find_element(By.ID, "confirm").click()
+    wait_until(lambda: customer.find_element(By.ID, "done").is_displayed(), 20, "the customer page's thanks")
+    assert customer.find_element(By.ID, "qr").get_attribute("innerHTML") == ""
+    wait_until(lambda: desk.find_element(By.ID, "outcome").get_attribute("data-outcome") == "enrolled", 20,
+               "the desk to show it recorded")
+
+    given = query(data_dir, "--kind", "consent_given")
+    assert len(given) == 1
+    receipt = given[0]["receipt"]
+    assert receipt["collection_method"] == "till"
+    assert receipt["collected_by"] in pairing_ids(data_dir, "desk")
+    assert receipt["consent_text_version"] == "2026-01-nl"
+    assert receipt["consent_text_sha256"] == hashes["nl"]
+    assert receipt["scopes"] == ["greeting", "name"] and receipt["identifier_kinds"] == ["card"]
+
+    # At the other till, within a second of the scan, greeted with the chosen scopes only.
+    sent = time.monotonic()
+    shop.scan("2", DESK_CARD)
+    shown = wait_until(lambda: cards(till), 10, "the greeting at till 2", interval=0.02)
+    elapsed = time.monotonic() - sent
+    assert elapsed < 1.0, f"greeted {elapsed:.2f} s after the scan"
+    assert [(c["kind"], c["text"], c["scopes"]) for c in shown] == [("greeting", "Welkom terug, Daan", "greeting,name")]
+    assert welkom("audit", "verify", "--data", data_dir).returncode == 0
+
+
+def test_abandoned_enrolment_leaves_nothing_in_the_registry_or_the_ledger(workdir, data_dir, cleanup):
+    write_texts(data_dir)
+    shop = Shop(workdir, data_dir, cleanup)
+    desk, customer = open_desk(shop, cleanup)
+
+    # A payment card typed at the desk is refused there, and never reaches the customer page.
+    desk.find_element(By.ID, "start").click()
+    wait_until(lambda: step(desk) == "card", 20, "the desk to wait for the card")
+    desk.find_element(By.ID, "card").send_keys(PAYMENT_PAN)
+    desk.find_element(By.CSS_SELECTOR, "#card-form button[type=submit]").click()
+    wait_until(lambda: desk.find_element(By.ID, "error").is_displayed(), 20, "the refusal")
+    assert "payment card" in desk.find_element(By.ID, "error").text and step(desk) == "card"
+
+    desk.find_element(By.ID, "card").clear()
+    desk.find_element(By.ID, "card").send_keys(OTHER_CARD)
+    desk.find_element(By.CSS_SELECTOR, "#card-form button[type=submit]").click()
+    wait_until(lambda: step(desk) == "consent", 20, "the desk to have the typed card")
+    wait_until(lambda: customer.find_element(By.ID, "consent").is_displayed(), 20, "the question")
+    customer.find_element(By.CSS_SELECTOR, "input[name=scope][value=greeting]").click()
+    # The customer walks away: the page is closed without an answer, staff cancel.
+    customer.get("about:blank")
+    desk.find_element(By.ID, "cancel").click()
+    wait_until(lambda: step(desk) == "idle", 20, "the desk to drop the enrolment")
+
+    assert enrolled(data_dir) == []
+    db = sqlite3.connect(data_dir / "registry.sqlite")
+    assert db.execute("SELECT count(*) FROM card").fetchone()[0] == 0
+    assert db.execute("SELECT count(*) FROM consent").fetchone()[0] == 0
+    assert db.execute("SELECT count(*) FROM do_not_ask").fetchone()[0] == 0
+    db.close()
+    assert ledger(data_dir) == []
+    # And the card is a stranger's at a till.
+    before = shop.agent.counter("welkom_sightings_unmatched_total", source="card")
+    shop.scan("2", OTHER_CARD)
+    wait_until(lambda: shop.agent.counter("welkom_sightings_unmatched_total", source="card") > before, 30, "unmatched")
+    assert ledger(data_dir) == []
