@@ -18,6 +18,8 @@ public struct AccessRequest: Sendable {
     /// Inclusion proofs by sequence number (entries after the checkpoint have none).
     public var proofs: [Int64: [[UInt8]]]
     public var retentionDays: Int
+    /// When `customer` is a "do not ask" marker (`audit dsar --card` of a card marked at the desk).
+    public var doNotAsk: DoNotAskMarker? = nil
 
     /// Gathers the package. Signs a fresh checkpoint first when the ledger is writable, so every
     /// entry gets a proof.
@@ -70,6 +72,11 @@ public struct AccessRequest: Sendable {
         } else {
             t += text.noRecognitions
         }
+        if let marker = doNotAsk {
+            t += language == .nl
+                ? "Uw kaart staat gemarkeerd met \"niet vragen naar het klantenprogramma\", sinds \(day(marker.created)) tot \(day(marker.expires)); daarbij is alleen een pseudoniem van de kaart bewaard, geen naam. "
+                : "Your card is marked \"don't ask about the loyalty programme\" from \(day(marker.created)) until \(day(marker.expires)); only a pseudonym of the card is kept with it, no name. "
+        }
         return t + text.retention(retentionDays) + text.proof + text.rights
     }
 
@@ -103,6 +110,10 @@ public struct AccessRequest: Sendable {
                 + "\"identifiers_held\":[\(Self.identifierKinds(c, .en).map { q($0) }.joined(separator: ","))]}")
         } else {
             parts.append("\"consent\":null")
+        }
+        if let marker = doNotAsk {
+            parts.append("\"do_not_ask\":{\"marker\":\(q(marker.marker)),\"created\":\(q(LedgerTime.rfc3339(marker.created))),"
+                + "\"expires\":\(q(LedgerTime.rfc3339(marker.expires))),\"held\":\(q("a pseudonym of the card (HMAC-SHA256), no name"))}")
         }
         parts.append("\"consent_records\":[\(consentRecords.map { line($0) }.joined(separator: ","))]")
         parts.append("\"entries\":[\(entries.map { line($0) }.joined(separator: ","))]")

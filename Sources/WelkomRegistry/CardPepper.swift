@@ -26,7 +26,7 @@ enum CardPepper {
         return try load(at: path)
     }
 
-    private static func load(at path: String) throws(RegistryError) -> [UInt8] {
+    static func load(at path: String) throws(RegistryError) -> [UInt8] {
         let fd = open(path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW)
         guard fd >= 0 else {
             if errno == ELOOP, let problem = DataDirectory.keyFileProblem(path) {

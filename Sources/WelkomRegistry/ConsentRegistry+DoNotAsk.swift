@@ -1,6 +1,7 @@
 import Foundation
 import GRDB
 import WelkomCore
+import WelkomIdentifiers
 import WelkomStorage
 
 /// "Do not ask" markers (DoNotAskMarker): stored under the card's pseudonym, found by it when the
@@ -74,6 +75,32 @@ extension ConsentRegistry {
         return deleted
     }
 
+    // MARK: By pseudonym (the audit commands, which open the registry read-only)
+
+    /// The pseudonym of a normalised card number under this data directory's pepper, read from
+    /// DATA/card-pepper.key without writing anything (`audit dsar --card` on a read-only copy).
+    public static func cardPseudonym(_ card: String, dataDirectory: URL) throws -> [UInt8] {
+        let pepper = try CardPepper.load(at: dataDirectory.appendingPathComponent(CardPepper.fileName).path)
+        return CardPseudonym.compute(pepper: pepper, normalised: card)
+    }
+
+    /// The marker stored under `pseudonym`, expired or not (an access request shows it either way).
+    @available(*, noasync, message: "blocks the thread on SQLite")
+    public func doNotAsk(pseudonym: [UInt8]) throws -> DoNotAskMarker? {
+        try read("read do-not-ask") { db in
+            try Row.fetchOne(db, sql: "SELECT marker, created_ms, expires_ms FROM do_not_ask WHERE pseudonym = ?",
+                             arguments: [Data(pseudonym)]).map(Self.marker)
+        }
+    }
+
+    /// The customer whose consent holds the card with `pseudonym`.
+    @available(*, noasync, message: "blocks the thread on SQLite")
+    public func customer(cardPseudonym pseudonym: [UInt8]) throws -> CustomerID? {
+        try read("read cards") { db in
+            try String.fetchOne(db, sql: "SELECT customer FROM card WHERE pseudonym = ?", arguments: [Data(pseudonym)])
+        }
+    }
+
     private static func marker(_ row: Row) -> DoNotAskMarker {
         DoNotAskMarker(marker: row["marker"], created: RegistryTime.date(row["created_ms"]),
                        expires: RegistryTime.date(row["expires_ms"]))
@@ -89,6 +116,14 @@ extension ConsentRegistry {
 
     public func doNotAsk(marker: String) async throws -> DoNotAskMarker? {
         try await BlockingIO.run { try self.doNotAsk(marker: marker) }
+    }
+
+    public func doNotAsk(pseudonym: [UInt8]) async throws -> DoNotAskMarker? {
+        try await BlockingIO.run { try self.doNotAsk(pseudonym: pseudonym) }
+    }
+
+    public func customer(cardPseudonym pseudonym: [UInt8]) async throws -> CustomerID? {
+        try await BlockingIO.run { try self.customer(cardPseudonym: pseudonym) }
     }
 
     @discardableResult

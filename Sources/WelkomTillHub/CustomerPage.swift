@@ -51,8 +51,12 @@ enum CustomerPage {
           fieldset { padding: 2px 8px; margin-bottom: 6px; } label { padding: 2px 0; }
           input[type=checkbox] { width: 20px; height: 20px; }
           #waiting { font-size: 30px; }
-          #done-message { font-size: 24px; }
-          #qr svg { width: min(70vh, 60vw); }
+          #done-message { font-size: 22px; margin: 0; }
+          /* The code beside the words, so the whole of it fits a 7" screen. */
+          #done:not([hidden]) { display: grid; grid-template-columns: auto 1fr; grid-template-areas: "qr msg" "qr finish";
+                                gap: 10px 18px; align-items: center; text-align: left; }
+          #done-message { grid-area: msg; } #qr { grid-area: qr; } #finish { grid-area: finish; justify-self: start; }
+          #qr svg { width: min(calc(100vh - 24px), 55vw); display: block; }
         }
         </style>
         </head>

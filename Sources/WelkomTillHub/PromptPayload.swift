@@ -29,6 +29,24 @@ struct PromptPayload: Sendable, Codable, Equatable {
         self.scopes = prompt.scopes?.sorted()
     }
 
+    private enum CodingKeys: String, CodingKey {
+        case id, kind, text, created, expires, scopes
+    }
+
+    /// As synthesised, but `created` keeps its milliseconds ("…T10:00:00.250Z"): the page puts
+    /// the newest prompt on top, and two scans within one second must still sort apart.
+    func encode(to encoder: any Encoder) throws {
+        var c = encoder.container(keyedBy: CodingKeys.self)
+        try c.encode(id, forKey: .id)
+        try c.encode(kind, forKey: .kind)
+        try c.encode(text, forKey: .text)
+        let formatter = ISO8601DateFormatter()
+        formatter.formatOptions = [.withInternetDateTime, .withFractionalSeconds]
+        try c.encode(formatter.string(from: created), forKey: .created)
+        try c.encode(expires, forKey: .expires)
+        try c.encodeIfPresent(scopes, forKey: .scopes)
+    }
+
     /// `text` cut to `limit` scalars, the last being an ellipsis when anything was cut. Cut by
     /// scalars, not characters: one character can carry any number of combining marks.
     static func bounded(_ text: String, to limit: Int) -> String {

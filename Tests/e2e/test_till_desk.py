@@ -21,6 +21,7 @@ from test_cards import ScannerLine
 
 DESK_CARD = "4006381333931"       # an EAN-13 loyalty card
 OTHER_CARD = "8712345678906"
+BERT_CARD = "8710000000017"
 PAYMENT_PAN = "4111111111111111"
 TEXT_NL = "Welkom bij de winkel. Als u toestemming geeft, herkennen wij uw klantenkaart aan de kassa.\n" * 3
 TEXT_EN = "Welcome to the shop. If you agree, we recognise your loyalty card at the till.\n" * 3
@@ -330,3 +331,198 @@ def test_abandoned_enrolment_leaves_nothing_in_the_registry_or_the_ledger(workdi
     shop.scan("2", OTHER_CARD)
     wait_until(lambda: shop.agent.counter("welkom_sightings_unmatched_total", source="card") > before, 30, "unmatched")
     assert ledger(data_dir) == []
+
+
+# MARK: - Never asked twice
+
+def test_do_not_ask_shows_only_its_note_is_in_access_requests_and_erasure_removes_it(workdir, data_dir, cleanup):
+    write_texts(data_dir)
+    shop = Shop(workdir, data_dir, cleanup)
+    till = open_till(shop, "2")
+    cleanup(till.quit)
+    desk, customer = open_desk(shop, cleanup)
+    start_with_card(shop, desk, customer)
+    customer.find_element(By.ID, "do-not-ask").click()
+    wait_until(lambda: customer.find_element(By.ID, "done").is_displayed(), 20, "the customer page's answer")
+    wait_until(lambda: desk.find_element(By.ID, "outcome").get_attribute("data-outcome") == "do_not_ask", 20,
+               "the desk to show the marker")
+
+    # Only the card's pseudonym and the marker's dates: no consent, no card row, no name.
+    db = sqlite3.connect(data_dir / "registry.sqlite")
+    rows = db.execute("SELECT marker, created_ms, expires_ms, length(pseudonym) FROM do_not_ask").fetchall()
+    assert db.execute("SELECT count(*) FROM consent").fetchone()[0] == 0
+    assert db.execute("SELECT count(*) FROM card").fetchone()[0] == 0
+    db.close()
+    assert len(rows) == 1 and rows[0][3] == 32
+    marker, created, expires = rows[0][0], rows[0][1], rows[0][2]
+    assert abs((expires - created) / 1000 - 365 * 86400) < 5
+    marked = query(data_dir, "--kind", "do_not_ask")
+    assert len(marked) == 1 and marked[0]["customer"] == marker
+    receipt = marked[0]["receipt"]
+    assert (receipt["event"], receipt["collection_method"], receipt["identifier_kinds"]) == ("do_not_ask", "till", ["card"])
+    assert receipt["collected_by"] in pairing_ids(data_dir, "desk") and receipt["scopes"] == []
+    assert DESK_CARD not in json.dumps(ledger(data_dir))
+
+    # At a till the card gets the note and only the note, each time.
+    for _ in range(2):
+        shop.scan("2", DESK_CARD)
+        shown = wait_until(lambda: cards(till), 30, "the do-not-ask note")
+        assert [(c["kind"], c["text"], c["scopes"], c["withdraw"]) for c in shown] == [
+            ("note", "Don't ask about the loyalty programme / Niet vragen naar het klantenprogramma", None, False)]
+        till.find_element(By.CSS_SELECTOR, "article.prompt button.dismiss").click()
+        wait_until(lambda: cards(till) == [], 20, "the note to be dismissed")
+    notes = [e for e in ledger(data_dir) if e["kind"] == "recognition"]
+    assert len(notes) == 2 and all(e["customer"] == marker and e["detail"] == "prompt=do-not-ask" for e in notes)
+
+    # The access request by card holds the marker and its records.
+    package = json.loads(welkom("audit", "dsar", "--data", data_dir, "--card", DESK_CARD).stdout)
+    assert package["customer"] == marker and package["consent"] is None
+    assert package["do_not_ask"]["marker"] == marker
+    assert {e["kind"] for e in package["entries"]} == {"do_not_ask", "recognition"}
+    assert "niet vragen naar het klantenprogramma" in package["explanation"]["nl"]
+
+    # Erasure by card removes the marker and every record body naming it.
+    out = welkom("audit", "erase", "--data", data_dir, "--card", DESK_CARD).stdout
+    assert "do not ask" in out
+    db = sqlite3.connect(data_dir / "registry.sqlite")
+    assert db.execute("SELECT count(*) FROM do_not_ask").fetchone()[0] == 0
+    db.close()
+    assert not any(e.get("customer") == marker for e in ledger(data_dir))
+    before = shop.agent.counter("welkom_sightings_unmatched_total", source="card")
+    shop.scan("2", DESK_CARD)
+    wait_until(lambda: shop.agent.counter("welkom_sightings_unmatched_total", source="card") > before, 30, "unmatched")
+    assert cards(till) == []
+    assert welkom("audit", "dsar", "--data", data_dir, "--card", DESK_CARD, check=False).returncode == 65
+    assert welkom("audit", "verify", "--data", data_dir).returncode == 0
+
+
+# MARK: - A key for the phone or fob
+
+def test_the_qr_code_decodes_to_a_key_the_agent_recognises_from_a_bumble_fob(workdir, data_dir, cleanup):
+    import zxingcpp
+    from PIL import Image
+
+    write_texts(data_dir)
+    shop = Shop(workdir, data_dir, cleanup)
+    desk, customer = open_desk(shop, cleanup)
+    start_with_card(shop, desk, customer)
+    customer.find_element(By.CSS_SELECTOR, "button.lang[data-lang=en]").click()
+    customer.find_element(By.CSS_SELECTOR, "input[name=scope][value=greeting]").click()
+    customer.find_element(By.ID, "key").click()
+    customer.find_element(By.ID, "confirm").click()
+    qr = wait_until(lambda: customer.find_elements(By.CSS_SELECTOR, "#qr svg"), 20, "the QR code")[0]
+    image = Image.open(io.BytesIO(qr.screenshot_as_png))
+    decoded = zxingcpp.read_barcodes(image)
+    assert len(decoded) == 1 and decoded[0].format == zxingcpp.BarcodeFormat.QRCode
+    uri = decoded[0].text
+    assert uri.startswith("welkom-wlk1:") and uri.endswith("?company=ffff&window=600"), uri
+    key = uri[len("welkom-wlk1:"):].split("?")[0]
+    assert len(key) == 32 and int(key, 16) >= 0
+
+    # Shown once: gone from the page when the customer is done, and kept nowhere but as the registry's beacon key.
+    customer.find_element(By.ID, "finish").click()
+    assert customer.find_elements(By.CSS_SELECTOR, "#qr svg") == []
+    assert key not in desk.page_source
+    given = query(data_dir, "--kind", "consent_given")
+    assert sorted(given[0]["receipt"]["identifier_kinds"]) == ["card", "wlk1"]
+    assert given[0]["receipt"]["language"] == "en" and given[0]["receipt"]["consent_text_version"] == "2026-01-en"
+    shop.agent.stop()
+    db = sqlite3.connect(data_dir / "registry.sqlite")
+    (customer_id, stored), = db.execute("SELECT customer, hex(beacon_key) FROM consent").fetchall()
+    db.close()
+    assert stored.lower() == key
+    for path in data_dir.rglob("*"):
+        if path.is_file() and path.name != "registry.sqlite":
+            assert b"welkom-wlk1:" not in path.read_bytes() and bytes.fromhex(key) not in path.read_bytes(), path
+
+    # A fob broadcasting WLK1 tokens from that key is recognised.
+    rig = BumbleStore(workdir, enrolled_keys=[key], strangers=2)
+    cleanup(rig.stop)
+    agent = Agent(workdir, data_dir, radio=f"serial:{rig.pty}", log_name="agent-radio.log")
+    cleanup(agent.stop)
+    wait_until(lambda: agent.counter("welkom_recognitions_total", scheme="wlk1") >= 1, 60, "the fob to be recognised")
+    agent.stop()
+    recognised = [e for e in ledger(data_dir) if e["kind"] == "recognition" and e["scheme"] == "wlk1"]
+    assert recognised and recognised[0]["customer"] == customer_id
+
+
+# MARK: - Screenshots
+
+SIZES = [(1280, 800), (800, 480)]
+
+
+def viewport(browser, width, height):
+    browser.execute_cdp_cmd("Emulation.setDeviceMetricsOverride",
+                            {"width": width, "height": height, "deviceScaleFactor": 1, "mobile": False})
+
+
+def fully_visible(browser, selector) -> bool:
+    return browser.execute_script(
+        "const e = document.querySelector(arguments[0]); if (!e) return false;"
+        "const r = e.getBoundingClientRect(); const s = getComputedStyle(e);"
+        "return s.display !== 'none' && s.visibility !== 'hidden' && r.width > 0 && r.height > 0 &&"
+        " r.top >= 0 && r.left >= 0 && r.bottom <= innerHeight + 0.5 && r.right <= innerWidth + 0.5;", selector)
+
+
+def shoot(browser, name, workdir):
+    import os
+    target = Path(os.environ.get("WELKOM_SCREENSHOTS", workdir))
+    target.mkdir(parents=True, exist_ok=True)
+    path = target / f"{name}.png"
+    browser.save_screenshot(str(path))
+    return path
+
+
+def test_screenshots_of_desk_customer_and_till_pages_hold_their_elements(workdir, data_dir, cleanup):
+    write_texts(data_dir)
+    welkom("consent", "enroll", "--data", data_dir, "--customer", "chloe", "--scopes", "greeting,name",
+           "--name", "Chloé", "--locale", "nl", "--card", OTHER_CARD)
+    welkom("consent", "enroll", "--data", data_dir, "--customer", "bert", "--scopes", "greeting,notes",
+           "--name", "Bert", "--locale", "nl", "--note", "Liever geen Air Miles-vraag", "--card", BERT_CARD)
+    shop = Shop(workdir, data_dir, cleanup)
+    till = open_till(shop, "2")
+    cleanup(till.quit)
+    shop.scan("2", OTHER_CARD)
+    wait_until(lambda: len(cards(till)) == 1, 30, "Chloé's greeting")
+    shop.scan("2", BERT_CARD)
+    shown = wait_until(lambda: len(cards(till)) == 3 and cards(till), 30, "Bert's greeting and note")
+    # Newest on top (Bert's two prompts, in their order), and his name stays unsaid: he gave no `name` scope.
+    assert [c["text"] for c in shown] == ["Welkom terug — vaste klant", "Liever geen Air Miles-vraag", "Welkom terug, Chloé"]
+    assert [c["scopes"] for c in shown] == ["greeting,notes", "greeting,notes", "greeting,name"]
+
+    desk, customer = open_desk(shop, cleanup)
+    for width, height in SIZES:
+        viewport(till, width, height)
+        shoot(till, f"till-{width}x{height}", workdir)
+        for selector in ("#till-name", "#connection", "#prompts article.prompt:first-child .prompt-text",
+                         "#prompts article.prompt:first-child .prompt-scopes",
+                         "#prompts article.prompt:first-child button.ack",
+                         "#prompts article.prompt:first-child button.dismiss",
+                         "#prompts article.prompt:first-child button.withdraw", "#prompts article.prompt:first-child"):
+            assert fully_visible(till, selector), (width, height, selector)
+
+    desk.find_element(By.ID, "start").click()
+    wait_until(lambda: step(desk) == "card", 20, "the desk to wait for the card")
+    for width, height in SIZES:
+        viewport(desk, width, height)
+        shoot(desk, f"desk-{width}x{height}", workdir)
+        for selector in ("#step", "#card", "#card-form button[type=submit]", "#cancel"):
+            assert fully_visible(desk, selector), (width, height, selector)
+    shop.scan("1", DESK_CARD)
+    wait_until(lambda: customer.find_element(By.ID, "consent").is_displayed(), 20, "the question")
+    for width, height in SIZES:
+        viewport(customer, width, height)
+        shoot(customer, f"customer-{width}x{height}", workdir)
+        for selector in ("button.lang[data-lang=nl]", "button.lang[data-lang=en]", "#text-version", "#consent-text",
+                         "input[value=greeting]", "input[value=name]", "input[value=offers]", "input[value=notes]",
+                         "#key", "#confirm", "#decline", "#do-not-ask"):
+            assert fully_visible(customer, selector), (width, height, selector)
+    customer.find_element(By.CSS_SELECTOR, "input[name=scope][value=greeting]").click()
+    customer.find_element(By.ID, "key").click()
+    customer.find_element(By.ID, "confirm").click()
+    wait_until(lambda: customer.find_elements(By.CSS_SELECTOR, "#qr svg"), 20, "the QR code")
+    for width, height in SIZES:
+        viewport(customer, width, height)
+        shoot(customer, f"customer-key-{width}x{height}", workdir)
+        for selector in ("#done-message", "#qr svg", "#finish"):
+            assert fully_visible(customer, selector), (width, height, selector)

@@ -1,6 +1,8 @@
 import ArgumentParser
 import Foundation
 import WelkomAudit
+import WelkomCore
+import WelkomIdentifiers
 import WelkomLedger
 import WelkomRegistry
 import WelkomStorage
@@ -15,15 +17,23 @@ extension AuditCommand {
                 still linked to the customer with its inclusion proof in a signed checkpoint, and a \
                 plain-language explanation in Dutch and English. Only reads: entries newer than the latest \
                 signed checkpoint have no proof; --sign-checkpoint signs a fresh one first (it writes to the \
-                ledger and needs the signing key).
+                ledger and needs the signing key). With --card instead of --customer: the package of \
+                whoever that card number belongs to — the enrolled customer, or the card's "do not ask" \
+                marker from the desk (its dates, its receipt; only a pseudonym of the card is held).
                 """)
         @OptionGroup var data: DataOption
         @OptionGroup var settings: AuditConfigOption
-        @Option(help: "The customer's ID.") var customer: String
+        @Option(help: "The customer's ID.") var customer: String?
+        @Option(help: ArgumentHelp("Find the customer, or the \"do not ask\" marker, by a card number instead.", valueName: "NUMBER"))
+        var card: String?
         @Option(help: ArgumentHelp("Write the package to this file (mode 0600) instead of standard output.", valueName: "FILE"))
         var out: String?
         @Flag(name: .customLong("sign-checkpoint"), help: "Sign a checkpoint of the current tree first, so every entry has a proof.")
         var signCheckpoint = false
+
+        func validate() throws {
+            guard (customer == nil) != (card == nil) else { throw ValidationError("give --customer ID or --card NUMBER (one of them)") }
+        }
 
         func run() throws {
             let dir = try data.existing()
@@ -44,13 +54,38 @@ extension AuditCommand {
             }
             let ledger = try openLedger(data)
             let registry = try openRegistry(dir)
-            let package = try AccessRequest.gather(customer: customer, registry: registry, ledger: ledger,
+            var marker: DoNotAskMarker?
+            var subject = customer ?? ""
+            if let card {
+                (subject, marker) = try Self.holder(ofCard: card, dir: dir, registry: registry)
+            }
+            var package = try AccessRequest.gather(customer: subject, registry: registry, ledger: ledger,
                                                    retentionDays: config.ledger.retentionDays, now: Date())
-            if package.consent == nil && package.entries.isEmpty {
-                printError("note: nothing in \(data.data) is linked to customer \(customer) (never enrolled, withdrawn or erased)")
+            package.doNotAsk = marker
+            if package.consent == nil && package.entries.isEmpty && marker == nil {
+                printError("note: nothing in \(data.data) is linked to customer \(subject) (never enrolled, withdrawn or erased)")
             }
             try writeOutput(package.json + "\n", to: out)
         }
+    }
+}
+
+extension AuditCommand.DSAR {
+    /// Whose card this is: the enrolled customer, or its "do not ask" marker. Reads only.
+    static func holder(ofCard card: String, dir: URL, registry: ConsentRegistry?) throws -> (CustomerID, DoNotAskMarker?) {
+        guard case let .loyalty(number, _) = CardNumber.enrolment(card) else {
+            printError("--card: not a loyalty card number")
+            throw Exit.usage
+        }
+        guard let registry else {
+            printError("nothing in \(dir.path) is linked to this card (no registry)")
+            throw Exit.dataError
+        }
+        let pseudonym = try ConsentRegistry.cardPseudonym(number, dataDirectory: dir)
+        if let customer = try registry.customer(cardPseudonym: pseudonym) { return (customer, nil) }
+        if let marker = try registry.doNotAsk(pseudonym: pseudonym) { return (marker.marker, marker) }
+        printError("nothing in \(dir.path) is linked to this card (not enrolled, no \"do not ask\" marker)")
+        throw Exit.dataError
     }
 }
 

@@ -1,6 +1,8 @@
 import ArgumentParser
 import Foundation
 import WelkomConsent
+import WelkomCore
+import WelkomIdentifiers
 import WelkomLedger
 import WelkomRegistry
 
@@ -13,21 +15,50 @@ extension AuditCommand {
                 Deletes the customer's consent and key material from the registry, deletes the record \
                 bodies and salts of every ledger entry linked to them, records an erasure entry that names \
                 nobody and signs a checkpoint. The tree and every other entry's proofs still verify. \
-                A running agent stops recognising the customer before the ledger is touched. Safe to run again.
+                A running agent stops recognising the customer before the ledger is touched. Safe to run again. \
+                With --card instead of --customer: whoever that card belongs to is erased — the enrolled \
+                customer, or the card's "do not ask" marker from the desk with its ledger records.
                 """)
         @OptionGroup var data: DataOption
-        @Option(help: "The customer's ID.") var customer: String
+        @Option(help: "The customer's ID.") var customer: String?
+        @Option(help: ArgumentHelp("Find the customer, or the \"do not ask\" marker, by a card number instead.", valueName: "NUMBER"))
+        var card: String?
 
         func validate() throws {
-            if customer.trimmingCharacters(in: .whitespaces).isEmpty { throw ValidationError("--customer: empty") }
+            guard (customer == nil) != (card == nil) else { throw ValidationError("give --customer ID or --card NUMBER (one of them)") }
+            if let customer, customer.trimmingCharacters(in: .whitespaces).isEmpty { throw ValidationError("--customer: empty") }
         }
 
         func run() async throws {
             let dir = try data.existing()
             try requireWritableDataDirectory(dir)
             let outcome: ConsentService.Erasure
+            var customer = self.customer ?? ""
             do {
-                outcome = try await ConsentService.open(dataDirectory: dir).erase(customer)
+                let service = try ConsentService.open(dataDirectory: dir)
+                if let card {
+                    guard case let .loyalty(number, _) = CardNumber.enrolment(card) else {
+                        printError("--card: not a loyalty card number")
+                        throw Exit.usage
+                    }
+                    let pseudonym = service.registry.pseudonym(forCard: number)
+                    if let owner = try await service.registry.customer(cardPseudonym: pseudonym) {
+                        customer = owner
+                    } else if let marker = try await service.registry.doNotAsk(pseudonym: pseudonym) {
+                        let erased = try await service.eraseDoNotAsk(marker: marker.marker)
+                        print("erased the \"do not ask\" marker \(marker.marker) of this card, "
+                              + "\(erased.bodiesErased) ledger record bodies deleted"
+                              + (erased.erasureEntry.map { ", erasure entry \($0)" } ?? "")
+                              + (erased.checkpoint.map { ", checkpoint \($0) signed" } ?? ""))
+                        return
+                    } else {
+                        printError("nothing in \(data.data) is linked to this card (not enrolled, no \"do not ask\" marker)")
+                        throw Exit.dataError
+                    }
+                }
+                outcome = try await service.erase(customer)
+            } catch let exit as ExitCode {
+                throw exit
             } catch {
                 printError("\(error)")
                 throw Exit.ioError
