@@ -27,6 +27,22 @@ struct TillConsents: TillConsentDesk {
         _ = try await service.withdraw(customer, channel: Self.channel, collectedBy: pairing)
     }
 
+    func withdraw(card: String, till: TillID, pairing: String?) async throws -> Bool {
+        let registry = service.registry
+        let pseudonym = registry.pseudonym(forCard: card)
+        var withdrawn = false
+        if let customer = try await registry.customer(cardPseudonym: pseudonym) {
+            _ = try await service.withdraw(customer, channel: Self.channel, collectedBy: pairing)
+            withdrawn = true
+        }
+        // A "do not ask" the customer now takes back goes too.
+        if let marker = try await registry.doNotAsk(pseudonym: pseudonym) {
+            withdrawn = try await registry.removeDoNotAsk(marker: marker.marker) || withdrawn
+            _ = try await service.ledger.unlink(customer: marker.marker)
+        }
+        return withdrawn
+    }
+
     func consentTexts() async -> [DeskConsentText] {
         ConsentTexts.newest(in: service.ledger.dataDirectory)
     }

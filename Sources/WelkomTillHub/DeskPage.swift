@@ -3,9 +3,14 @@
 /// customer page (`…/customer`), and this page follows along by asking `…/desk/state` twice a
 /// second. It never shows a card number or a key.
 ///
-/// Hooks for browser tests: `button#start`, `form#card-form` with `input#card`, `button#cancel`,
-/// `#step[data-step]` (idle, card, consent, done), `#card-source` (scanner or typed),
-/// `#outcome[data-outcome]` (enrolled, declined, do_not_ask), `#error`.
+/// Staff can also start a withdrawal by card (`button#withdraw-start`): the customer's card,
+/// scanned or typed, withdraws their consent (or the card's "do not ask" marker) as a one-tap
+/// withdrawal on a till page does.
+///
+/// Hooks for browser tests: `button#start`, `button#withdraw-start`, `form#card-form` with
+/// `input#card`, `button#cancel`, `#step[data-step]` (idle, card, consent, withdraw-card,
+/// withdrawing, done), `#card-source` (scanner or typed), `#outcome[data-outcome]` (enrolled,
+/// declined, do_not_ask, withdrawn, not_enrolled, failed), `#error`.
 enum DeskPage {
     static func render(till: TillInfo) -> String {
         let name = HTMLText.escape(till.name)
@@ -27,6 +32,7 @@ enum DeskPage {
         button { font: inherit; font-weight: 800; padding: 12px 22px; border-radius: 10px; border: 3px solid #000; cursor: pointer; }
         button#start { background: #0b6b00; color: #fff; }
         button#cancel { background: #fff; }
+        button#withdraw-start { background: #fff; color: #a00000; border-color: #a00000; }
         form { display: flex; gap: 10px; flex-wrap: wrap; margin: 0; }
         input { font: inherit; padding: 10px; border: 3px solid #000; border-radius: 8px; min-width: 12em; }
         #outcome { font-size: 28px; font-weight: 800; color: #0b6b00; margin: 0; }
@@ -43,7 +49,8 @@ enum DeskPage {
         <header><h1>Desk / Balie — \#(name)</h1></header>
         <main>
         <p id="step" data-step="idle" role="status" aria-live="polite">No enrolment under way / Geen inschrijving bezig</p>
-        <div><button id="start" type="button">Start enrolment / Inschrijving starten</button></div>
+        <div><button id="start" type="button">Start enrolment / Inschrijving starten</button>
+        <button id="withdraw-start" type="button">Customer withdraws: their card / Klant trekt in: de kaart</button></div>
         <form id="card-form" hidden>
           <label for="card">Scan the card on this till's reader, or type its number / Scan de kaart op de lezer van deze kassa, of typ het nummer</label>
           <input id="card" name="card" autocomplete="off" inputmode="numeric" maxlength="64">
@@ -61,6 +68,7 @@ enum DeskPage {
           const step = document.getElementById("step");
           const start = document.getElementById("start");
           const cancel = document.getElementById("cancel");
+          const withdrawStart = document.getElementById("withdraw-start");
           const cardForm = document.getElementById("card-form");
           const card = document.getElementById("card");
           const cardSource = document.getElementById("card-source");
@@ -69,13 +77,18 @@ enum DeskPage {
           const stepText = {
             idle: "No enrolment under way / Geen inschrijving bezig",
             card: "Waiting for the card / Wacht op de kaart",
+            "withdraw-card": "Withdrawal: waiting for the customer's card / Intrekken: wacht op de kaart van de klant",
+            withdrawing: "Withdrawing… / Bezig met intrekken…",
             consent: "The customer reads and chooses on the customer screen / De klant leest en kiest op het klantscherm",
             done: "Finished / Klaar"
           };
           const outcomeText = {
             enrolled: "Consent recorded / Toestemming vastgelegd",
             declined: "Declined: nothing stored / Geweigerd: niets opgeslagen",
-            do_not_ask: "Declined: will not be asked again / Geweigerd: wordt niet meer gevraagd"
+            do_not_ask: "Declined: will not be asked again / Geweigerd: wordt niet meer gevraagd",
+            withdrawn: "Consent withdrawn / Toestemming ingetrokken",
+            not_enrolled: "This card has no consent: nothing to withdraw / Deze kaart heeft geen toestemming: niets in te trekken",
+            failed: "Not finished: try again / Niet gelukt: probeer opnieuw"
           };
           let shownStep = "";
           function showError(message) { error.textContent = message; error.hidden = !message; }
@@ -91,15 +104,17 @@ enum DeskPage {
           function render(state) {
             step.dataset.step = state.step;
             step.textContent = stepText[state.step] || state.step;
-            start.hidden = state.step === "card" || state.step === "consent";
-            cancel.hidden = !(state.step === "card" || state.step === "consent");
-            cardForm.hidden = state.step !== "card";
+            const busy = ["card", "consent", "withdraw-card", "withdrawing"].includes(state.step);
+            start.hidden = busy;
+            withdrawStart.hidden = busy;
+            cancel.hidden = !busy || state.step === "withdrawing";
+            cardForm.hidden = state.step !== "card" && state.step !== "withdraw-card";
             cardSource.hidden = state.step !== "consent";
             cardSource.textContent = state.card === "typed" ? "Card typed / Kaart getypt" : "Card scanned / Kaart gescand";
             outcome.hidden = state.step !== "done";
             outcome.dataset.outcome = state.outcome || "";
             outcome.textContent = outcomeText[state.outcome] || "";
-            if (state.step === "card" && shownStep !== "card") { card.value = ""; card.focus(); }
+            if ((state.step === "card" || state.step === "withdraw-card") && shownStep !== state.step) { card.value = ""; card.focus(); }
             shownStep = state.step;
           }
           async function poll() {
@@ -110,6 +125,7 @@ enum DeskPage {
             setTimeout(poll, 500);
           }
           start.addEventListener("click", async function () { await post("/desk/start"); });
+          withdrawStart.addEventListener("click", async function () { await post("/desk/withdraw"); });
           cancel.addEventListener("click", async function () { await post("/desk/cancel"); });
           cardForm.addEventListener("submit", async function (event) {
             event.preventDefault();

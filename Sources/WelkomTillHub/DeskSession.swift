@@ -13,6 +13,10 @@ struct DeskSession: Sendable {
         /// The customer's answer is being recorded (a second press gets 409).
         case recording(card: String, source: CardSource)
         case finished(Outcome)
+        /// Staff started a withdrawal: the customer's card is to be scanned or typed.
+        case waitingForWithdrawalCard
+        /// The withdrawal is being carried out (the page shows it done once it is in effect).
+        case withdrawing
     }
 
     enum CardSource: String, Sendable {
@@ -23,12 +27,20 @@ struct DeskSession: Sendable {
         case enrolled
         case declined
         case doNotAsk = "do_not_ask"
+        /// The card's consent (or its "do not ask" marker) is withdrawn.
+        case withdrawn
+        /// The card belongs to no consent and no marker: nothing to withdraw.
+        case notEnrolled = "not_enrolled"
+        /// The withdrawal could not be finished; staff try again.
+        case failed
     }
 
     /// Random; the customer page sends it back so an answer never lands on a newer session.
     var id: String
     var step: Step
     var touched: Date
+    /// The desk display's pairing that started it, for the receipt of a withdrawal by card.
+    var pairing: String? = nil
 
     /// A session nobody touched for this long is dropped with whatever card it held.
     static let idleLifetime: TimeInterval = 10 * 60

@@ -9,6 +9,11 @@ public protocol TillConsentDesk: Sendable {
     /// `welkom consent withdraw` does. `pairing` is the display's pairing, for the receipt.
     func withdraw(customer: CustomerID, till: TillID, pairing: String?) async throws
 
+    /// The customer withdraws at the desk by their card (normalised): their consent, or the card's
+    /// "do not ask" marker, is withdrawn and in effect when this returns. False when the card
+    /// belongs to neither.
+    func withdraw(card: String, till: TillID, pairing: String?) async throws -> Bool
+
     /// The consent texts a customer may read at the desk, newest version per language.
     func consentTexts() async -> [DeskConsentText]
 

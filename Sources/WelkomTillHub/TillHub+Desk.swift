@@ -26,6 +26,14 @@ extension TillHub {
         return session.id
     }
 
+    /// Staff start a withdrawal by card: the next card scanned or typed at this desk is withdrawn.
+    func deskStartWithdrawal(till: TillID, pairing: String?) -> String {
+        let session = DeskSession(id: DeskSession.newID(), step: .waitingForWithdrawalCard, touched: clock.now(), pairing: pairing)
+        deskSessions[till] = session
+        logger.info("desk withdrawal started", metadata: ["till": "\(till)"])
+        return session.id
+    }
+
     func deskCancel(till: TillID) {
         if deskSessions.removeValue(forKey: till) != nil {
             logger.info("desk enrolment cancelled: nothing recorded", metadata: ["till": "\(till)"])
@@ -35,12 +43,38 @@ extension TillHub {
     /// A card for the session waiting at `till`; false when none waits (the scan is then an
     /// ordinary one: recognised, or not).
     func deskTakeCard(till: TillID, card: String, source: DeskSession.CardSource) -> Bool {
-        guard var session = deskSession(till: till), session.step == .waitingForCard else { return false }
+        guard var session = deskSession(till: till) else { return false }
+        if session.step == .waitingForWithdrawalCard, let desk = consentDesk.withLock({ $0 }) {
+            session.step = .withdrawing
+            session.touched = clock.now()
+            deskSessions[till] = session
+            // Carried out off the reader's path; the desk page follows it through the state.
+            let (id, pairing) = (session.id, session.pairing)
+            Task { await self.deskWithdraw(till: till, sessionID: id, card: card, pairing: pairing, desk: desk) }
+            return true
+        }
+        guard session.step == .waitingForCard else { return false }
         session.step = .consent(card: card, source: source)
         session.touched = clock.now()
         deskSessions[till] = session
         logger.info("desk enrolment has its card", metadata: ["till": "\(till)", "source": "\(source.rawValue)"])
         return true
+    }
+
+    private func deskWithdraw(till: TillID, sessionID: String, card: String, pairing: String?, desk: any TillConsentDesk) async {
+        let outcome: DeskSession.Outcome
+        do {
+            outcome = try await desk.withdraw(card: card, till: till, pairing: pairing) ? .withdrawn : .notEnrolled
+        } catch {
+            logger.warning("withdrawal at the desk not finished", metadata: [
+                "till": "\(till)", "error.type": "\(String(reflecting: type(of: error)))"])
+            outcome = .failed
+        }
+        guard var session = deskSessions[till], session.id == sessionID else { return }
+        session.step = .finished(outcome)
+        session.touched = clock.now()
+        deskSessions[till] = session
+        logger.info("desk withdrawal by card", metadata: ["till": "\(till)", "outcome": "\(outcome.rawValue)"])
     }
 
     /// A card scanned on `till`'s reader: taken by the desk when an enrolment there waits for
@@ -88,6 +122,12 @@ extension TillHub {
             let access = await self.deskAccess(request, context, post: true)
             guard let till = access.till else { return access.refusalResponse }
             let id = await self.deskStart(till: till.id)
+            return Self.json(.ok, "{\"session\":\(JSONText.quoted(id))}")
+        }
+        router.post("/till/{till}/desk/withdraw") { request, context in
+            let access = await self.deskAccess(request, context, post: true)
+            guard let till = access.till else { return access.refusalResponse }
+            let id = await self.deskStartWithdrawal(till: till.id, pairing: access.pairing)
             return Self.json(.ok, "{\"session\":\(JSONText.quoted(id))}")
         }
         router.post("/till/{till}/desk/cancel") { request, context in
@@ -185,6 +225,8 @@ extension TillHub {
         switch session?.step {
         case nil: break
         case .waitingForCard?: state.step = "card"
+        case .waitingForWithdrawalCard?: state.step = "withdraw-card"
+        case .withdrawing?: state.step = "withdrawing"
         case let .consent(_, source)?, let .recording(_, source)?:
             state.step = "consent"
             state.card = source.rawValue

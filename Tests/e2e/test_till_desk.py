@@ -526,3 +526,31 @@ def test_screenshots_of_desk_customer_and_till_pages_hold_their_elements(workdir
         shoot(customer, f"customer-key-{width}x{height}", workdir)
         for selector in ("#done-message", "#qr svg", "#finish"):
             assert fully_visible(customer, selector), (width, height, selector)
+
+
+def test_the_customer_withdraws_at_the_desk_by_scanning_their_card(workdir, data_dir, cleanup):
+    welkom("consent", "enroll", "--data", data_dir, "--customer", "chloe", "--scopes", "greeting",
+           "--locale", "nl", "--card", DESK_CARD)
+    shop = Shop(workdir, data_dir, cleanup)
+    desk, _ = open_desk(shop, cleanup)
+    desk.find_element(By.ID, "withdraw-start").click()
+    wait_until(lambda: step(desk) == "withdraw-card", 20, "the desk to wait for the card")
+    shop.scan("1", DESK_CARD)
+    wait_until(lambda: desk.find_element(By.ID, "outcome").get_attribute("data-outcome") == "withdrawn", 20,
+               "the desk to say it is withdrawn")
+    assert enrolled(data_dir) == []
+    withdrawn = query(data_dir, "--kind", "consent_withdrawn")
+    assert len(withdrawn) == 1 and withdrawn[0]["receipt"]["collection_method"] == "till"
+    assert withdrawn[0]["receipt"]["collected_by"] in pairing_ids(data_dir, "desk")
+    assert not any(e.get("customer") == "chloe" for e in ledger(data_dir))
+
+    # A card with no consent: nothing to withdraw, and said so.
+    desk.find_element(By.ID, "withdraw-start").click()
+    wait_until(lambda: step(desk) == "withdraw-card", 20, "the desk to wait for the card")
+    desk.find_element(By.ID, "card").send_keys(OTHER_CARD)
+    desk.find_element(By.CSS_SELECTOR, "#card-form button[type=submit]").click()
+    wait_until(lambda: desk.find_element(By.ID, "outcome").get_attribute("data-outcome") == "not_enrolled", 20,
+               "the desk to say there was nothing")
+    before = shop.agent.counter("welkom_sightings_unmatched_total", source="card")
+    shop.scan("2", DESK_CARD)
+    wait_until(lambda: shop.agent.counter("welkom_sightings_unmatched_total", source="card") > before, 30, "unmatched")
