@@ -43,7 +43,7 @@ public enum AgentSources {
             do { spec = try TransportSpec(parsing: transport) } catch {
                 throw Problem(key: "radio.transport", message: "\(error)")
             }
-            let recorder = try recorder(config.radio, receiver: config.radio.name)
+            let recorder = try recorder(config.radio, receiver: config.radio.name, spec: spec)
             sources.append(RadioSource(spec: spec, logger: logger, recorder: recorder, receiver: config.radio.name,
                                        options: StageSettings.radioOptions(config.radio)))
         }
@@ -53,7 +53,7 @@ public enum AgentSources {
             do { spec = try TransportSpec(parsing: receiver.transport) } catch {
                 throw Problem(key: "radio.receiver[\(index + 1)].transport", message: "\(error)")
             }
-            sources.append(RadioSource(spec: spec, logger: logger, recorder: try recorder(config.radio, receiver: receiver.name),
+            sources.append(RadioSource(spec: spec, logger: logger, recorder: try recorder(config.radio, receiver: receiver.name, spec: spec),
                                        receiver: receiver.name, options: StageSettings.radioOptions(config.radio)))
         }
         for reader in try StageSettings.readers(config) {
@@ -64,9 +64,18 @@ public enum AgentSources {
 
     /// `radio.record` for one receiver: each records its own H4 stream to its own file
     /// (`RadioSettings.recordPath(forReceiver:)`), so `welkom replay` can replay them together.
-    static func recorder(_ radio: RadioSettings, receiver: String) throws(Problem) -> BtsnoopWriter? {
+    /// In the monitor format the capture names the controller as Linux does: hciN for a kernel
+    /// adapter, index 0 otherwise.
+    static func recorder(_ radio: RadioSettings, receiver: String, spec: TransportSpec) throws(Problem) -> BtsnoopWriter? {
         guard let path = radio.recordPath(forReceiver: receiver) else { return nil }
-        do { return try BtsnoopWriter(path: path) } catch {
+        let format: BtsnoopFormat = radio.recordFormat == .monitor ? .monitor : .h4
+        var index: UInt16 = 0, bus: UInt8 = 0
+        switch spec {
+        case .kernel(let n): index = n
+        case .serial: bus = 3  // BlueZ's number for a UART
+        default: break
+        }
+        do { return try BtsnoopWriter(path: path, format: format, controllerIndex: index, bus: bus) } catch {
             throw Problem(key: "radio.record", message: "receiver \(receiver): \(error)")
         }
     }

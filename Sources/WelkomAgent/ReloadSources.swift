@@ -19,7 +19,7 @@ extension AgentSources {
         let radio = config.radio
         let options = StageSettings.radioOptions(radio)
         // Shared by every receiver: a change restarts them all.
-        let radioKey = "record=\(radio.record) flow_control=\(radio.flowControl) kernel_channel=\(radio.kernelChannel)"
+        let radioKey = "record=\(radio.record) record_format=\(radio.recordFormat) flow_control=\(radio.flowControl) kernel_channel=\(radio.kernelChannel)"
         let transport = radio.transport.trimmingCharacters(in: .whitespaces)
         if !transport.isEmpty {
             let spec: TransportSpec
@@ -27,7 +27,7 @@ extension AgentSources {
                 throw Problem(key: "radio.transport", message: "\(error)")
             }
             plans.append(SourcePlan(key: "radio transport=\(transport) name=\(radio.name) \(radioKey)") { () throws(Problem) in
-                RadioSource(spec: spec, logger: logger, recorder: try recorder(radio, receiver: radio.name),
+                RadioSource(spec: spec, logger: logger, recorder: try recorder(radio, receiver: radio.name, spec: spec),
                             receiver: radio.name, options: options)
             })
         }
@@ -37,7 +37,7 @@ extension AgentSources {
                 throw Problem(key: "radio.receiver[\(index + 1)].transport", message: "\(error)")
             }
             plans.append(SourcePlan(key: "receiver \(receiver) \(radioKey)") { () throws(Problem) in
-                RadioSource(spec: spec, logger: logger, recorder: try recorder(radio, receiver: receiver.name),
+                RadioSource(spec: spec, logger: logger, recorder: try recorder(radio, receiver: receiver.name, spec: spec),
                             receiver: receiver.name, options: options)
             })
         }

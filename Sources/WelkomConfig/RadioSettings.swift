@@ -9,6 +9,8 @@ public struct RadioSettings: Sendable, Equatable {
     /// recorded, each to its own file (`recordPath(forReceiver:)`), since a capture is one
     /// controller's H4 stream. Recording keeps raw advertisements of everyone nearby, so it says so at start.
     public var record: String
+    /// `record_format`: h4 (btsnoop datalink 1002) or monitor (2001, as `btmon -w` writes). Default h4.
+    public var recordFormat: RecordFormat
     /// `name`: what zones call the receiver behind `transport` (`[[zone]] receiver`). Default "radio".
     public var name: String
     /// `flow_control`: RTS/CTS hardware flow control on serial transports. Zephyr's hci_uart
@@ -23,9 +25,11 @@ public struct RadioSettings: Sendable, Equatable {
     public static let defaultName = "radio"
 
     public init(transport: String = "hci0", record: String = "", name: String = RadioSettings.defaultName,
-                flowControl: Bool = true, kernelChannel: KernelChannel = .raw, receivers: [ReceiverSettings] = []) {
+                flowControl: Bool = true, kernelChannel: KernelChannel = .raw, receivers: [ReceiverSettings] = [],
+                recordFormat: RecordFormat = .h4) {
         self.transport = transport
         self.record = record
+        self.recordFormat = recordFormat
         self.name = name
         self.flowControl = flowControl
         self.kernelChannel = kernelChannel
@@ -67,6 +71,7 @@ extension RadioSettings {
             }
         }
         if let v = s.string("record") { record = v }
+        if let v = s.choice("record_format", of: RecordFormat.self) { recordFormat = v }
         if let v = s.string("name") {
             if let problem = ReceiverSettings.problem(inName: v) { s.report("name", problem) } else { name = v }
         }
@@ -126,6 +131,7 @@ extension RadioSettings {
         w.table("radio")
         w.key("transport", transport)
         w.key("record", record)
+        w.key("record_format", recordFormat.rawValue)
         w.key("name", name)
         w.key("flow_control", flowControl)
         w.key("kernel_channel", kernelChannel.rawValue)

@@ -99,7 +99,11 @@ public final class RadioSource: Sendable {
                                                                   "stats": "\(result.stats)"])
             } catch is CancellationError {
             } catch let error as BtsnoopError {
-                reportDamage("\(error)")
+                // Damage past which nothing can be read is damage; a file that is no capture, or
+                // a capture of several controllers with none chosen, is only refused.
+                if case .recordTooLong = error { reportDamage("\(error)") } else {
+                    logger.error("radio: cannot replay the capture: \(error)", metadata: ["transport": "\(spec)"])
+                }
                 modeBox.stop(error: "\(error)")
                 throw error
             }

@@ -48,7 +48,7 @@ final class DefaultsTests: XCTestCase {
         let written = KeyLocator(text: text)
         let rendered = WelkomConfig.defaults.rendered()
         let keyLines = rendered.split(separator: "\n").filter { !$0.hasPrefix("#") && $0.contains(" = ") }
-        XCTAssertEqual(keyLines.count, 54)
+        XCTAssertEqual(keyLines.count, 55)
         var section = ""
         for line in rendered.split(separator: "\n") {
             if line.hasPrefix("[[") { section = line.trimmingCharacters(in: CharacterSet(charactersIn: "[]")) + "[1]"; continue }
@@ -151,6 +151,7 @@ final class DefaultsTests: XCTestCase {
             [radio]
             transport = "hci0"
             record = ""
+            record_format = "h4"
             name = "radio"
             flow_control = true
             kernel_channel = "raw"

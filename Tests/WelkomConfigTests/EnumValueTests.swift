@@ -7,6 +7,7 @@ final class EnumValueTests: XCTestCase {
     /// (the file up to the key's line, the key's path, the key's line, the values it accepts)
     static let keys: [(prefix: String, key: String, line: Int, accepted: [String])] = [
         ("[radio]\nkernel_channel = ", "radio.kernel_channel", 2, KernelChannel.allCases.map(\.rawValue)),
+        ("[radio]\nrecord_format = ", "radio.record_format", 2, RecordFormat.allCases.map(\.rawValue)),
         ("[log]\nformat = ", "log.format", 2, LogFormat.allCases.map(\.rawValue)),
         ("[log]\nlevel = ", "log.level", 2, LogLevel.allCases.map(\.rawValue)),
         ("[[till]]\nid = \"1\"\n[[pole_display]]\ntill = \"1\"\npath = \"/dev/ttyUSB0\"\nprotocol = ",

@@ -66,6 +66,14 @@ struct ScanCommand: AsyncParsableCommand {
             printError("warning: --show-identifiers prints the addresses and identifiers of every device in range, including "
                        + "people who never opted in: this processes personal data. Use it only for diagnostics, and do not keep the output.")
         }
+        // A capture that cannot be played is said before anything is scanned (no summary of nothing).
+        if case .btsnoop(let path, let index) = spec {
+            do { _ = try BtsnoopReader(path: path, index: index) } catch {
+                printError("scan: \(error)")
+                if case .cannotOpen = error { throw Exit.noInput }
+                throw Exit.dataError
+            }
+        }
         var recorder: BtsnoopWriter?
         if let record {
             // A monitor capture names the controller as Linux would: hciN for a kernel adapter.
