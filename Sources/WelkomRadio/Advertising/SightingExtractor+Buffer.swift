@@ -8,7 +8,8 @@ extension SightingExtractor {
     /// anything else it returns false having counted nothing, and the caller hands the packet to
     /// `sightings(in:at:)`, which judges and counts every anomaly as it always has. So both paths
     /// give the same sightings and the same counts for every input (RadioTests hold them equal).
-    public mutating func appendSightings(h4Type: UInt8, packet p: UnsafeRawBufferPointer, at time: Date,
+    /// `receiver` is stamped on each sighting (`Sighting.receiver`).
+    public mutating func appendSightings(h4Type: UInt8, packet p: UnsafeRawBufferPointer, at time: Date, receiver: String? = nil,
                                          into out: inout [Sighting]) -> Bool {
         // H4Decoder.decodeWhole and HCIEvent.decode's checks for this case: an event, LE Meta,
         // its declared parameter length exact, an advertising report subevent with Num_Reports.
@@ -50,7 +51,8 @@ extension SightingExtractor {
             if scan.overrun != nil { stats.malformedAdvertisingData += 1 }
             stats.count(scan.evidence)
             out.append(Sighting(time: time, evidence: scan.evidence, rssi: rssi == 127 ? nil : Int(rssi), till: nil,
-                                source: .radio, address: AdvertisingReport.deviceAddress(type: addressType, value: address)))
+                                source: .radio, address: AdvertisingReport.deviceAddress(type: addressType, value: address),
+                                receiver: receiver))
             i = dataStart + length + trailer
         }
         return true

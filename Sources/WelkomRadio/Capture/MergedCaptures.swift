@@ -202,15 +202,15 @@ private final class OneCapture {
             self.extractor = extractor
             self.records = records
         }
-        let reader = self.reader
-        let first = batch.count
+        let reader = self.reader, receiver = self.receiver
         var ended = false
         while batch.count < limit {
-            guard try reader.withNextRecord({ CaptureReplay.append($0, reader: reader, extractor: &extractor, into: &batch) }) != nil
+            guard try reader.withNextRecord({
+                CaptureReplay.append($0, reader: reader, extractor: &extractor, receiver: receiver, into: &batch)
+            }) != nil
             else { ended = true; break }
             records += 1
         }
-        for i in first..<batch.count { batch[i].receiver = receiver }
         return ended
     }
 }
