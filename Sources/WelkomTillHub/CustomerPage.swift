@@ -1,4 +1,4 @@
-/// `GET /till/{id}/customer`: the customer's side of an enrolment at the desk, on a second display
+/// `GET /desk/{id}/customer`: the customer's side of an enrolment at the desk, on a second display
 /// or the desk's own turned around. While staff wait for the card it greets; then it shows the
 /// consent text (its version, Dutch or English) and the choices, none ticked beforehand; the
 /// customer confirms, declines, or declines and asks not to be asked again. A new key for a phone
@@ -10,7 +10,7 @@
 /// `button#finish`, `#error`.
 enum CustomerPage {
     static func render(till: TillInfo) -> String {
-        let base = HTMLText.escape("/till/" + HTMLText.pathSegment(till.id))
+        let base = HTMLText.escape("/desk/" + HTMLText.pathSegment(till.id))
         let initial = till.language?.rawValue ?? "nl"
         return #"""
         <!doctype html>
@@ -159,7 +159,7 @@ enum CustomerPage {
           }
           async function poll() {
             try {
-              const response = await fetch(base + "/desk/state", { cache: "no-store" });
+              const response = await fetch(base + "/state", { cache: "no-store" });
               if (response.ok) { render(await response.json()); }
             } catch (e) {}
             setTimeout(poll, 500);

@@ -1,6 +1,6 @@
-/// `GET /till/{id}/desk`: the staff side of an enrolment at the service desk. Staff start it,
+/// `GET /desk/{id}`: the staff side of an enrolment at the service desk. Staff start it,
 /// the card is scanned on this till's reader or typed here, the customer answers on the
-/// customer page (`…/customer`), and this page follows along by asking `…/desk/state` twice a
+/// customer page (`/desk/{id}/customer`), and this page follows along by asking `/desk/{id}/state` twice a
 /// second. It never shows a card number or a key.
 ///
 /// Staff can also start a withdrawal by card (`button#withdraw-start`): the customer's card,
@@ -14,7 +14,7 @@
 enum DeskPage {
     static func render(till: TillInfo) -> String {
         let name = HTMLText.escape(till.name)
-        let base = HTMLText.escape("/till/" + HTMLText.pathSegment(till.id))
+        let base = HTMLText.escape("/desk/" + HTMLText.pathSegment(till.id))
         return #"""
         <!doctype html>
         <html lang="en">
@@ -119,17 +119,17 @@ enum DeskPage {
           }
           async function poll() {
             try {
-              const response = await fetch(base + "/desk/state", { cache: "no-store" });
+              const response = await fetch(base + "/state", { cache: "no-store" });
               if (response.ok) { render(await response.json()); }
             } catch (e) {}
             setTimeout(poll, 500);
           }
-          start.addEventListener("click", async function () { await post("/desk/start"); });
-          withdrawStart.addEventListener("click", async function () { await post("/desk/withdraw"); });
-          cancel.addEventListener("click", async function () { await post("/desk/cancel"); });
+          start.addEventListener("click", async function () { await post("/start"); });
+          withdrawStart.addEventListener("click", async function () { await post("/withdraw"); });
+          cancel.addEventListener("click", async function () { await post("/cancel"); });
           cardForm.addEventListener("submit", async function (event) {
             event.preventDefault();
-            const response = await post("/desk/card", "card=" + encodeURIComponent(card.value));
+            const response = await post("/card", "card=" + encodeURIComponent(card.value));
             // The number leaves the page once it has been sent.
             if (response && response.ok) { card.value = ""; }
           });

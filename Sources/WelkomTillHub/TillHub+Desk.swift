@@ -2,9 +2,9 @@ import Foundation
 import Hummingbird
 import WelkomCore
 
-/// The desk: staff start an enrolment on `/till/{id}/desk`, the card is scanned on that till's
-/// reader (`offerCard`) or typed, the customer reads the consent text and answers on
-/// `/till/{id}/customer`. Both pages need a pairing of that till with the `desk` role
+/// The desk: staff start an enrolment on `/desk/{id}` (the till whose reader the desk uses), the
+/// card is scanned on that till's reader (`offerCard`) or typed, the customer reads the consent
+/// text and answers on `/desk/{id}/customer`. Both pages need a pairing of that till with the `desk` role
 /// (`welkom till pair --desk`); every POST is also checked for its origin, as the till's are.
 /// Nothing is written anywhere until the customer confirms (or asks not to be asked again).
 extension TillHub {
@@ -107,36 +107,36 @@ extension TillHub {
     // MARK: Routes
 
     nonisolated func addDeskRoutes<Context: RequestContext>(to router: Router<Context>) {
-        router.get("/till/{till}/desk") { request, context in
+        router.get("/desk/{till}") { request, context in
             await self.deskPage(request, context) { till, _ in DeskPage.render(till: till) }
         }
-        router.get("/till/{till}/customer") { request, context in
+        router.get("/desk/{till}/customer") { request, context in
             await self.deskPage(request, context) { till, _ in CustomerPage.render(till: till) }
         }
-        router.get("/till/{till}/desk/state") { request, context in
+        router.get("/desk/{till}/state") { request, context in
             let access = await self.deskAccess(request, context, post: false)
             guard let till = access.till else { return access.refusalResponse }
             return await self.deskStateResponse(till: till.id)
         }
-        router.post("/till/{till}/desk/start") { request, context in
+        router.post("/desk/{till}/start") { request, context in
             let access = await self.deskAccess(request, context, post: true)
             guard let till = access.till else { return access.refusalResponse }
             let id = await self.deskStart(till: till.id)
             return Self.json(.ok, "{\"session\":\(JSONText.quoted(id))}")
         }
-        router.post("/till/{till}/desk/withdraw") { request, context in
+        router.post("/desk/{till}/withdraw") { request, context in
             let access = await self.deskAccess(request, context, post: true)
             guard let till = access.till else { return access.refusalResponse }
             let id = await self.deskStartWithdrawal(till: till.id, pairing: access.pairing)
             return Self.json(.ok, "{\"session\":\(JSONText.quoted(id))}")
         }
-        router.post("/till/{till}/desk/cancel") { request, context in
+        router.post("/desk/{till}/cancel") { request, context in
             let access = await self.deskAccess(request, context, post: true)
             guard let till = access.till else { return access.refusalResponse }
             await self.deskCancel(till: till.id)
             return Response(status: .noContent)
         }
-        router.post("/till/{till}/desk/card") { request, context in
+        router.post("/desk/{till}/card") { request, context in
             let access = await self.deskAccess(request, context, post: true)
             guard let till = access.till, let desk = access.desk else { return access.refusalResponse }
             let form = await Self.form(request)
@@ -150,12 +150,12 @@ extension TillHub {
                 return Response(status: .noContent)
             }
         }
-        router.post("/till/{till}/customer/confirm") { request, context in
+        router.post("/desk/{till}/customer/confirm") { request, context in
             let access = await self.deskAccess(request, context, post: true)
             guard let till = access.till, let desk = access.desk else { return access.refusalResponse }
             return await self.confirmResponse(request, till: till, desk: desk, pairing: access.pairing)
         }
-        router.post("/till/{till}/customer/decline") { request, context in
+        router.post("/desk/{till}/customer/decline") { request, context in
             let access = await self.deskAccess(request, context, post: true)
             guard let till = access.till, let desk = access.desk else { return access.refusalResponse }
             return await self.declineResponse(request, till: till, desk: desk, pairing: access.pairing)
@@ -312,7 +312,7 @@ extension TillHub {
     }
 }
 
-/// `GET /till/{id}/desk/state`: where the enrolment at this desk stands. Never a card number:
+/// `GET /desk/{id}/state`: where the enrolment at this desk stands. Never a card number:
 /// only whether the card came from the scanner or was typed.
 struct DeskStatePayload: Encodable {
     var session: String?

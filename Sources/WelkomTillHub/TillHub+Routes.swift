@@ -13,7 +13,8 @@ extension TillHub {
     /// | `GET /till/{id}/events` | `text/event-stream`: `reset` + active prompts (or, with `Last-Event-ID`, what was missed), then `prompt` / `remove` events and a heartbeat comment |
     /// | `POST /till/{id}/prompts/{promptID}/ack` | acknowledge: 204, 404 unknown, 409 already being recorded, 503 not recorded (prompt stays) |
     /// | `POST /till/{id}/prompts/{promptID}/dismiss` | dismiss: same answers |
-    /// | `POST /till/{id}/prompts/{promptID}/withdraw` | the customer behind the prompt withdraws their consent: 204 once it is in effect (prompts off every till, ledger unlinked), 404 unknown prompt or one that is no customer's, 503 not carried out |
+    /// | `POST /till/{id}/prompts/{promptID}/withdraw` | body `{"confirm":true}`: the customer behind the prompt withdraws their consent: 204 once it is in effect (prompts off every till, ledger unlinked), 400 without the confirmation, 404 unknown prompt or one that is no customer's, 503 not carried out |
+    /// | `/desk/{id}…` | the desk and customer pages and their calls (TillHub+Desk.swift): desk pairings only |
     /// | `POST /till/{id}/renew` | 204: the pairing's expiry (and the cookie's) pushed out by the token lifetime |
     /// | `GET /pair` | the pairing page (`?code=` fills it in; the page's script then POSTs it — a GET never redeems) |
     /// | `POST /pair` | `code=…` (form or JSON `{"code":…}`): 303 to the till page with the cookie set, or JSON `{"till","pairing","token"}` when the client accepts JSON; 401 wrong code, 429 too many wrong codes from this client address |
@@ -202,6 +203,12 @@ extension TillHub {
             return Self.text(.notFound, "unknown prompt")
         }
         guard Self.isSameOrigin(request) else { return Self.text(.forbidden, "cross-origin request refused") }
+        // Staff confirmed on the page; a script says so explicitly: {"confirm":true} (or confirm=true).
+        var request = request
+        let body = (try? await request.collectBody(upTo: 4096)).map { String(buffer: $0) } ?? ""
+        guard Self.confirmed(body: body, contentType: request.headers[.contentType] ?? "") else {
+            return Self.text(.badRequest, "confirm the withdrawal: send {\"confirm\":true}")
+        }
         guard let desk = consentDesk.withLock({ $0 }) else {
             return Self.text(.serviceUnavailable, "withdrawal at the till is not available")
         }
@@ -220,6 +227,15 @@ extension TillHub {
         }
         logger.info("consent withdrawn at the till", metadata: ["till": "\(till.id)"])
         return Response(status: .noContent)
+    }
+
+    /// `{"confirm":true}`, or `confirm=true` / `confirm=1` from a form.
+    nonisolated static func confirmed(body: String, contentType: String) -> Bool {
+        if contentType.contains("application/json") {
+            struct Body: Decodable { var confirm: Bool }
+            return (try? JSONDecoder().decode(Body.self, from: Data(body.utf8)))?.confirm == true
+        }
+        return ["true", "1"].contains(FormBody(body).first("confirm") ?? "")
     }
 
     /// A browser sends `Origin` on every POST; when present it must name this server. Clients

@@ -258,7 +258,10 @@ enum TillPage {
             buttons.forEach(function (b) { b.disabled = true; });
             let message;
             try {
-              const response = await fetch(actionsURL + encodeURIComponent(id) + "/" + action, { method: "POST" });
+              const init = action === "withdraw"
+                ? { method: "POST", headers: { "Content-Type": "application/json" }, body: JSON.stringify({ confirm: true }) }
+                : { method: "POST" };
+              const response = await fetch(actionsURL + encodeURIComponent(id) + "/" + action, init);
               if (action === "withdraw" && response.status === 204) {
                 // Said only now: the agent answers once the withdrawal is in effect.
                 removeCard(id);

@@ -89,7 +89,7 @@ def http(method, url, token=None, data=None, headers=None):
                                  headers=dict(headers or {}))
     if token:
         req.add_header("Authorization", f"Bearer {token}")
-    if data is not None:
+    if data is not None and not req.has_header("Content-type"):
         req.add_header("Content-Type", "application/x-www-form-urlencoded")
     try:
         with urllib.request.urlopen(req, timeout=10) as r:
@@ -124,9 +124,9 @@ def open_desk(shop, cleanup):
     cleanup(desk.quit)
     cleanup(customer.quit)
     shop.pair(desk, "1", desk=True)
-    desk.get(f"{shop.agent.url}/till/1/desk")
+    desk.get(f"{shop.agent.url}/desk/1")
     shop.pair(customer, "1", desk=True)
-    customer.get(f"{shop.agent.url}/till/1/customer")
+    customer.get(f"{shop.agent.url}/desk/1/customer")
     wait_until(lambda: desk.find_element(By.ID, "step").get_attribute("data-step") == "idle", 20, "the desk page")
     return desk, customer
 
@@ -226,25 +226,30 @@ def test_withdraw_and_desk_routes_are_as_guarded_as_the_till_routes(workdir, dat
     assert http("POST", withdraw, token="not-a-token")[0] == 401
     assert http("POST", withdraw, token=till1)[0] == 403
     assert http("POST", withdraw, token=till2, headers={"Origin": "http://evil.example"})[0] == 403
-    assert http("POST", f"{url}/till/2/prompts/no-such-prompt/withdraw", token=till2)[0] == 404
+    assert http("POST", f"{url}/till/2/prompts/no-such-prompt/withdraw", token=till2, data="confirm=true")[0] == 404
     assert enrolled(data_dir) == ["chloe"]
 
     # The desk needs a desk pairing of its own till, and POSTs from its own origin.
-    for method, path in [("GET", "/till/1/desk"), ("GET", "/till/1/customer"), ("GET", "/till/1/desk/state"),
-                         ("POST", "/till/1/desk/start"), ("POST", "/till/1/desk/card"), ("POST", "/till/1/desk/cancel"),
-                         ("POST", "/till/1/customer/confirm"), ("POST", "/till/1/customer/decline")]:
+    for method, path in [("GET", "/desk/1"), ("GET", "/desk/1/customer"), ("GET", "/desk/1/state"),
+                         ("POST", "/desk/1/start"), ("POST", "/desk/1/card"), ("POST", "/desk/1/cancel"),
+                         ("POST", "/desk/1/withdraw"), ("POST", "/desk/1/customer/confirm"), ("POST", "/desk/1/customer/decline")]:
         data = "" if method == "POST" else None
         assert http(method, url + path, data=data)[0] == 401, path
         status, body = http(method, url + path, token=till1, data=data)
         assert status == 403 and "desk" in body, (path, status, body)
-        assert http(method, url + path.replace("/till/1/", "/till/2/"), token=desk1, data=data)[0] == 403, path
+        assert http(method, url + path.replace("/desk/1", "/desk/2"), token=desk1, data=data)[0] == 403, path
         if method == "POST":
             assert http(method, url + path, token=desk1, data=data, headers={"Origin": "http://evil.example"})[0] == 403
-    status, body = http("GET", url + "/till/1/desk/state", token=desk1)
+    status, body = http("GET", url + "/desk/1/state", token=desk1)
     assert status == 200 and json.loads(body)["step"] == "idle"
 
-    # With its pairing and origin it withdraws.
-    assert http("POST", withdraw, token=till2, headers={"Origin": url})[0] == 204
+    # With its pairing and origin, and only once confirmed, it withdraws.
+    assert http("POST", withdraw, token=till2, headers={"Origin": url})[0] == 400
+    assert http("POST", withdraw, token=till2, data="confirm=false")[0] == 400
+    assert enrolled(data_dir) == ["chloe"]
+    confirm = json.dumps({"confirm": True}).encode()
+    assert http("POST", withdraw, token=till2, data=confirm,
+                headers={"Origin": url, "Content-Type": "application/json"})[0] == 204
     assert enrolled(data_dir) == []
 
 
