@@ -142,7 +142,7 @@ public final class AgentRuntime: Sendable {
             let pipeline = runtime.pipeline
             let logger = runtime.logger
             // Each source in its own task (RunningSources), so a reload can restart one of them.
-            let running = RunningSources(pipeline: pipeline, logger: logger) { source, error in
+            let running = RunningSources(pipeline: pipeline, logger: logger, health: health) { source, error in
                 // One source failing (no adapter, reader gone for good) must not stop the others.
                 logger.error("\(health.recordStop(source, error: error))",
                              metadata: ["source": "\(source.name)", "error": "\(error)"])

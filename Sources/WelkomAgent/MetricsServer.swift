@@ -46,7 +46,8 @@ struct AgentHTTPServers: Service {
         TillHub.addHealthRoute(to: router, health: { health.report() })
         let metrics = runtime.metrics
         router.get("/metrics") { _, _ -> Response in
-            metrics.publish(SourceTotals(sources: sources))
+            // The sources running now, and what those a reload stopped had counted (SourceHealth).
+            metrics.publish(health.totals())
             return Response(status: .ok,
                             headers: [.contentType: "text/plain; version=0.0.4; charset=utf-8"],
                             body: ResponseBody(byteBuffer: ByteBuffer(string: metrics.render())))

@@ -67,12 +67,16 @@ actor RunningSources {
     private var running: [String: (source: any SightingSource, task: Task<Void, Never>)] = [:]
     private let pipeline: Pipeline
     private let logger: Logger
+    /// Told which sources run after a reload, so /healthz and /metrics describe those.
+    private let health: SourceHealth?
     /// Told when a source's `run` threw: it stays stopped (the agent's health says so).
     private let onStop: @Sendable (any SightingSource, any Error) -> Void
 
-    init(pipeline: Pipeline, logger: Logger, onStop: @escaping @Sendable (any SightingSource, any Error) -> Void) {
+    init(pipeline: Pipeline, logger: Logger, health: SourceHealth? = nil,
+         onStop: @escaping @Sendable (any SightingSource, any Error) -> Void) {
         self.pipeline = pipeline
         self.logger = logger
+        self.health = health
         self.onStop = onStop
     }
 
@@ -83,7 +87,10 @@ actor RunningSources {
         let pipeline = self.pipeline, onStop = self.onStop
         let task = Task {
             do {
-                if let reader = source as? any CardReaderSource {
+                if let radio = source as? RadioSource {
+                    // A read's reports in one step into the pipeline, not one each.
+                    try await radio.run(onSightings: { await pipeline.handle(batch: $0) })
+                } else if let reader = source as? any CardReaderSource {
                     // Readers hear back whether the card was recognised (the ACR122U's LED).
                     try await reader.run { await pipeline.handle($0) ? .recognised : .notRecognised }
                 } else {
@@ -102,11 +109,13 @@ actor RunningSources {
     func replace(with plans: [SourcePlan]) async -> (stopped: [String], started: [String]) {
         let wanted = Set(plans.map(\.key))
         var stopped: [String] = []
+        var stoppedSources: [any SightingSource] = []
         for (key, entry) in running where !wanted.contains(key) {
             entry.task.cancel()
             await entry.task.value
             running[key] = nil
             stopped.append(entry.source.name)
+            stoppedSources.append(entry.source)
         }
         var started: [String] = []
         for plan in plans where running[plan.key] == nil {
@@ -118,6 +127,7 @@ actor RunningSources {
                 logger.error("source not started after a reload", metadata: ["error": "\(error)"])
             }
         }
+        health?.replaced(stopped: stoppedSources, running: plans.compactMap { running[$0.key]?.source })
         return (stopped, started)
     }
 

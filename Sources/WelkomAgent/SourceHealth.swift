@@ -2,20 +2,46 @@ import Synchronization
 import WelkomRadio
 import WelkomTillHub
 
-/// The sources' state for `/healthz`: a source whose `run` threw has stopped for good (the agent
-/// carries on without it), and the agent is then unhealthy until restarted. A radio that is only
-/// reconnecting (adapter unplugged, powered off) is still healthy: it comes back by itself.
+/// The sources' state for `/healthz`, and their counters for `/metrics`: a source whose `run`
+/// threw has stopped for good (the agent carries on without it), and the agent is then unhealthy
+/// until restarted. A radio that is only reconnecting (adapter unplugged, powered off) is still
+/// healthy: it comes back by itself. A reload (SIGHUP) that stops and starts sources tells it
+/// (`replaced`), so both pages describe the sources running now, not those the agent started with.
 public final class SourceHealth: Sendable {
-    private let sources: [any SightingSource]
-    private let stopped = Mutex<[String: String]>([:])
+    private struct State {
+        var sources: [any SightingSource]
+        var stopped: [String: String] = [:]
+        /// The final counters of sources a reload stopped: /metrics' counters never go back.
+        var retired = SourceTotals()
+    }
+    private let state: Mutex<State>
 
     public init(sources: [any SightingSource]) {
-        self.sources = sources
+        state = Mutex(State(sources: sources))
+    }
+
+    /// The sources running now, in the config's order.
+    public var sources: [any SightingSource] { state.withLock { $0.sources } }
+
+    /// After a reload: `stopped` are gone (their counters kept in the totals, a stop recorded for
+    /// them forgotten), `running` is every source that runs now.
+    func replaced(stopped: [any SightingSource], running: [any SightingSource]) {
+        state.withLock { s in
+            s.retired = s.retired + SourceTotals(sources: stopped)
+            for source in stopped { s.stopped[source.name] = nil }
+            s.sources = running
+        }
+    }
+
+    /// Every source's counters, the running ones' and those a reload stopped, for /metrics.
+    func totals() -> SourceTotals {
+        let (sources, retired) = state.withLock { ($0.sources, $0.retired) }
+        return retired + SourceTotals(sources: sources)
     }
 
     /// Records that `source` stopped for good and returns the log line that says so.
     public func recordStop(_ source: any SightingSource, error: any Error) -> String {
-        stopped.withLock { $0[source.name] = "\(error)" }
+        state.withLock { $0.stopped[source.name] = "\(error)" }
         if source is RadioSource {
             return "source stopped: the radio has stopped for good and the store runs without its radio "
                 + "(no one is recognised) until this is fixed and welkom restarted; /healthz answers 503"
@@ -24,7 +50,7 @@ public final class SourceHealth: Sendable {
     }
 
     public func report() -> HealthReport {
-        let stopped = self.stopped.withLock { $0 }
+        let (sources, stopped) = state.withLock { ($0.sources, $0.stopped) }
         var lines: [String] = []
         var healthy = stopped.isEmpty
         for source in sources {
@@ -44,5 +70,18 @@ public final class SourceHealth: Sendable {
         }
         if sources.isEmpty { lines.append("no sources configured") }
         return HealthReport(healthy: healthy, lines: lines)
+    }
+}
+
+extension SourceTotals {
+    static func + (a: SourceTotals, b: SourceTotals) -> SourceTotals {
+        var sum = a
+        sum.radio = a.radio + b.radio
+        sum.readers.codesRead += b.readers.codesRead
+        sum.readers.loyalty += b.readers.loyalty
+        sum.readers.invalid += b.readers.invalid
+        sum.readers.paymentDropped += b.readers.paymentDropped
+        sum.readers.disconnects += b.readers.disconnects
+        return sum
     }
 }

@@ -168,3 +168,92 @@ def test_sighup_turns_recognition_on_and_reopens_only_the_reader_whose_till_chan
     wait_until(lambda: [e for e in conftest.ledger(data_dir) if e["kind"] == "recognition"], 30, "Anna recognised")
     assert [e["till"] for e in conftest.ledger(data_dir) if e["kind"] == "recognition"] == ["2"]
     assert agent.stop() == 0
+
+
+def healthz(agent) -> tuple:
+    try:
+        with urllib.request.urlopen(agent.metrics_url + "/healthz", timeout=5) as r:
+            return r.status, r.read().decode()
+    except urllib.error.HTTPError as e:
+        return e.code, e.read().decode()
+
+
+def test_sighup_leaves_healthz_and_metrics_describing_the_sources_running_now(workdir, data_dir, cleanup):
+    import struct
+    data_dir.chmod(0o700)
+    # A radio replaying a capture that is damaged 10 s in: the radio stops for good there.
+    capture = workdir / "damaged.btsnoop"
+    event = bytes.fromhex("043e0c020100010102030405c600c9")
+    now = int(time.time() * 1_000_000) + 0x00DCDDB30F2F8000
+    # The damaged header is read once the record before it, 10 s in, has been played.
+    capture.write_bytes(b"btsnoop\0" + struct.pack(">II", 1, 1002)
+                        + struct.pack(">IIIIq", len(event), len(event), 3, 0, now) + event
+                        + struct.pack(">IIIIq", len(event), len(event), 3, 0, now + 10_000_000) + event
+                        + struct.pack(">IIIIq", 100_000, 100_000, 3, 0, now + 10_000_000))
+    scanners = []
+    for name in ("a", "b"):
+        (workdir / name).mkdir()
+        scanners.append(ScannerLine(workdir / name))
+        cleanup(scanners[-1].stop)
+    reader = lambda s: f'[[reader]]\nkind = "serial"\npath = "{s.device}"\ntill = "1"\n'
+    agent = Agent(workdir, data_dir, radio=f"btsnoop:{capture}", enabled=False, readers_toml=reader(scanners[0]))
+    cleanup(agent.stop)
+    wait_until(lambda: healthz(agent)[0] == 503, 60, "the radio to stop at the damaged record")
+    assert f"radio(btsnoop:{capture}): stopped" in healthz(agent)[1]
+    wait_until(lambda: "card reader open" in agent.process.output(), 30, "reader a to open")
+    scanners[0].send(ANNA_CARD)
+    wait_until(lambda: agent.counter("welkom_card_codes_total") == 1, 30, "reader a's scan")
+
+    # No radio any more, and reader b instead of reader a.
+    text = agent.config.read_text().replace(f'transport = "btsnoop:{capture}"', 'transport = ""')
+    agent.config.write_text(text.replace(reader(scanners[0]), reader(scanners[1])))
+    agent.process.proc.send_signal(signal.SIGHUP)
+    wait_until(lambda: "config reloaded" in agent.process.output(), 30, "the reload")
+    assert "sources_restarted=1" in agent.process.output() and "sources_stopped=2" in agent.process.output()
+    wait_until(lambda: healthz(agent)[0] == 200, 30, "/healthz to describe the sources running now")
+    status, body = healthz(agent)
+    assert f"reader(serial {scanners[1].device}, till 1)" in body, body
+    assert "radio(" not in body and str(scanners[0].device) not in body, body
+
+    wait_until(lambda: agent.process.output().count("card reader open") == 2, 30, "reader b to open")
+    scanners[1].send(BEN_CARD)
+    # Reader a's scan is kept, reader b's is counted: the counter goes on from 1 to 2.
+    wait_until(lambda: agent.counter("welkom_card_codes_total") == 2, 30, "reader b's scan in /metrics")
+    assert agent.counter("welkom_card_codes_total", result="loyalty") == 2
+    assert agent.stop() == 0
+
+
+def test_sighup_rereads_the_file_welkom_config_names(workdir, data_dir, cleanup):
+    """`welkom run` without --config reads $WELKOM_CONFIG (the unit's drop-in may set it); a
+    reload must read that file again, not /etc/welkom/welkom.toml."""
+    import os
+    data_dir.chmod(0o700)
+    scanner = ScannerLine(workdir)
+    cleanup(scanner.stop)
+    reader = f'[[reader]]\nkind = "serial"\npath = "{scanner.device}"\ntill = "1"\n'
+    made = Agent(workdir, data_dir, readers_toml=reader, extra_toml=OFFER.format(text="Coffee"))
+    made.stop()  # only its config: the agent under test is started with WELKOM_CONFIG instead
+    config = workdir / "elsewhere.toml"
+    config.write_text(made.config.read_text())
+    made.config.unlink()
+    agent = made
+    agent.config = config
+    agent.process = conftest.Process([conftest.WELKOM, "run"], workdir / "env-agent.log",
+                                     env={**os.environ, "WELKOM_CONFIG": str(config)})
+    cleanup(agent.stop)
+    wait_until(lambda: agent.healthy() or not agent.process.alive(), 60, "the agent started from $WELKOM_CONFIG")
+    assert agent.process.alive(), agent.process.output()
+    assert f"from={config}" in agent.process.output()
+
+    write_config(agent, reader, "Tea", "Kassa Een")
+    agent.process.proc.send_signal(signal.SIGHUP)
+    wait_until(lambda: "config reloaded" in agent.process.output(), 30, "the reload")
+    log = agent.process.output()
+    assert f"config={config}" in log and "changed=till,offer" in log, log
+
+    write_config(agent, reader, "Soup", "Kassa Broken", broken="greeting_cooldown_minutes_typo = 5")
+    agent.process.proc.send_signal(signal.SIGHUP)
+    wait_until(lambda: "config reload refused; the running config is kept" in agent.process.output(), 30, "the refusal")
+    bad_line = config.read_text().splitlines().index("greeting_cooldown_minutes_typo = 5") + 1
+    assert f"{config}:{bad_line}:" in agent.process.output()
+    assert agent.stop() == 0
