@@ -37,6 +37,7 @@ let package = Package(
         .package(url: "https://github.com/hummingbird-project/hummingbird.git", from: "2.28.1"),
         .package(url: "https://github.com/groue/GRDB.swift.git", from: "7.10.0"),
         .package(url: "https://github.com/LebJe/TOMLKit.git", from: "0.6.0"),
+        .package(url: "https://github.com/vapor/postgres-nio.git", from: "1.33.2"),
     ],
     targets: [
         // C libraries at the hardware edge.
@@ -111,6 +112,15 @@ let package = Package(
             "WelkomCore", "WelkomIdentifiers", "WelkomRegistry", "WelkomLedger", "WelkomStorage",
         ], swiftSettings: strict),
 
+        // Chain mode (issue 14): the central consent registry, consent sync and ledger shipping
+        // on the chain's PostgreSQL.
+        .target(name: "WelkomChain", dependencies: [
+            "WelkomConsent", "WelkomCore", "WelkomIdentifiers", "WelkomRegistry", "WelkomLedger", "WelkomStorage",
+            .product(name: "PostgresNIO", package: "postgres-nio"),
+            .product(name: "Crypto", package: "swift-crypto"),
+            .product(name: "Logging", package: "swift-log"),
+        ], swiftSettings: strict),
+
         // The agent wires the stages; the CLI sits on top.
         .target(name: "WelkomAgent", dependencies: [
             "WelkomConsent", "WelkomStorage",
@@ -127,7 +137,7 @@ let package = Package(
             .product(name: "NIOPosix", package: "swift-nio"),
         ], swiftSettings: strict),
         .executableTarget(name: "welkom", dependencies: [
-            "WelkomAgent", "WelkomConsent", "WelkomStorage", "WelkomCore", "WelkomIdentifiers", "WelkomRegistry", "WelkomLedger", "WelkomAudit",
+            "WelkomAgent", "WelkomChain", "WelkomConsent", "WelkomStorage", "WelkomCore", "WelkomIdentifiers", "WelkomRegistry", "WelkomLedger", "WelkomAudit",
             "WelkomConfig", "WelkomRadio", "WelkomRecogniser", "WelkomTillHub", "WelkomCards", "WelkomZones",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
             .product(name: "Logging", package: "swift-log"),
@@ -150,6 +160,10 @@ let package = Package(
         .testTarget(name: "WelkomLedgerTests", dependencies: ["WelkomLedger"], swiftSettings: strict),
         .testTarget(name: "WelkomAuditTests", dependencies: [
             "WelkomAudit", "WelkomLedger", "WelkomRegistry", "WelkomConfig", "WelkomCore", "WelkomConsent",
+        ], swiftSettings: strict),
+        .testTarget(name: "WelkomChainTests", dependencies: [
+            "WelkomChain", "WelkomConsent", "WelkomRegistry", "WelkomLedger", "WelkomCore", "WelkomTesting",
+            .product(name: "PostgresNIO", package: "postgres-nio"),
         ], swiftSettings: strict),
         .testTarget(name: "WelkomRegistryTests", dependencies: ["WelkomRegistry"], swiftSettings: strict),
         .testTarget(name: "WelkomConfigTests", dependencies: ["WelkomConfig"], swiftSettings: strict),

@@ -35,7 +35,7 @@ extension WelkomConfig {
     }
 
     /// The top-level keys: the sections, in the order the docs and `rendered()` use.
-    static let sectionNames = ["data", "recognition", "radio", "zones", "zone", "reader", "cards", "till", "till_display", "ledger", "policy", "templates", "offer", "pole_display", "log", "metrics"]
+    static let sectionNames = ["data", "recognition", "radio", "zones", "zone", "reader", "cards", "till", "till_display", "ledger", "policy", "templates", "offer", "pole_display", "log", "metrics", "chain"]
 
     /// Reads every section, logging problems and keeping defaults where a value is wrong,
     /// so that one pass finds all the problems.
@@ -116,6 +116,8 @@ extension WelkomConfig {
         config.log = LogSettings(reading: &s)
         s = root.section("metrics")
         config.metrics = MetricsSettings(reading: &s)
+        s = root.section("chain")
+        config.chain = ChainSettings(reading: &s)
         root.finish()
         return config
     }

@@ -23,6 +23,7 @@ extension WelkomConfig {
         for display in poleDisplays { display.render(into: &w) }
         log.render(into: &w)
         metrics.render(into: &w)
+        chain.render(into: &w)
         return w.text
     }
 }

@@ -27,6 +27,8 @@ public struct WelkomConfig: Sendable, Equatable {
     public var log: LogSettings
     /// `[metrics]`: the listener of `/metrics` and `/healthz`.
     public var metrics: MetricsSettings
+    /// `[chain]`: the chain's central registry and ledger (chain mode). Off by default.
+    public var chain: ChainSettings
 
     public init(data: DataSettings = DataSettings(),
                 recognition: RecognitionSettings = RecognitionSettings(),
@@ -42,7 +44,8 @@ public struct WelkomConfig: Sendable, Equatable {
                 offers: [OfferSettings] = [],
                 poleDisplays: [PoleDisplaySettings] = [],
                 log: LogSettings = LogSettings(),
-                metrics: MetricsSettings = MetricsSettings()) {
+                metrics: MetricsSettings = MetricsSettings(),
+                chain: ChainSettings = ChainSettings()) {
         self.data = data
         self.recognition = recognition
         self.radio = radio
@@ -58,6 +61,7 @@ public struct WelkomConfig: Sendable, Equatable {
         self.poleDisplays = poleDisplays
         self.log = log
         self.metrics = metrics
+        self.chain = chain
     }
 
     /// The config of a file that sets nothing: recognition off, one till, no readers.

@@ -11,5 +11,6 @@ struct Welkom: AsyncParsableCommand {
             Everyone else stays anonymous: not matched, not stored, not logged.
             """,
         subcommands: [DemoCommand.self, RunCommand.self, ConfigCommand.self, ConsentCommand.self,
-                      TokenCommand.self, ReplayCommand.self, ScanCommand.self, AuditCommand.self, TillCommand.self, DoctorCommand.self])
+                      TokenCommand.self, ReplayCommand.self, ScanCommand.self, AuditCommand.self, TillCommand.self, DoctorCommand.self,
+                      ChainCommand.self])
 }

@@ -1,5 +1,6 @@
 import ArgumentParser
 import Foundation
+import WelkomChain
 import WelkomConsent
 import WelkomCore
 import WelkomIdentifiers
@@ -17,9 +18,11 @@ extension AuditCommand {
                 nobody and signs a checkpoint. The tree and every other entry's proofs still verify. \
                 A running agent stops recognising the customer before the ledger is touched. Safe to run again. \
                 With --card instead of --customer: whoever that card belongs to is erased — the enrolled \
-                customer, or the card's "do not ask" marker from the desk with its ledger records.
+                customer, or the card's "do not ask" marker from the desk with its ledger records. \
+                With --postgres (and --customer): chain-wide — the central consent, receipts and shipped record \
+                bodies now, and every store's own registry and ledger as its agent reads the change.
                 """)
-        @OptionGroup var data: DataOption
+        @OptionGroup var target: ConsentTarget
         @Option(help: "The customer's ID.") var customer: String?
         @Option(help: ArgumentHelp("Find the customer, or the \"do not ask\" marker, by a card number instead.", valueName: "NUMBER"))
         var card: String?
@@ -30,6 +33,7 @@ extension AuditCommand {
         }
 
         func run() async throws {
+            guard let data = target.local else { return try await eraseChainWide() }
             let dir = try data.existing()
             try requireWritableDataDirectory(dir)
             let outcome: ConsentService.Erasure
@@ -71,6 +75,23 @@ extension AuditCommand {
                   + "\(outcome.bodiesErased) ledger record bodies deleted"
                   + (outcome.erasureEntry.map { ", erasure entry \($0)" } ?? "")
                   + (outcome.checkpoint.map { ", checkpoint \($0) signed" } ?? ""))
+        }
+
+        private func eraseChainWide() async throws {
+            guard let customer, card == nil else {
+                printError("with --postgres, give --customer: card numbers are not held centrally in a searchable form")
+                throw Exit.usage
+            }
+            let outcome: ChainRegistry.Erasure
+            do { outcome = try await target.withChain { try await $0.erase(customer) } } catch let exit as ExitCode {
+                throw exit
+            } catch {
+                printError("\(error)")
+                throw Exit.ioError
+            }
+            print("erased \(customer) chain-wide: consent and keys \(outcome.consentDeleted ? "deleted" : "already gone"), "
+                  + "\(outcome.receiptsDeleted) receipts and \(outcome.bodiesErased) shipped record bodies deleted; "
+                  + "each store erases its own copy as it reads the change (welkom chain status shows how far each has read)")
         }
     }
 }

@@ -1,6 +1,7 @@
 import ArgumentParser
 import Foundation
 import WelkomAgent
+import WelkomChain
 import WelkomConsent
 import WelkomCore
 import WelkomIdentifiers
@@ -22,7 +23,7 @@ struct ConsentCommand: AsyncParsableCommand {
     struct Enroll: AsyncParsableCommand {
         static let configuration = CommandConfiguration(abstract: "Record a customer's opt-in and their identifiers.")
 
-        @OptionGroup var data: DataOption
+        @OptionGroup var target: ConsentTarget
         @Option(help: "The customer's ID (opaque, from the back office).") var customer: String
         @Option(help: "Comma-separated scopes: greeting, name, offers, notes.") var scopes: String
         @Option(help: "The name staff may see (shown only with the name scope).") var name: String?
@@ -63,7 +64,21 @@ struct ConsentCommand: AsyncParsableCommand {
             let exemptions = StageSettings.paymentCardExemptions(try loadConfig(path: config).0)
             let enrolment: Enrolment
             do { enrolment = try form.enrolment(exempting: exemptions) } catch { throw ValidationError(error.message) }
-            let notice = try await ConsentService.open(dataDirectory: data.url).enroll(enrolment)
+            let notice: AgentNotice?
+            if let data = target.local {
+                notice = try await ConsentService.open(dataDirectory: data.url).enroll(enrolment)
+            } else {
+                do { try await target.withChain { try await $0.enroll(enrolment) } } catch let refused as RegistryError {
+                    printError("\(refused)")
+                    throw Exit.dataError
+                } catch let exit as ExitCode {
+                    throw exit
+                } catch {
+                    printError("\(error)")
+                    throw Exit.ioError
+                }
+                notice = nil
+            }
             print("enrolled \(customer): scopes \(enrolment.scopes.sorted().map(\.rawValue).joined(separator: ","))"
                   + (enrolment.beaconKey != nil ? ", beacon key" : "") + (enrolment.eid != nil ? ", EID key" : "")
                   + (enrolment.irk != nil ? ", IRK" : "")
@@ -76,10 +91,11 @@ struct ConsentCommand: AsyncParsableCommand {
     struct Withdraw: AsyncParsableCommand {
         static let configuration = CommandConfiguration(
             abstract: "Withdraw a consent: delete the customer's keys and unlink their ledger entries.")
-        @OptionGroup var data: DataOption
+        @OptionGroup var target: ConsentTarget
         @Option(help: "The customer's ID.") var customer: String
 
         func run() async throws {
+            guard let data = target.local else { return try await withdrawCentrally() }
             let outcome: ConsentService.Withdrawal?
             do {
                 let dir = try data.existing()
@@ -96,22 +112,39 @@ struct ConsentCommand: AsyncParsableCommand {
             print("withdrawn \(customer): key material deleted, \(outcome.unlinked) ledger entries unlinked")
             reportAgent(outcome.agent)
         }
+
+        /// Central: every store drops the customer as it reads the change (`chain status` shows how far each has read).
+        private func withdrawCentrally() async throws {
+            let outcome: ChainRegistry.Withdrawal?
+            do { outcome = try await target.withChain { try await $0.withdraw(customer) } } catch let exit as ExitCode {
+                throw exit
+            } catch {
+                printError("\(error)")
+                throw Exit.ioError
+            }
+            guard let outcome else {
+                printError("no consent for customer \(FieldLimits.escapingControls(customer)) in the chain registry")
+                throw Exit.dataError
+            }
+            print("withdrawn \(customer): key material deleted, \(outcome.unlinked) ledger entries unlinked")
+            reportAgent(nil)
+        }
     }
 
-    struct List: ParsableCommand {
+    struct List: AsyncParsableCommand {
         static let configuration = CommandConfiguration(abstract: "List consents (never key material).")
-        @OptionGroup var data: DataOption
+        @OptionGroup var target: ConsentTarget
         @Option(help: "table or jsonl.") var format: ListFormat = .table
 
-        func run() throws { try printConsents(data: data.existing(), format: format) }
+        func run() async throws { try await printConsents(target, format: format) }
     }
 
-    struct Export: ParsableCommand {
+    struct Export: AsyncParsableCommand {
         static let configuration = CommandConfiguration(abstract: "Export consents as JSON lines (never key material).")
-        @OptionGroup var data: DataOption
+        @OptionGroup var target: ConsentTarget
         @Option(help: "jsonl or table.") var format: ListFormat = .jsonl
 
-        func run() throws { try printConsents(data: data.existing(), format: format) }
+        func run() async throws { try await printConsents(target, format: format) }
     }
 
     struct Import: AsyncParsableCommand {
@@ -125,7 +158,7 @@ struct ConsentCommand: AsyncParsableCommand {
                 line is valid: unknown keys, a customer or a card on two lines, and control characters \
                 are refused with their line numbers. The consents are written in one transaction.
                 """)
-        @OptionGroup var data: DataOption
+        @OptionGroup var target: ConsentTarget
         @Argument(help: ArgumentHelp("The file to import.", valueName: "FILE.jsonl")) var file: String
         @Option(help: ArgumentHelp("The agent's config, for [cards] allow_prefixes (default: /etc/welkom/welkom.toml when present, else the defaults).", valueName: "PATH"))
         var config: String?
@@ -144,9 +177,17 @@ struct ConsentCommand: AsyncParsableCommand {
                 printError("nothing imported")
                 throw Exit.dataError
             }
-            let notice: AgentNotice
+            let notice: AgentNotice?
             do {
-                notice = try await ConsentService.open(dataDirectory: data.url).enroll(all: enrolments)
+                if let data = target.local {
+                    notice = try await ConsentService.open(dataDirectory: data.url).enroll(all: enrolments)
+                } else {
+                    do { try await target.withChain { try await $0.enroll(all: enrolments) } } catch let error as ChainError {
+                        printError("\(error)")
+                        throw Exit.ioError
+                    }
+                    notice = nil
+                }
             } catch let refused as RegistryError {
                 // Checked against what is already enrolled, in the one transaction: nothing was written.
                 printError("\(file): \(refused)")
@@ -162,8 +203,13 @@ struct ConsentCommand: AsyncParsableCommand {
     }
 }
 
-/// Said on stderr, so scripts reading stdout see the same lines as before.
-private func reportAgent(_ notice: AgentNotice) {
+/// Said on stderr, so scripts reading stdout see the same lines as before. nil: the change went
+/// to the chain's central registry, where each store's agent picks it up.
+private func reportAgent(_ notice: AgentNotice?) {
+    guard let notice else {
+        printError("recorded in the chain registry; each connected store applies it within seconds (welkom chain status shows how far each has read)")
+        return
+    }
     switch notice {
     case .applied: printError("the running agent has applied the change")
     case .noAgentRunning: printError("no agent is running on this data directory; the next one to start loads the change")
@@ -174,8 +220,16 @@ enum ListFormat: String, ExpressibleByArgument, CaseIterable {
     case table, jsonl
 }
 
-private func printConsents(data: URL, format: ListFormat) throws {
-    let consents = try ConsentRegistry(dataDirectory: data).consents()
+private func printConsents(_ target: ConsentTarget, format: ListFormat) async throws {
+    let consents: [ConsentSummary]
+    if let data = target.local {
+        consents = try await ConsentRegistry(dataDirectory: data.existing()).consents()
+    } else {
+        do { consents = try await target.withChain { try await $0.consents() } } catch let error as ChainError {
+            printError("\(error)")
+            throw Exit.ioError
+        }
+    }
     switch format {
     case .jsonl:
         for c in consents { print(consentLine(c)) }

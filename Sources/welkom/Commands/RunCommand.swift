@@ -1,6 +1,7 @@
 import ArgumentParser
 import Foundation
 import WelkomAgent
+import WelkomChain
 import WelkomStorage
 
 struct RunCommand: AsyncParsableCommand {
@@ -48,6 +49,22 @@ struct RunCommand: AsyncParsableCommand {
             logger.critical("cannot open the data directory", metadata: ["dir": "\(cfg.data.dir)", "error": "\(error)"])
             throw Exit.ioError
         }
+        // Chain mode: the central registry's changes reach the pipeline through the agent's own
+        // ConsentApplier, in its order; the store's ledger ships from here.
+        var chainSync: Task<Void, Never>?
+        if cfg.chain.enabled {
+            do {
+                let sync = ChainSync(url: try ChainURL(cfg.chain.postgres), key: try ChainKey.load(path: cfg.chain.keyFile),
+                                     store: cfg.chain.store, registry: runtime.registry, ledger: runtime.ledger,
+                                     agent: runtime.applier, dataDirectory: runtime.dataDirectory, logger: logger)
+                logger.info("chain mode", metadata: ["store": "\(cfg.chain.store)", "postgres": "\((try? ChainURL(cfg.chain.postgres))?.description ?? "")"])
+                chainSync = Task { await sync.run() }
+            } catch {
+                logger.critical("\(error)")
+                throw Exit.config
+            }
+        }
+        defer { chainSync?.cancel() }
         do {
             // SIGHUP re-reads the file the agent started from (none with the embedded defaults).
             try await runtime.run(sources: sources, reloadingFrom: config ?? (origin == "embedded defaults" ? nil : origin))

@@ -1,0 +1,283 @@
+import Foundation
+import Logging
+import PostgresNIO
+import WelkomConsent
+import WelkomCore
+import WelkomLedger
+import WelkomRegistry
+import WelkomStorage
+
+/// The agent's side of chain mode (`[chain]`): keeps the store's local registry a copy of the
+/// central one and ships the store's ledger.
+///
+/// - An initial load (one REPEATABLE READ snapshot of every active consent and the change log's
+///   head), then the change log from that cursor, woken by LISTEN/NOTIFY (and a poll each second,
+///   which also ships the ledger).
+/// - Of every batch of changes, withdrawals and erasures are applied first, each through the
+///   data directory's ConsentService with the agent's ConsentApplier as its link: registry, then
+///   the running pipeline, then the local ledger, exactly as `consent withdraw` / `audit erase`
+///   do locally. Enrolments follow, in one registry transaction and one reload.
+/// - The local registry keeps recognising whenever the database is unreachable; the sync says so
+///   (log, ChainSyncStatus for /healthz) and catches up from its cursor when it returns.
+///
+/// The cursor is kept in DATA/chain-cursor (a number, nothing about anyone).
+public final class ChainSync: Sendable {
+    public static let cursorFileName = "chain-cursor"
+    let url: ChainURL
+    let key: ChainKey
+    let store: String
+    let registry: ConsentRegistry
+    let ledger: Ledger
+    let agent: any AgentLink
+    let dataDirectory: URL
+    let logger: Logger
+    let clock: any WelkomClock
+    public let status = ChainSyncStatus()
+    /// Seconds between polls (and ledger shipments) when no notification comes.
+    let pollInterval: Duration
+
+    public init(url: ChainURL, key: ChainKey, store: String, registry: ConsentRegistry, ledger: Ledger,
+                agent: any AgentLink, dataDirectory: URL, logger: Logger, clock: any WelkomClock = SystemClock(),
+                pollInterval: Duration = .seconds(1)) {
+        self.url = url
+        self.key = key
+        self.store = store
+        self.registry = registry
+        self.ledger = ledger
+        self.agent = agent
+        self.dataDirectory = dataDirectory
+        self.logger = logger
+        self.clock = clock
+        self.pollInterval = pollInterval
+    }
+
+    var service: ConsentService { ConsentService(registry: registry, ledger: ledger, agent: agent, clock: clock) }
+    var cursorURL: URL { dataDirectory.appendingPathComponent(Self.cursorFileName) }
+
+    /// Runs until cancelled. Never throws: an unreachable database is a state, not an end.
+    public func run() async {
+        var wasDown = false
+        var backoff = 1.0
+        while !Task.isCancelled {
+            do {
+                let db = try await ChainDatabase.connect(url, logger: logger)
+                defer { Task { await db.close() } }
+                try await ChainSchema.check(db, key: key)
+                status.update { $0.connected = true; $0.problem = nil }
+                if wasDown { logger.notice("chain database reachable again; catching up", metadata: ["store": "\(store)"]) }
+                wasDown = false
+                backoff = 1
+                try await session(db)
+            } catch is CancellationError {
+                return
+            } catch {
+                if Task.isCancelled { return }
+                let reason = ChainDatabase.reason(error)
+                status.update { $0.connected = false; $0.problem = reason }
+                if !wasDown {
+                    logger.warning("chain database unreachable; recognising from the local registry until it returns",
+                                   metadata: ["store": "\(store)", "error": "\(reason)"])
+                }
+                wasDown = true
+                try? await Task.sleep(for: .seconds(backoff))
+                backoff = min(backoff * 2, 5)
+            }
+        }
+    }
+
+    /// One connection's life: initial load if there is no cursor yet, then changes and shipping.
+    func session(_ db: ChainDatabase) async throws {
+        var cursor = readCursor()
+        if cursor == nil { cursor = try await initialLoad(db) }
+        var position = cursor ?? 0
+        var shipped = try await ChainLedger.shippedThrough(db)
+        var shippedCheckpoints = try await ChainLedger.shippedCheckpointIDs(db)
+        var lastCheckpoint = ContinuousClock.now - .seconds(3600)
+        try await db.listen(ChainSchema.channel) { notifications in
+            try await withThrowingTaskGroup(of: Void.self) { group in
+                let (wakes, wake) = AsyncStream.makeStream(of: Void.self, bufferingPolicy: .bufferingNewest(1))
+                group.addTask {
+                    // Ends (and so ends the loop below) when the connection goes.
+                    defer { wake.finish() }
+                    for try await _ in notifications { wake.yield() }
+                }
+                group.addTask {
+                    while !Task.isCancelled {
+                        try await Task.sleep(for: self.pollInterval)
+                        wake.yield()
+                    }
+                }
+                // After LISTEN is active: a change committed before it is read here, one after it wakes us.
+                wake.yield()
+                for await _ in wakes {
+                    position = try await self.catchUp(db, from: position)
+                    if ContinuousClock.now - lastCheckpoint > .seconds(5) {
+                        _ = try await self.ledger.writeCheckpoint(at: self.clock.now(), onlyIfGrown: true)
+                        lastCheckpoint = .now
+                    }
+                    shipped = try await self.shipLedger(db, after: shipped, checkpoints: &shippedCheckpoints)
+                    let total = try await self.ledger.count()
+                    let queued = max(0, total - shipped)
+                    let key = try await BlockingIO.run { try self.ledger.latestCheckpoint().map { Data($0.publicKey) } }
+                    try await db.query("SELECT welkom.store_contact(\(position), \(queued), \(key))", "report contact")
+                    let reached = position
+                    self.status.update { $0.cursor = reached; $0.entriesQueued = queued; $0.lastSync = self.clock.now() }
+                }
+                group.cancelAll()
+                throw ChainError.unreachable(url: self.url.description, reason: "the connection closed")
+            }
+        }
+    }
+
+    // MARK: - Consents
+
+    /// Every active consent and the change log's head in one snapshot; the local registry becomes
+    /// exactly that (consents the chain no longer holds are withdrawn locally first).
+    func initialLoad(_ db: ChainDatabase) async throws -> Int64 {
+        let started = ContinuousClock.now
+        let now = clock.now()
+        let (head, enrolments) = try await db.transaction("initial load") {
+            try await db.query("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ, READ ONLY", "initial load")
+            let head = try await db.query("SELECT COALESCE(max(seq), 0) FROM welkom.consent_change", "initial load")
+                .first?.decode(Int64.self) ?? 0
+            let enrolments = try await self.readConsents(db, where: "expires_ms IS NULL OR expires_ms > \(LedgerTime.milliseconds(now))")
+            return (head, enrolments)
+        }
+        let central = Set(enrolments.map(\.customer))
+        for local in try await registry.consents() where !central.contains(local.customer) {
+            _ = try await service.withdraw(local.customer, channel: "chain")
+        }
+        try await enrollLocally(enrolments)
+        try writeCursor(head)
+        logger.info("chain consents loaded", metadata: [
+            "store": "\(store)", "consents": "\(enrolments.count)", "cursor": "\(head)",
+            "seconds": "\(String(format: "%.2f", Double((ContinuousClock.now - started).components.attoseconds) / 1e18 + Double((ContinuousClock.now - started).components.seconds)))",
+        ])
+        return head
+    }
+
+    /// Applies the changes after `cursor`, removals first; returns the new cursor.
+    func catchUp(_ db: ChainDatabase, from cursor: Int64) async throws -> Int64 {
+        var position = cursor
+        while true {
+            let rows = try await db.query("""
+                SELECT seq, kind, customer_sealed FROM welkom.consent_change WHERE seq > \(position) ORDER BY seq LIMIT 10000
+                """, "read changes")
+            guard !rows.isEmpty else { return position }
+            var removals: [(CustomerID, erase: Bool)] = []
+            var enrolled: [CustomerID] = []
+            var last = position
+            for row in rows {
+                let (seq, kind, sealedData) = try row.decode((Int64, String, Data).self)
+                let sealed = Array(sealedData)
+                last = seq
+                let customer = String(decoding: try key.open(sealed, context: "change"), as: UTF8.self)
+                switch kind {
+                case "withdrawn": removals.append((customer, false))
+                case "erased": removals.append((customer, true))
+                default: enrolled.append(customer)
+                }
+            }
+            // Withdrawals and erasures before anything else this batch brings.
+            for (customer, erase) in removals {
+                if erase {
+                    _ = try await service.erase(customer)
+                } else {
+                    _ = try await service.withdraw(customer, channel: "chain")
+                }
+            }
+            if !enrolled.isEmpty {
+                let now = clock.now()
+                let current = try await readConsents(db, customers: Array(Set(enrolled)))
+                try await enrollLocally(current.filter { $0.expires.map { $0 > now } ?? true })
+            }
+            try writeCursor(last)
+            position = last
+            if !removals.isEmpty {
+                logger.info("chain withdrawals applied", metadata: ["store": "\(store)", "count": "\(removals.count)", "cursor": "\(last)"])
+            }
+            if rows.count < 10000 { return position }
+        }
+    }
+
+    /// One registry transaction, one reload; if the batch is refused (a key the local registry
+    /// gives to someone else), each is tried alone so one bad row does not hold up the rest.
+    private func enrollLocally(_ enrolments: [Enrolment]) async throws {
+        guard !enrolments.isEmpty else { return }
+        do {
+            try await registry.enroll(all: enrolments)
+        } catch {
+            for e in enrolments {
+                do { try await registry.enroll(e) } catch {
+                    logger.error("a chain consent could not be loaded locally", metadata: ["store": "\(store)", "error": "\(error)"])
+                }
+            }
+        }
+        _ = try await agent.apply(.reload)
+    }
+
+    func readConsents(_ db: ChainDatabase, customers: [CustomerID]) async throws -> [Enrolment] {
+        guard !customers.isEmpty else { return [] }
+        return try await readRows(db, try await db.query("""
+            SELECT customer, scopes, name, language, expires_ms, consent_text_version, note, tags, key_material
+            FROM welkom.consent WHERE customer = ANY(\(customers))
+            """, "read consents"))
+    }
+
+    func readConsents(_ db: ChainDatabase, where condition: String) async throws -> [Enrolment] {
+        try await readRows(db, try await db.query(PostgresQuery(unsafeSQL: """
+            SELECT customer, scopes, name, language, expires_ms, consent_text_version, note, tags, key_material
+            FROM welkom.consent WHERE \(condition)
+            """), "read consents"))
+    }
+
+    private func readRows(_ db: ChainDatabase, _ rows: [PostgresRow]) async throws -> [Enrolment] {
+        try rows.map { row in
+            let (customer, scopes, name, language, expires, version, note, tags, sealed) =
+                try row.decode((String, String, String?, String, Int64?, String?, String?, String?, Data).self)
+            let m = try ChainKeyMaterial.open(Array(sealed), with: key, customer: customer)
+            guard let lang = Language(rawValue: language), let scopeSet = try? Scope.parseList(scopes) else {
+                throw RegistryError.unreadableConsent(customer: customer, reason: "unknown scope or language")
+            }
+            return Enrolment(customer: customer, scopes: scopeSet, name: name, language: lang,
+                             beaconKey: m.beaconKey.flatMap { Block128(hex: $0) }, cards: m.cards,
+                             expires: expires.map { LedgerTime.date(milliseconds: $0) }, consentTextVersion: version,
+                             note: note,
+                             eid: m.eid.flatMap { e in Block128(hex: e.key).map { EIDRegistration(identityKey: $0, exponent: e.exponent, epoch: e.epoch) } },
+                             irk: m.irk.flatMap { Block128(hex: $0) },
+                             staticIdentifiers: m.statics.compactMap { StaticIdentifier(canonical: $0) },
+                             tags: Set((tags ?? "").split(separator: ",").map(String.init)))
+        }
+    }
+
+    // MARK: - Ledger
+
+    func shipLedger(_ db: ChainDatabase, after: Int64, checkpoints shippedIDs: inout Set<Int64>) async throws -> Int64 {
+        var shipped = after
+        while true {
+            let batch = try await ledger.stored(LedgerQuery(after: shipped, limit: ChainLedger.batchSize))
+            guard let last = batch.last else { break }
+            _ = try await ChainLedger.ship(batch, db)
+            shipped = last.entry.seq
+            if batch.count < ChainLedger.batchSize { break }
+        }
+        let local = try await BlockingIO.run { try self.ledger.checkpoints() }
+        let fresh = local.filter { !shippedIDs.contains($0.id) && Int64($0.treeSize) <= shipped }
+        if !fresh.isEmpty {
+            try await ChainLedger.ship(fresh, db)
+            shippedIDs.formUnion(fresh.map(\.id))
+        }
+        return shipped
+    }
+
+    // MARK: - Cursor file
+
+    func readCursor() -> Int64? {
+        guard let text = try? String(contentsOf: cursorURL, encoding: .utf8) else { return nil }
+        return Int64(text.trimmingCharacters(in: .whitespacesAndNewlines))
+    }
+
+    func writeCursor(_ value: Int64) throws {
+        try DataDirectory.writeAtomically(Array("\(value)\n".utf8), to: cursorURL.path)
+    }
+}

@@ -1,0 +1,24 @@
+import Foundation
+import Synchronization
+
+/// What the agent's chain sync is doing, for /healthz, /metrics and the log: whether the chain
+/// database is reachable, how far the store has read, how much of its ledger waits to ship.
+public final class ChainSyncStatus: Sendable {
+    public struct State: Sendable, Equatable {
+        public var connected = false
+        /// Why the database is unreachable, while it is.
+        public var problem: String?
+        public var cursor: Int64 = 0
+        public var entriesQueued: Int64 = 0
+        public var lastSync: Date?
+    }
+    private let state = Mutex(State())
+
+    public init() {}
+
+    public var current: State { state.withLock { $0 } }
+
+    func update(_ change: (inout State) -> Void) {
+        state.withLock { change(&$0) }
+    }
+}
