@@ -26,6 +26,14 @@ final class ChainSyncTests: XCTestCase {
     var work: URL!
     var key: ChainKey!
     var admin: ChainDatabase!
+    /// Closed in tearDown: postgres-nio asserts that every connection is closed before it goes.
+    var opened: [ChainDatabase] = []
+
+    func connect(_ url: ChainURL) async throws -> ChainDatabase {
+        let db = try await ChainDatabase.connect(url)
+        opened.append(db)
+        return db
+    }
 
     override func setUp() async throws {
         cluster = try PostgresCluster()
@@ -37,6 +45,7 @@ final class ChainSyncTests: XCTestCase {
     }
 
     override func tearDown() async throws {
+        for db in opened { await db.close() }
         await admin?.close()
         cluster?.remove()
         if let work { try? FileManager.default.removeItem(at: work) }
@@ -52,8 +61,7 @@ final class ChainSyncTests: XCTestCase {
             Enrolment(customer: gone, scopes: [.greeting, .name], name: "Erika", beaconKey: goneKey),
         ])
         let storeURL = try await ChainStores.add(admin, store: "delft")
-        let store = try await ChainDatabase.connect(storeURL)
-        defer { Task { await store.close() } }
+        let store = try await connect(storeURL)
 
         let dataDir = work.appendingPathComponent("data")
         let registry = try ConsentRegistry(dataDirectory: dataDir)

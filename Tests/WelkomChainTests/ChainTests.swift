@@ -14,6 +14,14 @@ final class ChainTests: XCTestCase {
     var work: URL!
     var key: ChainKey!
     var admin: ChainDatabase!
+    /// Closed in tearDown: postgres-nio asserts that every connection is closed before it goes.
+    var opened: [ChainDatabase] = []
+
+    func connect(_ url: ChainURL) async throws -> ChainDatabase {
+        let db = try await ChainDatabase.connect(url)
+        opened.append(db)
+        return db
+    }
 
     override func setUp() async throws {
         cluster = try PostgresCluster()
@@ -25,6 +33,7 @@ final class ChainTests: XCTestCase {
     }
 
     override func tearDown() async throws {
+        for db in opened { await db.close() }
         await admin?.close()
         cluster?.remove()
         if let work { try? FileManager.default.removeItem(at: work) }
@@ -95,9 +104,8 @@ final class ChainTests: XCTestCase {
         let urlA = try await ChainStores.add(admin, store: "a")
         let urlB = try await ChainStores.add(admin, store: "b")
         XCTAssertEqual(urlA.user, "welkom_store_a")
-        let a = try await ChainDatabase.connect(urlA)
-        let b = try await ChainDatabase.connect(urlB)
-        defer { Task { await a.close(); await b.close() } }
+        let a = try await connect(urlA)
+        let b = try await connect(urlB)
 
         // It may read consents — but the key material only sealed.
         let sealed = try await a.query("SELECT key_material FROM welkom.consent", "t").first!.decode(Data.self)
