@@ -69,9 +69,14 @@ public final class AgentRuntime: Sendable {
                       onShown: { prompt in for pole in poles { pole.submit(prompt) } }) { [clock] action in
             try await pipeline.record(action, at: clock.now())
         }
-        hub.attach(consents: TillConsents(service: consents, companyID: config.recognition.companyID,
-                                          exemptions: StageSettings.paymentCardExemptions(config),
-                                          doNotAskLifetime: TimeInterval(config.tillDisplay.doNotAskLifetime), clock: clock))
+        hub.attach(consents: tillConsents(config))
+    }
+
+    /// What the till and desk pages' consent changes go through, with `config`'s settings.
+    func tillConsents(_ config: WelkomConfig) -> TillConsents {
+        TillConsents(service: consents, companyID: config.recognition.companyID,
+                     exemptions: StageSettings.paymentCardExemptions(config),
+                     doNotAskLifetime: TimeInterval(config.tillDisplay.doNotAskLifetime), clock: clock)
     }
 
     /// How often the pipeline forgets stale state (cool-downs, customers who left the zones);

@@ -75,6 +75,8 @@ final class ConfigReloader: Sendable {
         let pipeline = runtime.pipeline
         await pipeline.reconfigure(policy: StageSettings.policy(new), zones: StageSettings.zoneTracker(new.zones))
         await runtime.hub.updateTills(StageSettings.tills(new))
+        // The desk's key URIs and typed cards follow the new company ID and card prefixes.
+        runtime.hub.attach(consents: runtime.tillConsents(new))
         let recognition = StageSettings.recogniser(new)
         if recognition != (await pipeline.recogniserSettings) {
             do {
