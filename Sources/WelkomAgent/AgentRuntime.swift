@@ -76,7 +76,8 @@ public final class AgentRuntime: Sendable {
     func tillConsents(_ config: WelkomConfig) -> TillConsents {
         TillConsents(service: consents, companyID: config.recognition.companyID,
                      exemptions: StageSettings.paymentCardExemptions(config),
-                     doNotAskLifetime: TimeInterval(config.tillDisplay.doNotAskLifetime), clock: clock)
+                     doNotAskLifetime: TimeInterval(config.tillDisplay.doNotAskLifetime), clock: clock,
+                     chainMode: config.chain.enabled, logger: logger)
     }
 
     /// How often the pipeline forgets stale state (cool-downs, customers who left the zones);

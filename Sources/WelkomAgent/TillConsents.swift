@@ -22,9 +22,26 @@ struct TillConsents: TillConsentDesk {
     /// `till_display.do_not_ask_lifetime`.
     let doNotAskLifetime: TimeInterval
     let clock: any WelkomClock
+    /// `[chain]` is on: consents belong to the chain's central registry, which a store's login may
+    /// read but not write. The desk then refuses to enrol (a consent only this store knew would be
+    /// missing from the chain's records); withdrawals still take effect here at once, and are logged
+    /// so the office withdraws centrally too (docs/contract.md, "Consent at the till in chain mode").
+    var chainMode = false
+    var logger: Logger? = nil
+
+    static let chainRefusal = DeskRefusal(
+        "In chain mode consents are given centrally (welkom consent enroll --postgres): nothing was stored / "
+        + "In ketenmodus wordt toestemming centraal vastgelegd: niets opgeslagen")
 
     func withdraw(customer: CustomerID, till: TillID, pairing: String?) async throws {
         _ = try await service.withdraw(customer, channel: Self.channel, collectedBy: pairing)
+        warnIfChain(till: till)
+    }
+
+    private func warnIfChain(till: TillID) {
+        guard chainMode else { return }
+        logger?.warning("consent withdrawn at a till in chain mode: in effect at this store only; withdraw it centrally too (welkom consent withdraw --postgres)",
+                        metadata: ["till": "\(till)"])
     }
 
     func withdraw(card: String, till: TillID, pairing: String?) async throws -> Bool {
@@ -33,6 +50,7 @@ struct TillConsents: TillConsentDesk {
         var withdrawn = false
         if let customer = try await registry.customer(cardPseudonym: pseudonym) {
             _ = try await service.withdraw(customer, channel: Self.channel, collectedBy: pairing)
+            warnIfChain(till: till)
             withdrawn = true
         }
         // A "do not ask" the customer now takes back goes too.
@@ -60,6 +78,7 @@ struct TillConsents: TillConsentDesk {
     }
 
     func enrol(_ request: DeskEnrolmentRequest) async throws -> DeskEnrolmentResult {
+        guard !chainMode else { throw Self.chainRefusal }
         guard let text = ConsentTexts.newest(in: service.ledger.dataDirectory).first(where: { $0.language == request.language }) else {
             throw DeskRefusal("There is no consent text in this language: nothing was stored / Er is geen toestemmingstekst in deze taal: niets opgeslagen")
         }
@@ -89,6 +108,7 @@ struct TillConsents: TillConsentDesk {
     }
 
     func doNotAsk(card: String, till: TillID, pairing: String?) async throws {
+        guard !chainMode else { throw Self.chainRefusal }
         try await service.declineAndDoNotAsk(card: card, expires: clock.now().addingTimeInterval(doNotAskLifetime),
                                              channel: Self.channel, collectedBy: pairing)
     }

@@ -290,6 +290,9 @@ extension TillHub {
         }
         do {
             try await desk.doNotAsk(card: card, till: till.id, pairing: pairing)
+        } catch let refusal as DeskRefusal {
+            await deskEndAnswer(till: till.id, sessionID: session, outcome: nil)
+            return Self.text(.unprocessableContent, refusal.description)
         } catch {
             await deskEndAnswer(till: till.id, sessionID: session, outcome: nil)
             logger.warning("do-not-ask not recorded", metadata: ["till": "\(till.id)",

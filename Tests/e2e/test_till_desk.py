@@ -560,3 +560,40 @@ def test_the_customer_withdraws_at_the_desk_by_scanning_their_card(workdir, data
     before = shop.agent.counter("welkom_sightings_unmatched_total", source="card")
     shop.scan("2", DESK_CARD)
     wait_until(lambda: shop.agent.counter("welkom_sightings_unmatched_total", source="card") > before, 30, "unmatched")
+
+
+def test_in_chain_mode_the_desk_refuses_to_enrol_and_a_till_withdrawal_still_takes_effect_here(workdir, data_dir, cleanup):
+    """A store's chain login may read the central registry but not write it: the desk says so and
+    stores nothing, and a withdrawal at the till is in force at this store at once (and logged, for
+    the office to withdraw centrally). The database is unreachable here; the store runs on."""
+    import os
+    write_texts(data_dir)
+    welkom("consent", "enroll", "--data", data_dir, "--customer", "chloe", "--scopes", "greeting",
+           "--locale", "nl", "--card", OTHER_CARD)
+    key = workdir / "chain.key"
+    key.write_bytes(os.urandom(32))
+    key.chmod(0o600)
+    chain = f'[chain]\npostgres = "postgres://welkom_store_x:pw@127.0.0.1:1/welkom"\nstore = "den-haag"\nkey_file = "{key}"\n'
+    shop = Shop(workdir, data_dir, cleanup, extra_toml=chain)
+    desk, customer = open_desk(shop, cleanup)
+    start_with_card(shop, desk, customer)
+    customer.find_element(By.CSS_SELECTOR, "input[name=scope][value=greeting]").click()
+    customer.find_element(By.ID, "confirm").click()
+    wait_until(lambda: customer.find_element(By.ID, "error").is_displayed(), 20, "the refusal")
+    assert "chain mode" in customer.find_element(By.ID, "error").text
+    customer.find_element(By.ID, "do-not-ask").click()
+    wait_until(lambda: "chain mode" in customer.find_element(By.ID, "error").text, 20, "the refusal of do-not-ask")
+    assert enrolled(data_dir) == ["chloe"] and query(data_dir, "--kind", "consent_given")[0]["receipt"]["collection_method"] == "cli"
+    db = sqlite3.connect(data_dir / "registry.sqlite")
+    assert db.execute("SELECT count(*) FROM do_not_ask").fetchone()[0] == 0
+    db.close()
+
+    till = open_till(shop, "2")
+    cleanup(till.quit)
+    shop.scan("2", OTHER_CARD)
+    wait_until(lambda: cards(till), 30, "Chloé's greeting")
+    till.find_element(By.CSS_SELECTOR, "article.prompt button.withdraw").click()
+    till.find_element(By.CSS_SELECTOR, "article.prompt button.withdraw-yes").click()
+    wait_until(lambda: till.find_element(By.ID, "notice").is_displayed(), 20, "the page to say it is withdrawn")
+    assert enrolled(data_dir) == []
+    wait_until(lambda: "withdraw it centrally too" in shop.agent.process.output(), 10, "the log line for the office")
