@@ -17,7 +17,7 @@ extension TillHub {
     /// | `/desk/{id}…` | the desk and customer pages and their calls (TillHub+Desk.swift): desk pairings only |
     /// | `POST /till/{id}/renew` | 204: the pairing's expiry (and the cookie's) pushed out by the token lifetime |
     /// | `GET /pair` | the pairing page (`?code=` fills it in; the page's script then POSTs it — a GET never redeems) |
-    /// | `POST /pair` | `code=…` (form or JSON `{"code":…}`): 303 to the till page with the cookie set, or JSON `{"till","pairing","token"}` when the client accepts JSON; 401 wrong code, 429 too many wrong codes from this client address |
+    /// | `POST /pair` | `code=…` (form or JSON `{"code":…}`): 303 to the till page (a desk pairing: the desk page) with the cookie set, or JSON `{"till","pairing","token"}` when the client accepts JSON; 401 wrong code, 429 too many wrong codes from this client address |
     ///
     /// With a `PairingStore`, every route but `/pair` needs a paired display's unexpired token
     /// (cookie or bearer): without one the answer is 401 and holds no customer data; a token of
@@ -291,8 +291,9 @@ extension TillHub {
                                     body: ResponseBody(byteBuffer: ByteBuffer(string:
                                         "{\"till\":\(JSONText.quoted(made.pairing.till)),\"pairing\":\(JSONText.quoted(made.pairing.id)),\"token\":\(JSONText.quoted(made.token))}")))
             } else {
-                response = Response(status: .seeOther, headers: [.location: "/till/" + HTMLText.pathSegment(made.pairing.till),
-                                                                 .cacheControl: "no-store"])
+                // A desk display lands on its desk page, a till display on its till's.
+                let page = (made.pairing.role == .desk ? "/desk/" : "/till/") + HTMLText.pathSegment(made.pairing.till)
+                response = Response(status: .seeOther, headers: [.location: page, .cacheControl: "no-store"])
             }
             response.headers[.setCookie] = cookie
             return response

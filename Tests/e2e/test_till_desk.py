@@ -71,8 +71,10 @@ class Shop:
         return "".join(ch for ch in first if ch.isdigit())
 
     def pair(self, browser, till, desk=False):
+        """Pairs as staff would; a desk display lands on its desk page, a till display on its till's."""
         browser.get(f"{self.agent.url}/pair?code={self.code(till, desk)}")
-        wait_until(lambda: browser.current_url.rstrip("/").endswith(f"/till/{till}"), 20, "pairing")
+        page = f"/desk/{till}" if desk else f"/till/{till}"
+        wait_until(lambda: browser.current_url.rstrip("/").endswith(page), 20, "pairing")
 
     def token(self, till, desk=False):
         req = urllib.request.Request(self.agent.url + "/pair", data=json.dumps({"code": self.code(till, desk)}).encode(),
