@@ -87,7 +87,7 @@ def test_the_package_ships_binary_unit_config_udev_rules_and_user(deb):
     control = run("dpkg-deb", "-I", deb, "conffiles").stdout.split()
     assert control == ["/etc/welkom/welkom.toml"]
     depends = field(deb, "Depends")
-    for library in ["libbluetooth3", "libusb-1.0-0", "libsqlite3-0"]:
+    for library in ["libbluetooth3", "libusb-1.0-0", "libsqlite3-0", "libqrencode4"]:
         assert library in depends, depends
     size = deb.stat().st_size
     print(f"{deb.name}: {size / 1e6:.1f} MB, Installed-Size {int(field(deb, 'Installed-Size')) / 1024:.1f} MiB")
