@@ -158,6 +158,14 @@ def test_scan_records_in_the_monitor_format_that_btmon_and_tshark_read(workdir, 
     detail = subprocess.run(["tshark", "-r", str(capture), "-V", "-c", "1"], capture_output=True, text=True, timeout=60)
     assert "Bluetooth Linux Monitor" in detail.stdout and "Adapter Name: hci0" in detail.stdout
 
+    # The default format, H4 (datalink 1002), reads in tshark as well.
+    h4 = workdir / "h4.btsnoop"
+    welkom("scan", "--hci", f"serial:{rig.pty}", "--seconds", "2", "--record", h4)
+    h4_frames = subprocess.run(["tshark", "-r", str(h4), "-T", "fields", "-e", "frame.encap_type"],
+                               capture_output=True, text=True, timeout=120)
+    assert h4_frames.returncode == 0, h4_frames.stderr
+    assert len(h4_frames.stdout.splitlines()) == len(records(h4.read_bytes(), 1002)) > 10
+
     cfg = enrolled(data_dir, workdir)
     tokens = anna_tokens()
     annas = sum(1 for e in events if any(t in e for t in tokens))
