@@ -56,24 +56,28 @@ public final class BtsnoopReader {
     /// datalinks only 0 is accepted (they hold one controller).
     public init(path: String, index: UInt16? = nil) throws(BtsnoopError) {
         let (file, datalink) = try Self.open(path)
+        let chosen: UInt16?
+        // Closed here on refusal: a class whose init throws before it is whole never runs deinit.
+        do { chosen = try Self.controller(index, ofCapture: path, datalink: datalink) } catch { fclose(file); throw error }
         self.path = path
         self.datalink = datalink
         self.file = file
-        guard datalink == Self.datalinkMonitor else {
+        controllerIndex = chosen
+    }
+
+    /// The controller to read: `index` if the capture holds it, else the only one carrying packets.
+    private static func controller(_ index: UInt16?, ofCapture path: String, datalink: UInt32) throws(BtsnoopError) -> UInt16? {
+        guard datalink == datalinkMonitor else {
             if let index, index != 0 { throw .noSuchController(path: path, index: index, available: [0]) }
-            controllerIndex = nil
-            return
+            return nil
         }
-        let found = try Self.controllers(inMonitorCapture: path)
+        let found = try controllers(inMonitorCapture: path)
         if let index {
-            guard found.isEmpty || found.contains(index) else {
-                throw .noSuchController(path: path, index: index, available: found)
-            }
-            controllerIndex = index
-        } else {
-            guard found.count <= 1 else { throw .severalControllers(path: path, indexes: found) }
-            controllerIndex = found.first
+            guard found.isEmpty || found.contains(index) else { throw .noSuchController(path: path, index: index, available: found) }
+            return index
         }
+        guard found.count <= 1 else { throw .severalControllers(path: path, indexes: found) }
+        return found.first
     }
 
     /// A reader that hands out every record as it is in the file (the monitor pre-pass).
