@@ -67,7 +67,7 @@ def test_a_record_three_years_ahead_is_played_at_once_and_named(workdir):
     assert reports(p.stdout) == RECORDS, "every record played, the damaged one too"
     assert "record 11: its time is 3 years after record 10's" in p.stderr, p.stderr
     assert "record 12: its time is 3 years before record 11's" in p.stderr, p.stderr
-    assert "scan: the capture is damaged, 2 problems:" in p.stderr
+    assert "scan: the capture is damaged: 2 problems, named above" in p.stderr
 
 
 def test_a_record_going_back_an_hour_is_played_at_once_and_named(workdir):

@@ -138,9 +138,8 @@ struct ScanCommand: AsyncParsableCommand {
         }
         let damage = source.captureDamage
         if !damage.isEmpty {
-            printError("scan: the capture is damaged, \(damage.count) problem\(damage.count == 1 ? "" : "s"):")
-            for line in damage.prefix(20) { printError("  \(line)") }
-            if damage.count > 20 { printError("  … and \(damage.count - 20) more") }
+            // Each problem was logged as it was met, with its record number.
+            printError("scan: the capture is damaged: \(damage.count) problem\(damage.count == 1 ? "" : "s"), named above; exit 65")
             throw Exit.dataError
         }
         // Reopening until the time ran out without ever scanning (an adapter that is down, absent or
