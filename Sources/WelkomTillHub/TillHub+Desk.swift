@@ -108,10 +108,10 @@ extension TillHub {
 
     nonisolated func addDeskRoutes<Context: RequestContext>(to router: Router<Context>) {
         router.get("/desk/{till}") { request, context in
-            await self.deskPage(request, context) { till, _ in DeskPage.render(till: till) }
+            await self.deskPage(request, context, render: DeskPage.render)
         }
         router.get("/desk/{till}/customer") { request, context in
-            await self.deskPage(request, context) { till, _ in CustomerPage.render(till: till) }
+            await self.deskPage(request, context, render: CustomerPage.render)
         }
         router.get("/desk/{till}/state") { request, context in
             let access = await self.deskAccess(request, context, post: false)
@@ -202,7 +202,7 @@ extension TillHub {
     }
 
     private nonisolated func deskPage<Context: RequestContext>(
-        _ request: Request, _ context: Context, render: (TillInfo, Bool) -> String
+        _ request: Request, _ context: Context, render: (TillInfo) -> String
     ) async -> Response {
         let access = await deskAccess(request, context, post: false)
         guard let till = access.till else {
@@ -213,7 +213,7 @@ extension TillHub {
             }
             return access.refusalResponse
         }
-        var response = Self.html(render(till, true))
+        var response = Self.html(render(till))
         response.headers[.contentSecurityPolicy] =
             "default-src 'none'; style-src 'unsafe-inline'; script-src 'unsafe-inline'; connect-src 'self'; base-uri 'none'; form-action 'none'; frame-ancestors 'none'"
         return response
