@@ -169,6 +169,20 @@ public actor Pipeline {
         }
     }
 
+    /// Several sightings from one read of a source (the radio's): one step into the actor for all
+    /// of them. Radio sightings are recognised without a suspension and counted once; a match goes
+    /// on as in `handle`, and any other sighting through `handle` itself.
+    public func handle(batch: [Sighting]) async {
+        var radio = 0, unmatched = 0
+        for sighting in batch {
+            guard sighting.source == .radio else { _ = await handle(sighting); continue }
+            radio += 1
+            guard let recognition = recogniser.recognise(sighting) else { unmatched += 1; continue }
+            await proceed(recognition, of: sighting)
+        }
+        metrics.count(.radio, sightings: radio, unmatched: unmatched)
+    }
+
     /// One sighting through the whole flow. A sighting nobody consented for only bumps a counter.
     /// Returns whether it was recognised (a card reader signals that to the customer).
     @discardableResult

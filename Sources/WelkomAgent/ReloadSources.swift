@@ -89,7 +89,7 @@ actor RunningSources {
             do {
                 if let radio = source as? RadioSource {
                     // A read's reports in one step into the pipeline, not one each.
-                    try await radio.run(onSightings: { await pipeline.handle(batch: $0) })
+                    try await radio.runInBatches(onSightings: { await pipeline.handle(batch: $0) })
                 } else if let reader = source as? any CardReaderSource {
                     // Readers hear back whether the card was recognised (the ACR122U's LED).
                     try await reader.run { await pipeline.handle($0) ? .recognised : .notRecognised }

@@ -75,13 +75,22 @@ public final class RadioSource: Sendable {
     }
 
     public func run(onSighting deliver: @escaping @Sendable (Sighting) async -> Void) async throws {
+        try await runInBatches(onSightings: { batch in
+            for sighting in batch { await deliver(sighting) }
+        })
+    }
+
+    /// The same, with the sightings of each read from the controller handed on together (one
+    /// call per read rather than per report: the agent's pipeline takes them in one step).
+    public func runInBatches(onSightings deliverBatch: @escaping @Sendable ([Sighting]) async -> Void) async throws {
         let receiver = self.receiver
-        let onSighting: @Sendable (Sighting) async -> Void = { sighting in
-            guard receiver != nil else { return await deliver(sighting) }
-            var stamped = sighting
-            stamped.receiver = receiver
-            await deliver(stamped)
+        let onSightings: @Sendable ([Sighting]) async -> Void = { batch in
+            guard receiver != nil else { return await deliverBatch(batch) }
+            var stamped = batch
+            for i in stamped.indices { stamped[i].receiver = receiver }
+            await deliverBatch(stamped)
         }
+        let onSighting: @Sendable (Sighting) async -> Void = { sighting in await onSightings([sighting]) }
         if case .btsnoop(let path, let index) = spec {
             modeBox.value = .replay
             defer { modeBox.value = nil }
@@ -128,7 +137,7 @@ public final class RadioSource: Sendable {
                 while true {
                     do {
                         // A shared kernel adapter may be quiet because BlueZ paused scanning: no watchdog there.
-                        try await s.scan(silenceLimit: transport.isShared ? nil : silenceLimit, onSighting: onSighting)
+                        try await s.scan(silenceLimit: transport.isShared ? nil : silenceLimit, onSightings: onSightings)
                         break
                     } catch let error as RadioSourceError where error == .controllerReset || error.isSilence {
                         // Same transport, set up again: the controller is there, it only forgot.

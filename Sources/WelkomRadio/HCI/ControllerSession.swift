@@ -156,30 +156,54 @@ final class ControllerSession {
     /// Delivers sightings until the transport fails (throws) or the task is cancelled (returns).
     /// `silenceLimit`: a scanning controller that sends nothing at all for this long is taken to
     /// have restarted without saying so (throws `.controllerSilent`); nil never.
-    func scan(silenceLimit: Duration? = nil, onSighting: @Sendable (Sighting) async -> Void) async throws {
+    ///
+    /// Sightings go out in batches: all those of the packets that one read brought, handed on
+    /// before the session waits for the next read (and before it throws), so a busy radio costs
+    /// the consumer one call per read rather than one per report.
+    func scan(silenceLimit: Duration? = nil, onSightings: @Sendable ([Sighting]) async -> Void) async throws {
         var loggedFraming = false
         var loggedMalformed = false
         var lastHeard = ContinuousClock.now
+        var batch: [Sighting] = []
+        reader.gather(true)
+        defer { reader.gather(false) }
+        func flush() async {
+            publish()
+            guard !batch.isEmpty else { return }
+            let out = batch
+            batch.removeAll(keepingCapacity: true)
+            await onSightings(out)
+        }
         while !Task.isCancelled {
-            guard let packet = try await nextPacket(onFramingError: { error in
+            guard let (type, range) = try await nextPacketRange(onFramingError: { error in
                 // The first one per session at warning level, the rest only in the counters.
                 if !loggedFraming {
                     loggedFraming = true
                     logger.warning("radio: \(error)", metadata: ["transport": "\(transport.name)"])
                 }
-            }) else {
-                publish()
+            }, beforeWaiting: flush) else {
                 if let silenceLimit, ContinuousClock.now - lastHeard > silenceLimit {
                     throw RadioSourceError.controllerSilent(seconds: Int(silenceLimit.components.seconds))
                 }
                 continue
             }
             lastHeard = ContinuousClock.now
-            guard packet.type == .event else { continue }
-            let sightings: [Sighting]
+            guard type == .event else { continue }
             let overrunsBefore = extractor.stats.malformedAdvertisingData
+            // The common case straight from the decoder's buffer; anything else the copying way.
+            let now = clock.now()
+            if decoder.withBytes(range, { extractor.appendSightings(h4Type: H4PacketType.event.rawValue, packet: $0, at: now, into: &batch) }) {
+                if !loggedMalformed, extractor.stats.malformedAdvertisingData > overrunsBefore {
+                    loggedMalformed = true
+                    logger.warning("radio: advertising data overruns its report; kept the AD structures before the overrun",
+                                   metadata: ["transport": "\(transport.name)"])
+                }
+                continue
+            }
+            let packet = H4Packet(type: type, bytes: decoder.withBytes(range) { Array($0) })
+            let sightings: [Sighting]
             do {
-                sightings = try extractor.sightings(in: packet, at: clock.now())
+                sightings = try extractor.sightings(in: packet, at: now)
             } catch {
                 // The first per session at warning level, the rest only in the counters;
                 // the error names shapes and offsets only, never the bytes.
@@ -187,7 +211,6 @@ final class ControllerSession {
                     loggedMalformed = true
                     logger.warning("radio: malformed advertising report dropped: \(error)", metadata: ["transport": "\(transport.name)"])
                 }
-                publish()
                 continue
             }
             if !loggedMalformed, extractor.stats.malformedAdvertisingData > overrunsBefore {
@@ -198,21 +221,24 @@ final class ControllerSession {
             if sightings.isEmpty, let event = try? HCIEvent.decode(packet) {
                 switch event {
                 case .hardwareError(let code):
+                    await flush()
                     throw RadioSourceError.hardwareError(code: code)
                 case .commandComplete(_, let opcode, _) where opcode == .noOperation || opcode == .reset:
                     // A controller announces it (re)started with a Command Complete for the NOP
                     // opcode (Zephyr and most UART firmware do at boot), or completes a reset
                     // someone else sent: it has forgotten our setup. Not so on a shared adapter,
                     // where BlueZ resetting is BlueZ's business and it sets scanning up again.
-                    if !transport.isShared { throw RadioSourceError.controllerReset }
+                    if !transport.isShared {
+                        await flush()
+                        throw RadioSourceError.controllerReset
+                    }
                 default:
                     break
                 }
             }
-            for sighting in sightings { await onSighting(sighting) }
-            if ready.isEmpty { publish() }
+            batch += sightings
         }
-        publish()
+        await flush()
     }
 
     /// Moves this session's new counts into the shared counters.
@@ -242,18 +268,30 @@ final class ControllerSession {
     }
 
     /// The next decoded packet, or nil after a quiet poll interval.
-    private func nextPacket(onFramingError: (H4FramingError) -> Void = { _ in }) async throws -> H4Packet? {
+    private func nextPacket() async throws -> H4Packet? {
+        guard let (type, range) = try await nextPacketRange() else { return nil }
+        return H4Packet(type: type, bytes: decoder.withBytes(range) { Array($0) })
+    }
+
+    /// The next decoded packet's type and where its bytes are in the decoder (`decoder.withBytes`,
+    /// valid until the next read is fed), or nil after a quiet poll interval. `beforeWaiting`
+    /// runs each time the bytes so far hold no further packet, before the next read is awaited.
+    private func nextPacketRange(onFramingError: (H4FramingError) -> Void = { _ in },
+                                 beforeWaiting: () async -> Void = {}) async throws -> (H4PacketType, Range<Int>)? {
         while true {
             do {
-                if let packet = try decoder.next() {
-                    if packet.type == .event { record(packet.framed, controllerToHost: true) }
-                    return packet
+                if let (type, range) = try decoder.nextRange() {
+                    if type == .event, recorder != nil {
+                        record([type.rawValue] + decoder.withBytes(range) { Array($0) }, controllerToHost: true)
+                    }
+                    return (type, range)
                 }
             } catch {
                 extractor.stats.framingErrors += 1
                 onFramingError(error)
                 continue
             }
+            await beforeWaiting()
             guard let bytes = try await nextChunk() else { return nil }
             decoder.feed(bytes)
         }

@@ -42,6 +42,14 @@ public struct H4Decoder: Sendable {
 
     /// The next complete packet, or nil until more bytes arrive.
     public mutating func next() throws(H4FramingError) -> H4Packet? {
+        guard let (type, range) = try nextRange() else { return nil }
+        return H4Packet(type: type, bytes: Array(buffer[range]))
+    }
+
+    /// The next complete packet without a copy: its type and where its bytes (header and payload,
+    /// no type byte) are, for `withBytes`, until the next `feed` or `reset`. A scanning radio
+    /// decodes every report this way; `next()` is the same with the bytes copied out.
+    public mutating func nextRange() throws(H4FramingError) -> (type: H4PacketType, range: Range<Int>)? {
         var skipped = 0
         var firstReason: H4FramingError.Reason?
         while start < buffer.count {
@@ -69,15 +77,20 @@ public struct H4Decoder: Sendable {
             }
             let total = type.headerLength + payloadLength
             if available < total { return nil }
-            let packet = H4Packet(type: type, bytes: Array(buffer[(start + 1)..<(start + 1 + total)]))
+            let range = (start + 1)..<(start + 1 + total)
             start += 1 + total
-            return packet
+            return (type, range)
         }
         if let reason = firstReason {
             framingErrorCount += 1
             throw H4FramingError(reason: reason, skippedBytes: skipped)
         }
         return nil
+    }
+
+    /// Lends the bytes of a packet `nextRange()` returned.
+    public func withBytes<R>(_ range: Range<Int>, _ body: (UnsafeRawBufferPointer) -> R) -> R {
+        buffer.withUnsafeBytes { body(UnsafeRawBufferPointer(rebasing: $0[range])) }
     }
 
     /// Decodes one packet given whole (a btsnoop record with its type byte): the header must

@@ -16,6 +16,24 @@ final class TransportReader: Sendable {
 
     let stream: AsyncThrowingStream<Chunk, any Error>
     private let stopped: StopFlag
+    private let gatherFor = GatherSetting()
+
+    /// While scanning, after handing on bytes the thread waits this long before it reads again,
+    /// so that the consumer wakes once per several reports rather than once per report (at
+    /// 1,000 reports a second the wake-ups were most of the agent's CPU: each is a few context
+    /// switches). The first packet after a quiet spell is never delayed, later ones by at most
+    /// this, which is little next to an advertising interval (100 ms and up) and to a customer's
+    /// walk to a till. A full read buffer is read on at once; a pty, a UART's driver and a kernel
+    /// socket buffer far more than this gathers (at 2,000 reports a second, about 2 kB).
+    static let scanningGatherMicroseconds: UInt32 = 20_000
+    /// Room a read needs: more than the largest packet a controller sends a scanning host.
+    static let readSize = 1 << 16
+
+    /// Gathering on (scanning, `scanningGatherMicroseconds`) or off (setting up: each command
+    /// waits for its answer, which must not wait for a gather).
+    func gather(_ on: Bool) {
+        gatherFor.microseconds.store(on ? Self.scanningGatherMicroseconds : 0, ordering: .relaxed)
+    }
 
     init(transport: any HCITransport, pollMilliseconds: Int32 = 100) {
         let (stream, continuation) = AsyncThrowingStream<Chunk, any Error>.makeStream(
@@ -24,13 +42,26 @@ final class TransportReader: Sendable {
         let stopped = StopFlag()
         self.stream = stream
         self.stopped = stopped
+        let gatherFor = self.gatherFor
         let thread = Thread {
-            var buffer = [UInt8](repeating: 0, count: 4096)
+            var buffer = [UInt8](repeating: 0, count: Self.readSize)
             defer { transport.close() }
             while !stopped.isSet {
                 do {
-                    let n = try buffer.withUnsafeMutableBytes { try transport.read(into: $0, timeoutMilliseconds: pollMilliseconds) }
-                    continuation.yield(n > 0 ? .bytes(Array(buffer[0..<n])) : .idle)
+                    var n = try buffer.withUnsafeMutableBytes { try transport.read(into: $0, timeoutMilliseconds: pollMilliseconds) }
+                    guard n > 0 else { continuation.yield(.idle); continue }
+                    // What else is there already joins this chunk (a kernel socket gives one packet per
+                    // read). A failure here is left for the next read to report, after these bytes.
+                    while n <= buffer.count - 4096 {
+                        let more = (try? buffer.withUnsafeMutableBytes {
+                            try transport.read(into: UnsafeMutableRawBufferPointer(rebasing: $0[n...]), timeoutMilliseconds: 0)
+                        }) ?? 0
+                        if more == 0 { break }
+                        n += more
+                    }
+                    continuation.yield(.bytes(Array(buffer[0..<n])))
+                    let gather = gatherFor.microseconds.load(ordering: .relaxed)
+                    if gather > 0, n <= buffer.count - 4096 { usleep(gather) }
                 } catch {
                     continuation.finish(throwing: error)
                     return
@@ -43,6 +74,11 @@ final class TransportReader: Sendable {
     }
 
     func stop() { stopped.set() }
+}
+
+/// How long the reader thread gathers, set by the session, read by the thread.
+final class GatherSetting: Sendable {
+    let microseconds = Atomic<UInt32>(0)
 }
 
 /// A flag one thread sets and another polls.
