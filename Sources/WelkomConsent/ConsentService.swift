@@ -74,25 +74,42 @@ public struct ConsentService: Sendable {
     }
 
     /// Enrols every one of `enrolments` or none: the registry takes them in one transaction
-    /// (which refuses the whole batch if any one is refused), then each gets its ledger record;
-    /// if the ledger fails, the batch is undone as `record` undoes one. Then the agent reloads once.
+    /// (which refuses the whole batch if any one is refused), then their ledger records go into
+    /// the ledger's group commit together (a few transactions, not an fsync each); if the ledger
+    /// fails, the batch is undone as `record` undoes one. Then the agent reloads once.
     @discardableResult
     public func enroll(all enrolments: [Enrolment], channel: String = "import") async throws -> AgentNotice {
         guard !enrolments.isEmpty else { return .noAgentRunning }
         try await registry.enroll(all: enrolments)
-        for (i, e) in enrolments.enumerated() {
-            do {
-                try await recordInLedger(e, channel: channel)
-            } catch {
-                for undone in enrolments {
-                    _ = try? await registry.withdraw(customer: undone.customer)
+        let now = clock.now()
+        // The consent text's hash read once per version, not once per customer.
+        var hashes: [String: String?] = [:]
+        let records = enrolments.map { e -> (draft: LedgerDraft, receipt: ConsentReceipt?) in
+            let hash: String?
+            if let version = e.consentTextVersion {
+                if let known = hashes[version] {
+                    hash = known
+                } else {
+                    hash = ConsentReceipt.textHash(version: version, dataDirectory: ledger.dataDirectory)
+                    hashes[version] = .some(hash)
                 }
-                // The records already written must not name customers that are not enrolled.
-                for written in enrolments[..<i] {
-                    _ = try? await ledger.unlink(customer: written.customer)
-                }
-                throw Failure.batchNotRecorded(count: enrolments.count, reason: "\(error)")
+            } else {
+                hash = nil
             }
+            let (draft, receipt) = consentRecord(e, channel: channel, collectedBy: nil, at: now, textHash: hash)
+            return (draft, receipt)
+        }
+        do {
+            try await ledger.submit(contentsOf: records)
+        } catch {
+            for undone in enrolments {
+                _ = try? await registry.withdraw(customer: undone.customer)
+            }
+            // Records already written must not name customers that are not enrolled.
+            for written in enrolments {
+                _ = try? await ledger.unlink(customer: written.customer)
+            }
+            throw Failure.batchNotRecorded(count: enrolments.count, reason: "\(error)")
         }
         return try await agent.apply(.reload)
     }
@@ -108,19 +125,27 @@ public struct ConsentService: Sendable {
     }
 
     private func recordInLedger(_ e: Enrolment, channel: String, collectedBy: String? = nil) async throws {
-        let now = clock.now()
+        let (draft, receipt) = consentRecord(e, channel: channel, collectedBy: collectedBy, at: clock.now(),
+                                             textHash: ConsentReceipt.textHash(version: e.consentTextVersion,
+                                                                               dataDirectory: ledger.dataDirectory))
+        _ = try await ledger.submit(draft, receipt: receipt)
+    }
+
+    /// The ledger entry and consent receipt of one enrolment.
+    private func consentRecord(_ e: Enrolment, channel: String, collectedBy: String?, at now: Date,
+                               textHash: String?) -> (LedgerDraft, ConsentReceipt) {
         var identifiers: [String] = []
         if e.beaconKey != nil { identifiers.append("wlk1") }
         if !e.cards.isEmpty { identifiers.append("card") }
         let receipt = ConsentReceipt(
             event: .given, time: now, collectionMethod: channel, language: e.language.rawValue,
-            consentTextVersion: e.consentTextVersion,
-            consentTextSHA256: ConsentReceipt.textHash(version: e.consentTextVersion, dataDirectory: ledger.dataDirectory),
+            consentTextVersion: e.consentTextVersion, consentTextSHA256: textHash,
             scopes: Array(e.scopes), identifierKinds: identifiers, expires: e.expires, collectedBy: collectedBy)
-        _ = try await ledger.submit(LedgerDraft(
+        let draft = LedgerDraft(
             time: now, kind: .consentGiven, customer: e.customer,
             detail: "scopes=\(e.scopes.sorted().map(\.rawValue).joined(separator: ","))"
-                + (e.consentTextVersion.map { " text=\($0)" } ?? "")), receipt: receipt)
+                + (e.consentTextVersion.map { " text=\($0)" } ?? ""))
+        return (draft, receipt)
     }
 
     // MARK: - Withdrawal and erasure
