@@ -34,6 +34,8 @@ struct DoNotAskNotes: CardScanHook {
             return
         }
         guard let marker else { return }
+        // One note per card and till: a second scan while it is up adds nothing.
+        guard !(await hub.activePrompts(till: till)).contains(where: { $0.customer == marker.marker }) else { return }
         let language = hub.tills.first { $0.id == till }?.language
         let prompt = Prompt(id: UUID().uuidString.lowercased(), kind: .note, customer: marker.marker, till: till,
                             scheme: .card, language: language ?? .en, text: Self.text[language] ?? Self.text[nil]!,

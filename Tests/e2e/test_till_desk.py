@@ -371,12 +371,16 @@ def test_do_not_ask_shows_only_its_note_is_in_access_requests_and_erasure_remove
     assert receipt["collected_by"] in pairing_ids(data_dir, "desk") and receipt["scopes"] == []
     assert DESK_CARD not in json.dumps(ledger(data_dir))
 
-    # At a till the card gets the note and only the note, each time.
+    # At a till the card gets the note and only the note, each time; a second scan while it is up adds nothing.
     for _ in range(2):
         shop.scan("2", DESK_CARD)
         shown = wait_until(lambda: cards(till), 30, "the do-not-ask note")
         assert [(c["kind"], c["text"], c["scopes"], c["withdraw"]) for c in shown] == [
             ("note", "Don't ask about the loyalty programme / Niet vragen naar het klantenprogramma", None, False)]
+        before = shop.agent.counter("welkom_sightings_unmatched_total", source="card")
+        shop.scan("2", DESK_CARD)
+        wait_until(lambda: shop.agent.counter("welkom_sightings_unmatched_total", source="card") > before, 30, "the rescan")
+        assert len(cards(till)) == 1
         till.find_element(By.CSS_SELECTOR, "article.prompt button.dismiss").click()
         wait_until(lambda: cards(till) == [], 20, "the note to be dismissed")
     notes = [e for e in ledger(data_dir) if e["kind"] == "recognition"]
