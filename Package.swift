@@ -20,6 +20,8 @@ let package = Package(
         // For Benchmarks/TillLatencyBenchmarks: the whole agent, end to end.
         .library(name: "WelkomAgent", targets: ["WelkomAgent"]),
         .library(name: "WelkomConsent", targets: ["WelkomConsent"]),
+        // For Benchmarks/ChainBenchmarks: initial sync, withdrawal propagation, ledger shipping.
+        .library(name: "WelkomChain", targets: ["WelkomChain"]),
         .library(name: "WelkomConfig", targets: ["WelkomConfig"]),
         .library(name: "WelkomRegistry", targets: ["WelkomRegistry"]),
         .library(name: "WelkomTillHub", targets: ["WelkomTillHub"]),
@@ -140,6 +142,7 @@ let package = Package(
             "WelkomAgent", "WelkomChain", "WelkomConsent", "WelkomStorage", "WelkomCore", "WelkomIdentifiers", "WelkomRegistry", "WelkomLedger", "WelkomAudit",
             "WelkomConfig", "WelkomRadio", "WelkomRecogniser", "WelkomTillHub", "WelkomCards", "WelkomZones",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            .product(name: "Prometheus", package: "swift-prometheus"),
             .product(name: "Logging", package: "swift-log"),
         ], swiftSettings: strict),
 

@@ -59,5 +59,19 @@ let package = Package(
             ],
             path: "Benchmarks/TillLatencyBenchmarks",
             plugins: [.plugin(name: "BenchmarkPlugin", package: "benchmark")]),
+            // Issue 14: chain mode against a throw-away PostgreSQL cluster (Tests/Tools/pg-cluster.sh). A
+        // plain measured run, not a Benchmark-plugin target: its setup (a million consents) is the
+        // expensive part and runs once. `swift run -c release ChainBenchmarks [CONSENTS]`.
+        .executableTarget(
+            name: "ChainBenchmarks",
+            dependencies: [
+                .product(name: "WelkomCore", package: "Welkom"),
+                .product(name: "WelkomChain", package: "Welkom"),
+                .product(name: "WelkomConsent", package: "Welkom"),
+                .product(name: "WelkomRegistry", package: "Welkom"),
+                .product(name: "WelkomLedger", package: "Welkom"),
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            path: "ChainBenchmarks"),
     ]
 )

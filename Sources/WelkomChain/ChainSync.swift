@@ -32,13 +32,14 @@ public final class ChainSync: Sendable {
     let dataDirectory: URL
     let logger: Logger
     let clock: any WelkomClock
-    public let status = ChainSyncStatus()
+    public let status: ChainSyncStatus
     /// Seconds between polls (and ledger shipments) when no notification comes.
     let pollInterval: Duration
 
     public init(url: ChainURL, key: ChainKey, store: String, registry: ConsentRegistry, ledger: Ledger,
                 agent: any AgentLink, dataDirectory: URL, logger: Logger, clock: any WelkomClock = SystemClock(),
-                pollInterval: Duration = .seconds(1)) {
+                pollInterval: Duration = .seconds(1), status: ChainSyncStatus = ChainSyncStatus()) {
+        self.status = status
         self.url = url
         self.key = key
         self.store = store
@@ -133,7 +134,7 @@ public final class ChainSync: Sendable {
 
     /// Every active consent and the change log's head in one snapshot; the local registry becomes
     /// exactly that (consents the chain no longer holds are withdrawn locally first).
-    func initialLoad(_ db: ChainDatabase) async throws -> Int64 {
+    public func initialLoad(_ db: ChainDatabase) async throws -> Int64 {
         let started = ContinuousClock.now
         let now = clock.now()
         let (head, enrolments) = try await db.transaction("initial load") {
@@ -252,7 +253,7 @@ public final class ChainSync: Sendable {
 
     // MARK: - Ledger
 
-    func shipLedger(_ db: ChainDatabase, after: Int64, checkpoints shippedIDs: inout Set<Int64>) async throws -> Int64 {
+    public func shipLedger(_ db: ChainDatabase, after: Int64, checkpoints shippedIDs: inout Set<Int64>) async throws -> Int64 {
         var shipped = after
         while true {
             let batch = try await ledger.stored(LedgerQuery(after: shipped, limit: ChainLedger.batchSize))

@@ -13,12 +13,20 @@ public final class ChainSyncStatus: Sendable {
         public var lastSync: Date?
     }
     private let state = Mutex(State())
+    /// Told every change, outside the lock (the agent sets its /metrics gauges from it).
+    private let observer: @Sendable (State) -> Void
 
-    public init() {}
+    public init(observer: @escaping @Sendable (State) -> Void = { _ in }) {
+        self.observer = observer
+    }
 
     public var current: State { state.withLock { $0 } }
 
     func update(_ change: (inout State) -> Void) {
-        state.withLock { change(&$0) }
+        let now = state.withLock { s -> State in
+            change(&s)
+            return s
+        }
+        observer(now)
     }
 }

@@ -1,6 +1,6 @@
 #!/bin/sh
 # A throw-away PostgreSQL cluster on a loopback port, for the chain-mode tests.
-#   pg-cluster.sh start DIR   → creates DIR, initdb, starts; prints the administrator's URL
+#   pg-cluster.sh start DIR   → creates DIR, initdb, starts; prints the administrator's URL (also DIR/url)
 #   pg-cluster.sh stop DIR    → stops the server (the cluster stays, for `start` again)
 #   pg-cluster.sh remove DIR  → stops it and deletes DIR
 # PostgreSQL refuses to run as root: as root, the cluster belongs to and runs as `nobody`.
@@ -32,7 +32,11 @@ start)
     elif ! as "$bin/pg_ctl" -D "$dir/data" status >/dev/null 2>&1; then
         server start
     fi
-    echo "postgres://welkom:$(cat "$dir/password")@127.0.0.1:$(cat "$dir/port")/welkom?sslmode=disable"
+    url="postgres://welkom:$(cat "$dir/password")@127.0.0.1:$(cat "$dir/port")/welkom?sslmode=disable"
+    # Also in DIR/url: a caller whose pipe the server inherits (Foundation's Process passes more
+    # than fds 0–2) would wait for an end-of-file that never comes.
+    echo "$url" > "$dir/url.tmp" && mv "$dir/url.tmp" "$dir/url"
+    echo "$url"
     ;;
 stop)
     server stop -m fast

@@ -1,4 +1,7 @@
 import Foundation
+#if canImport(Glibc)
+import Glibc
+#endif
 import XCTest
 @testable import WelkomChain
 
@@ -22,20 +25,33 @@ final class PostgresCluster: @unchecked Sendable {
 
     @discardableResult
     static func run(_ command: String, _ dir: String) throws -> String {
-        let p = Process()
-        p.executableURL = URL(fileURLWithPath: "/bin/sh")
-        p.arguments = [script, command, dir]
-        let out = Pipe(), err = Pipe()
-        p.standardOutput = out
-        p.standardError = err
-        try p.run()
-        let text = String(decoding: out.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
-        let problem = String(decoding: err.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
-        // Not waitUntilExit: it spins the calling thread's run loop, which XCTest's async tests hold.
-        while p.isRunning { usleep(10_000) }
-        guard p.terminationStatus == 0 else {
-            throw ChainError.unreachable(url: "pg-cluster.sh \(command) \(dir)", reason: "exit \(p.terminationStatus): \(problem)")
+        let log = dir + ".\(command).log"
+        defer { try? FileManager.default.removeItem(atPath: log) }
+        let status = spawnShell([script, command, dir], log: log)
+        guard status == 0 else {
+            let problem = (try? String(contentsOfFile: log, encoding: .utf8)) ?? ""
+            throw ChainError.unreachable(url: "pg-cluster.sh \(command) \(dir)", reason: "exit \(status): \(problem)")
         }
-        return text
+        // The URL from DIR/url, not a pipe: the server the script starts could hold a pipe open.
+        return command == "start" ? ((try? String(contentsOfFile: dir + "/url", encoding: .utf8)) ?? "") : ""
     }
+}
+
+/// Runs /bin/sh SCRIPT ARGS… with stdout to /dev/null and stderr to `log`; returns its exit status.
+/// posix_spawn and waitpid rather than Foundation's Process: on Linux, Process learns of the exit
+/// on a run loop that an async test or an async main never turns, and waits forever.
+func spawnShell(_ arguments: [String], log: String) -> Int32 {
+    var actions = posix_spawn_file_actions_t()
+    posix_spawn_file_actions_init(&actions)
+    defer { posix_spawn_file_actions_destroy(&actions) }
+    posix_spawn_file_actions_addopen(&actions, 0, "/dev/null", O_RDONLY, 0)
+    posix_spawn_file_actions_addopen(&actions, 1, "/dev/null", O_WRONLY, 0)
+    posix_spawn_file_actions_addopen(&actions, 2, log, O_WRONLY | O_CREAT | O_TRUNC, 0o600)
+    let argv: [UnsafeMutablePointer<CChar>?] = (["/bin/sh"] + arguments).map { strdup($0) } + [nil]
+    defer { argv.forEach { free($0) } }
+    var pid: pid_t = 0
+    guard posix_spawn(&pid, "/bin/sh", &actions, nil, argv, environ) == 0 else { return -1 }
+    var status: Int32 = 0
+    while waitpid(pid, &status, 0) < 0, errno == EINTR {}
+    return (status & 0x7f) == 0 ? (status >> 8) & 0xff : 128 + (status & 0x7f)
 }

@@ -122,12 +122,17 @@ def test_two_stores_follow_the_chain_registry(workdir, chain, cleanup):
 
     # The database goes away: both stores keep recognising from their local registry, say so, and
     # queue their ledger entries; when it returns, each entry is shipped exactly once.
+    for s in stores:
+        assert s.agent.counter("welkom_chain_connected") == 1
     pg("stop", directory)
     for s in stores:
         assert s.scan(CHLOE_CARD), f"{s.name} stopped recognising while the database was down"
         wait_until(lambda: "chain database unreachable" in s.agent.process.output(), 30, f"{s.name} to say so")
+        assert s.agent.counter("welkom_chain_connected") == 0, "/metrics does not say the chain is unreachable"
+        assert s.agent.counter("welkom_chain_ledger_queued") >= 0
     pg("start", directory)
     for s in stores:
+        wait_until(lambda: s.agent.counter("welkom_chain_connected") == 1, 30, f"{s.name}'s /metrics to say it is back")
         local = len(ledger(s.data))
         wait_until(lambda: int(psql(admin, f"SELECT count(*) FROM welkom.ledger_entry WHERE store = '{s.name}'")) >= local,
                    30, f"{s.name} to ship its queued entries")
@@ -141,6 +146,9 @@ def test_two_stores_follow_the_chain_registry(workdir, chain, cleanup):
     status = chain_status(admin)
     assert [r["store"] for r in status] == ["delft", "den-haag"], status
     assert all(r["cursor_lag"] == 0 and r["last_contact"] and r["last_verified_checkpoint"] for r in status), status
+
+    stats = welkom("audit", "stats", "--postgres", admin, "--store", "delft", "--format", "json").stdout
+    assert json.loads(stats)["store"] == "delft" and json.loads(stats)["recognition"] >= 2, stats
 
     # A store's login cannot read another store's ledger or change a consent.
     own = psql(logins["delft"], "SELECT count(DISTINCT store) FROM welkom.ledger_entry")

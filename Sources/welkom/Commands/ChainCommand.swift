@@ -1,6 +1,7 @@
 import ArgumentParser
 import Foundation
 import WelkomChain
+import WelkomCore
 
 struct ChainCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
@@ -88,8 +89,6 @@ struct ChainCommand: AsyncParsableCommand {
         }
     }
 }
-
-import WelkomCore
 
 /// Connects, runs `body`, closes; a chain error is printed as itself and exits 74 (unreachable,
 /// refused) — 65 for a wrong key or schema, which retrying will not fix.

@@ -1,6 +1,7 @@
 import ArgumentParser
 import Foundation
 import WelkomAgent
+import Prometheus
 import WelkomChain
 import WelkomStorage
 
@@ -54,9 +55,21 @@ struct RunCommand: AsyncParsableCommand {
         var chainSync: Task<Void, Never>?
         if cfg.chain.enabled {
             do {
+                // On /metrics: whether the chain database is reachable (the log says so too), how far
+                // this store has read the change log, and how many ledger entries wait to ship.
+                let registry = runtime.metrics.registry
+                let connected = registry.makeGauge(name: "welkom_chain_connected")
+                let cursor = registry.makeGauge(name: "welkom_chain_cursor")
+                let queued = registry.makeGauge(name: "welkom_chain_ledger_queued")
+                let status = ChainSyncStatus { state in
+                    connected.set(to: state.connected ? 1 : 0)
+                    cursor.set(to: Double(state.cursor))
+                    queued.set(to: Double(state.entriesQueued))
+                }
                 let sync = ChainSync(url: try ChainURL(cfg.chain.postgres), key: try ChainKey.load(path: cfg.chain.keyFile),
                                      store: cfg.chain.store, registry: runtime.registry, ledger: runtime.ledger,
-                                     agent: runtime.applier, dataDirectory: runtime.dataDirectory, logger: logger)
+                                     agent: runtime.applier, dataDirectory: runtime.dataDirectory, logger: logger,
+                                     status: status)
                 logger.info("chain mode", metadata: ["store": "\(cfg.chain.store)", "postgres": "\((try? ChainURL(cfg.chain.postgres))?.description ?? "")"])
                 chainSync = Task { await sync.run() }
             } catch {
