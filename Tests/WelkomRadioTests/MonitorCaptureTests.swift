@@ -106,6 +106,21 @@ final class MonitorCaptureTests: XCTestCase {
         }
     }
 
+    /// A refused capture leaves no file open (a fuzzer or a long-running agent would run out).
+    func testRefusalsCloseTheFile() throws {
+        let h4 = directory.appendingPathComponent("one.btsnoop").path
+        try BtsnoopWriter(path: h4).close()
+        let two = try monitorCapture([(0, 3, 0, reportEvent(wlk1)), (1, 3, 1, reportEvent(wlk1))])
+        func openFiles() throws -> Int { try FileManager.default.contentsOfDirectory(atPath: "/proc/self/fd").count }
+        let before = try openFiles()
+        for _ in 0..<200 {
+            XCTAssertThrowsError(try BtsnoopReader(path: h4, index: 1))
+            XCTAssertThrowsError(try BtsnoopReader(path: two))
+            XCTAssertThrowsError(try BtsnoopReader(path: two, index: 5))
+        }
+        XCTAssertLessThanOrEqual(try openFiles(), before + 2)
+    }
+
     func testMonitorRecordingRoundTripsAndStartsWithTheControllersNewIndex() throws {
         let path = directory.appendingPathComponent("rec.btsnoop").path
         let writer = try BtsnoopWriter(path: path, format: .monitor, controllerIndex: 1, bus: 3, at: t0)
@@ -176,7 +191,7 @@ final class MonitorCaptureTests: XCTestCase {
         let source = RadioSource(spec: .btsnoop(path: path), logger: Logger(label: "test"))
         let collected = Collected()
         let start = ContinuousClock.now
-        try await source.run { await collected.add($0) }
+        try await source.run(onSighting: { await collected.add($0) })
         let elapsed = ContinuousClock.now - start
         XCTAssertLessThan(elapsed, .seconds(5))
         let count = await collected.all.count
