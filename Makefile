@@ -75,14 +75,16 @@ test-e2e:
 	WELKOM_BIN=$(abspath $(BIN)) WELKOM_DEB=$(abspath dist/welkom_$(VERSION)_$(shell dpkg --print-architecture).deb) WELKOM_LEDGER_WRITER=$(abspath .build/debug/welkom-ledger-writer) WELKOM_RIG_PYTHON=$(PYTHON) $(PYTHON) -m pytest -q Tests/e2e
 
 # Then Home Assistant's resolver and parser on the same workloads (Benchmarks/peers, own venv),
-# then `welkom replay` in release against BlueZ's btmon on one synthetic capture.
+# then `welkom replay` in release against BlueZ's btmon on one synthetic capture, then the whole
+# agent's CPU per report, memory and cold start through a Bumble controller (agent_cpu.py, rigs venv).
 BENCH_VENV := Benchmarks/peers/.venv
 DEB_BENCH  := bluez
-bench: deps-build $(BENCH_VENV)/.installed
+bench: deps-build $(BENCH_VENV)/.installed venv
 	@scripts/ensure-debian-packages $(DEB_BENCH)
 	cd Benchmarks && $(SWIFT) package --disable-sandbox benchmark --no-progress
 	$(BENCH_VENV)/bin/python Benchmarks/peers/ha_bench.py
 	$(BENCH_VENV)/bin/python Benchmarks/peers/replay_vs_btmon.py
+	$(VENV)/bin/python Benchmarks/peers/agent_cpu.py
 
 $(BENCH_VENV)/.installed: Benchmarks/peers/requirements.txt
 	python3 -m venv $(BENCH_VENV)
