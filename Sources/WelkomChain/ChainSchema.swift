@@ -149,6 +149,19 @@ public enum ChainSchema {
             CREATE TRIGGER ledger_entry_unlink_departed BEFORE INSERT ON welkom.ledger_entry
             FOR EACH ROW EXECUTE FUNCTION welkom.unlink_departed()
             """,
+            // A store's signing key is the one on its first shipped checkpoint; later ones must match it.
+            """
+            CREATE FUNCTION welkom.remember_key() RETURNS trigger LANGUAGE plpgsql SECURITY DEFINER
+            SET search_path = pg_catalog AS $$
+            BEGIN
+                UPDATE welkom.store SET public_key = NEW.public_key WHERE id = NEW.store AND public_key IS NULL;
+                RETURN NEW;
+            END $$
+            """,
+            """
+            CREATE TRIGGER ledger_checkpoint_remember_key AFTER INSERT ON welkom.ledger_checkpoint
+            FOR EACH ROW EXECUTE FUNCTION welkom.remember_key()
+            """,
             "ALTER TABLE welkom.ledger_entry ENABLE ROW LEVEL SECURITY",
             "ALTER TABLE welkom.ledger_checkpoint ENABLE ROW LEVEL SECURITY",
             """

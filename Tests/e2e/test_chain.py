@@ -156,6 +156,16 @@ def test_two_stores_follow_the_chain_registry(workdir, chain, cleanup):
     refused = subprocess.run(["psql", logins["delft"], "-XAtc", "DELETE FROM welkom.consent"], capture_output=True, text=True)
     assert refused.returncode != 0 and "permission denied" in refused.stderr
 
+    # One access-request package for all stores: the central consent (no key), its receipt, and the
+    # recognitions of both stores still linked to her.
+    package = json.loads(welkom("audit", "dsar", "--postgres", admin, "--customer", CHLOE).stdout)
+    assert package["consent"]["cards"] == 1 and package["consent"]["beacon_key"] is True, package
+    assert CHLOE_KEY not in json.dumps(package) and CHLOE_CARD not in json.dumps(package)
+    assert len(package["receipts"]) == 1 and package["stores"] == ["delft", "den-haag"], package
+    assert all(e["customer"] == CHLOE for e in package["entries"])
+    exported = [json.loads(line) for line in welkom("audit", "export", "--postgres", admin).stdout.splitlines()]
+    assert {e["store"] for e in exported} == {"delft", "den-haag"}
+
     # Erased centrally: nothing of Chloé in either store's data directory or in the database.
     welkom("audit", "erase", *central, "--customer", CHLOE)
     for s in stores:
@@ -176,6 +186,8 @@ def test_two_stores_follow_the_chain_registry(workdir, chain, cleanup):
     for secret in secrets:
         assert secret not in dump.stdout, f"the central database still holds {secret!r}"
     assert CHLOE_KEY.encode() not in dump.stdout.lower()
+    gone = json.loads(welkom("audit", "dsar", "--postgres", admin, "--customer", CHLOE).stdout)
+    assert gone["consent"] is None and gone["entries"] == [] and gone["receipts"] == [], gone
     # Every store's tree still verifies after the erasure, centrally and locally.
     verified = welkom("audit", "verify", "--postgres", admin).stdout
     assert verified.count(": intact") == 2, verified

@@ -1,6 +1,7 @@
 import ArgumentParser
 import Foundation
 import WelkomAudit
+import WelkomChain
 import WelkomCore
 import WelkomIdentifiers
 import WelkomLedger
@@ -8,7 +9,7 @@ import WelkomRegistry
 import WelkomStorage
 
 extension AuditCommand {
-    struct DSAR: ParsableCommand {
+    struct DSAR: AsyncParsableCommand {
         static let configuration = CommandConfiguration(
             commandName: "dsar",
             abstract: "The access-request package (GDPR art. 15) for one customer, as JSON.",
@@ -19,9 +20,11 @@ extension AuditCommand {
                 signed checkpoint have no proof; --sign-checkpoint signs a fresh one first (it writes to the \
                 ledger and needs the signing key). With --card instead of --customer: the package of \
                 whoever that card number belongs to — the enrolled customer, or the card's "do not ask" \
-                marker from the desk (its dates, its receipt; only a pseudonym of the card is held).
+                marker from the desk (its dates, its receipt; only a pseudonym of the card is held). \
+                With --postgres and --customer: one package for all stores — the central consent, its \
+                receipts, and every store's shipped entries still linked to the customer.
                 """)
-        @OptionGroup var data: DataOption
+        @OptionGroup var target: ConsentTarget
         @OptionGroup var settings: AuditConfigOption
         @Option(help: "The customer's ID.") var customer: String?
         @Option(help: ArgumentHelp("Find the customer, or the \"do not ask\" marker, by a card number instead.", valueName: "NUMBER"))
@@ -35,7 +38,13 @@ extension AuditCommand {
             guard (customer == nil) != (card == nil) else { throw ValidationError("give --customer ID or --card NUMBER (one of them)") }
         }
 
-        func run() throws {
+        func run() async throws {
+            guard let data = target.local else { return try await chainPackage() }
+            try runLocally(data)
+        }
+
+        /// A data directory's package (blocking SQLite reads, as before chain mode).
+        private func runLocally(_ data: DataOption) throws {
             let dir = try data.existing()
             let config = try settings.load()
             if signCheckpoint {
@@ -71,6 +80,24 @@ extension AuditCommand {
 }
 
 extension AuditCommand.DSAR {
+    /// The chain-wide package: reads only.
+    func chainPackage() async throws {
+        guard let customer, card == nil, !signCheckpoint else {
+            printError("with --postgres, give --customer (and no --sign-checkpoint: stores sign their own checkpoints)")
+            throw Exit.usage
+        }
+        let package = try await withChainDatabase(target.postgres ?? "") { db in
+            try await ChainSchema.check(db, key: nil)
+            return try await ChainAudit.accessRequest(db, customer: customer, now: Date())
+        }
+        guard let package else {
+            printError("note: nothing in the chain database is linked to customer \(customer) (never enrolled, withdrawn or erased)")
+            try writeOutput("{\"customer\":\(jsonQuote(customer)),\"consent\":null,\"receipts\":[],\"entries\":[],\"stores\":[]}\n", to: out)
+            return
+        }
+        try writeOutput(package + "\n", to: out)
+    }
+
     /// Whose card this is: the enrolled customer, or its "do not ask" marker. Reads only.
     static func holder(ofCard card: String, dir: URL, registry: ConsentRegistry?) throws -> (CustomerID, DoNotAskMarker?) {
         guard case let .loyalty(number, _) = CardNumber.enrolment(card) else {
