@@ -12,13 +12,13 @@ struct ScanCommand: AsyncParsableCommand {
             extended or legacy commands) and prints counts by frame kind (wlk1, eid, ibeacon, altbeacon, other) and \
             the radio's error counters. Nothing identifying anyone is printed unless --show-identifiers is given. \
             With btsnoop:FILE it plays a capture (btsnoop datalink 1002, 1001, or 2001 as btmon writes it) at its \
-            recorded pace; a record whose time goes back or jumps ahead by more than 5 minutes is named and played \
-            without waiting. Exit codes: 0 done, 64 usage, 65 the capture is damaged or no capture (what and which \
+            recorded pace; a record whose time goes back by more than a second or jumps ahead by more than 5 minutes \
+            is named and played without waiting. Exit codes: 0 done, 64 usage, 65 the capture is damaged or no capture (what and which \
             record on stderr), 66 the capture cannot be opened, 69 the controller cannot be opened or was never set up \
             to scan (the reason on stderr: an adapter that is down, absent or busy), 74 the recording cannot be written.
             """)
 
-    @Option(help: ArgumentHelp("The HCI transport: hciN, serial:/dev/ttyACM0[@BAUD], tcp:HOST:PORT or btsnoop:FILE.",
+    @Option(help: ArgumentHelp("The HCI transport: hciN, serial:/dev/ttyACM0[@BAUD], tcp:HOST:PORT or btsnoop:FILE[@hciN].",
                                valueName: "SPEC"))
     var hci: String
     @Option(help: ArgumentHelp("How long to scan.", valueName: "N")) var seconds: Double = 10
