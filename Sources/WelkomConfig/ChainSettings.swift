@@ -27,18 +27,26 @@ extension ChainSettings {
                 s.report("postgres", "expected postgres://USER:PASSWORD@HOST:PORT/DATABASE (as `welkom chain store add` prints it), or \"\" for no chain")
             }
         }
-        if let v = s.string("store") {
-            let valid = (1...40).contains(v.utf8.count) && v.utf8.allSatisfy {
+        let storeValue = s.string("store")
+        if let v = storeValue {
+            let valid = v.isEmpty || (1...40).contains(v.utf8.count) && v.utf8.allSatisfy {
                 (0x61...0x7a).contains($0) || (0x30...0x39).contains($0) || $0 == 0x2d || $0 == 0x5f
             }
             if valid { store = v } else { s.report("store", "expected 1–40 lowercase letters, digits, '-' or '_', found \(TOMLWriter.quoted(v))") }
         }
-        if let v = s.string("key_file") {
-            if v.hasPrefix("/") { keyFile = v } else { s.report("key_file", "expected an absolute path, found \(TOMLWriter.quoted(v))") }
+        let keyValue = s.string("key_file")
+        if let v = keyValue {
+            if v.isEmpty || v.hasPrefix("/") { keyFile = v } else { s.report("key_file", "expected an absolute path, found \(TOMLWriter.quoted(v))") }
         }
+        // "" is "not set" (the shipped file writes every key); chain mode needs both. A value that
+        // was wrong is reported already and not again.
         if enabled {
-            if store.isEmpty, !s.contains("store") { s.report("postgres", "chain mode needs store = \"ID\" in [chain] too") }
-            if keyFile.isEmpty, !s.contains("key_file") { s.report("postgres", "chain mode needs key_file = \"/PATH\" in [chain] too") }
+            if store.isEmpty, storeValue?.isEmpty ?? !s.contains("store") {
+                s.report("postgres", "chain mode needs store = \"ID\" in [chain] too")
+            }
+            if keyFile.isEmpty, keyValue?.isEmpty ?? !s.contains("key_file") {
+                s.report("postgres", "chain mode needs key_file = \"/PATH\" in [chain] too")
+            }
         }
         s.finish()
     }

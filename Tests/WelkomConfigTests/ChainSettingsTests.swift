@@ -45,3 +45,15 @@ final class ChainSettingsTests: XCTestCase {
         ])
     }
 }
+
+extension ChainSettingsTests {
+    /// The shipped file writes every key with "": that is "not set", and chain mode then needs them.
+    func testEmptyValuesAreUnset() throws {
+        let config = try WelkomConfig.parse("[chain]\npostgres = \"\"\nstore = \"\"\nkey_file = \"\"\n", file: "w.toml")
+        XCTAssertEqual(config.chain, ChainSettings())
+        XCTAssertEqual(issueLines("[chain]\npostgres = \"\(url)\"\nstore = \"\"\nkey_file = \"\"\n"), [
+            "w.toml:2: chain.postgres: chain mode needs store = \"ID\" in [chain] too",
+            "w.toml:2: chain.postgres: chain mode needs key_file = \"/PATH\" in [chain] too",
+        ])
+    }
+}
