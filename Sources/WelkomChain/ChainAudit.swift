@@ -84,8 +84,7 @@ extension ChainAudit {
     /// consent (which identifiers are held, never a key), its receipts, and every shipped entry of
     /// every store still linked to them. nil when the chain holds nothing about the customer.
     public static func accessRequest(_ db: ChainDatabase, customer: String, now: Date) async throws -> String? {
-        let registry = ChainRegistry(db: db, key: ChainKey(bytes: []))
-        let consent = try await registry.consents().first { $0.customer == customer }
+        let consent = try await ChainRegistry.consents(db).first { $0.customer == customer }
         let receipts = try await db.query("""
             SELECT receipt FROM welkom.consent_receipt WHERE customer = \(customer) ORDER BY id
             """, "access request").map { try $0.decode(String.self) }

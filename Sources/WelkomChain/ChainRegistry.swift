@@ -259,6 +259,11 @@ public struct ChainRegistry: Sendable {
 
     /// Every consent, ordered by customer (`consent list --postgres`): never key material.
     public func consents() async throws -> [ConsentSummary] {
+        try await Self.consents(db)
+    }
+
+    /// The same without the chain key: reading summaries opens nothing sealed.
+    public static func consents(_ db: ChainDatabase) async throws -> [ConsentSummary] {
         try await db.query("""
             SELECT customer, scopes, name, language, has_beacon_key, card_count, enrolled_ms, expires_ms,
                    consent_text_version, note, has_eid, has_irk, static_kinds, tags

@@ -92,6 +92,9 @@ def test_two_stores_follow_the_chain_registry(workdir, chain, cleanup):
     central = ["--postgres", admin, "--key-file", key_file]
     welkom("consent", "enroll", *central, "--customer", CHLOE, "--scopes", "greeting,name", "--name", "Chloé",
            "--card", CHLOE_CARD, "--beacon-key", CHLOE_KEY)
+    # Listing needs no chain key: summaries only, the key material stays sealed.
+    listed = [json.loads(line) for line in welkom("consent", "list", "--postgres", admin, "--format", "jsonl").stdout.splitlines()]
+    assert [(c["customer"], c["cards"], c["beacon_key"]) for c in listed] == [(CHLOE, 1, True)], listed
     stores = [Store(workdir, name, url, key_file, cleanup) for name, url in logins.items()]
 
     # Enrolled centrally: recognised at both stores.

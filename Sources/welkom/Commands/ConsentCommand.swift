@@ -225,9 +225,10 @@ private func printConsents(_ target: ConsentTarget, format: ListFormat) async th
     if let data = target.local {
         consents = try await ConsentRegistry(dataDirectory: data.existing()).consents()
     } else {
-        do { consents = try await target.withChain { try await $0.consents() } } catch let error as ChainError {
-            printError("\(error)")
-            throw Exit.ioError
+        // Summaries only: no chain key needed to list.
+        consents = try await withChainDatabase(target.postgres ?? "") { db in
+            try await ChainSchema.check(db, key: nil)
+            return try await ChainRegistry.consents(db)
         }
     }
     switch format {

@@ -9,7 +9,7 @@ struct ConsentTarget: ParsableArguments {
     var data: String?
     @Option(name: .long, help: ArgumentHelp("The chain's central registry instead of a data directory (chain mode, docs/chain.md).", valueName: "URL"))
     var postgres: String?
-    @Option(name: .customLong("key-file"), help: ArgumentHelp("With --postgres: the chain key (default /etc/welkom/chain.key).", valueName: "PATH"))
+    @Option(name: .customLong("key-file"), help: ArgumentHelp("With --postgres: the chain key (default /etc/welkom/chain.key); list and export need none.", valueName: "PATH"))
     var keyFile: String?
 
     func validate() throws {
