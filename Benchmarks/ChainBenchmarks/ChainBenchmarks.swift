@@ -139,7 +139,7 @@ enum ChainBenchmarks {
         latencies.sort()
         let sorted = latencies
                 func percentile(_ p: Double) -> Double { sorted[min(sorted.count - 1, Int(Double(sorted.count) * p))] }
-        print(String(format: "withdrawal propagation to %d stores (%d samples): p50 %.0f ms, p99 %.0f ms, max %.0f ms (goal p99 < 1000 ms)",
+        progress(String(format: "withdrawal propagation to %d stores (%d samples): p50 %.0f ms, p99 %.0f ms, max %.0f ms (goal p99 < 1000 ms)",
                      storeCount, latencies.count, percentile(0.5) * 1000, percentile(0.99) * 1000, latencies.last! * 1000))
 
         // 2. Ledger shipping: one store's ledger of 200,000 entries into PostgreSQL, in the sync's batches.
@@ -155,7 +155,7 @@ enum ChainBenchmarks {
         let shipped = try await shipSync.shipLedger(shipDB, after: 0, checkpoints: &ids)
         let shipTime = seconds(ContinuousClock.now - shipStart)
         await shipDB.close()
-        print(String(format: "ledger shipping: %d entries in %.2f s = %.0f entries/s (goal ≥ 20,000/s)",
+        progress(String(format: "ledger shipping: %d entries in %.2f s = %.0f entries/s (goal ≥ 20,000/s)",
                      shipped, shipTime, Double(shipped) / shipTime))
 
         // 3. Initial sync: N consents enrolled centrally (timed too: the import path), then loaded by an
@@ -168,20 +168,22 @@ enum ChainBenchmarks {
             next = end
         }
         let importTime = seconds(ContinuousClock.now - importStart)
-        print(String(format: "central import: %d consents in %.1f s = %.0f consents/s", consentCount, importTime, Double(consentCount) / importTime))
+        progress(String(format: "central import: %d consents in %.1f s = %.0f consents/s", consentCount, importTime, Double(consentCount) / importTime))
         let loadURL = try await ChainStores.add(admin, store: "fresh")
         let loadDir = try dataDirectory("fresh")
         let loadRegistry = try ConsentRegistry(dataDirectory: loadDir)
-        let loadSync = ChainSync(url: loadURL, key: key, store: "fresh", registry: loadRegistry,
-                                 ledger: try Ledger(dataDirectory: loadDir), agent: NoAgent(), dataDirectory: loadDir, logger: quiet)
+        var info = Logger(label: "bench")
+        info.logLevel = .info
+        let loadSync2 = ChainSync(url: loadURL, key: key, store: "fresh", registry: loadRegistry,
+                                  ledger: try Ledger(dataDirectory: loadDir), agent: NoAgent(), dataDirectory: loadDir, logger: info)
         let loadDB = try await ChainDatabase.connect(loadURL, logger: quiet)
         let loadStart = ContinuousClock.now
-        _ = try await loadSync.initialLoad(loadDB)
+        _ = try await loadSync2.initialLoad(loadDB)
         let loadTime = seconds(ContinuousClock.now - loadStart)
         await loadDB.close()
         let all: [ConsentSummary] = try await loadRegistry.consents()
                 let loaded = all.count
-        print(String(format: "initial sync: %d consents into an empty gateway in %.1f s (goal < 30 s)", loaded, loadTime))
+        progress(String(format: "initial sync: %d consents into an empty gateway in %.1f s (goal < 30 s)", loaded, loadTime))
         await admin.close()
     }
 }

@@ -144,15 +144,17 @@ public final class ChainSync: Sendable {
             let enrolments = try await self.readConsents(db, where: "expires_ms IS NULL OR expires_ms > \(LedgerTime.milliseconds(now))")
             return (head, enrolments)
         }
+        let read = ContinuousClock.now
         let central = Set(enrolments.map(\.customer))
         for local in try await registry.consents() where !central.contains(local.customer) {
             _ = try await service.withdraw(local.customer, channel: "chain")
         }
         try await enrollLocally(enrolments)
         try writeCursor(head)
+        let done = ContinuousClock.now
         logger.info("chain consents loaded", metadata: [
             "store": "\(store)", "consents": "\(enrolments.count)", "cursor": "\(head)",
-            "seconds": "\(String(format: "%.2f", Double((ContinuousClock.now - started).components.attoseconds) / 1e18 + Double((ContinuousClock.now - started).components.seconds)))",
+            "seconds": "\(Self.seconds(done - started))", "read_seconds": "\(Self.seconds(read - started))",
         ])
         return head
     }
@@ -269,6 +271,10 @@ public final class ChainSync: Sendable {
             shippedIDs.formUnion(fresh.map(\.id))
         }
         return shipped
+    }
+
+    static func seconds(_ d: Duration) -> String {
+        String(format: "%.2f", Double(d.components.seconds) + Double(d.components.attoseconds) / 1e18)
     }
 
     // MARK: - Cursor file
