@@ -8,8 +8,8 @@ import WelkomLedger
 /// Centrally, a store's tree is rebuilt from its shipped leaf hashes and every shipped checkpoint
 /// is checked against it and against the store's signing key.
 public enum ChainLedger {
-    /// Entries per shipped batch: one INSERT of a JSON array, a few hundred kB.
-    public static let batchSize = 2_000
+    /// Entries per shipped batch: one INSERT of a JSON array, about a megabyte.
+    public static let batchSize = 5_000
 
     struct ShippedEntry: Encodable {
         var seq: Int64
@@ -44,8 +44,8 @@ public enum ChainLedger {
         let json = String(decoding: try JSONEncoder().encode(rows), as: UTF8.self)
         return try await db.query("""
             INSERT INTO welkom.ledger_entry (store, seq, time_ms, kind, leaf_hash, record, customer, scheme, till, prompt, detail, receipt)
-            SELECT welkom.current_store(), r.seq, r.time_ms, r.kind, decode(r.leaf, 'hex'), r.record, r.customer, r.scheme,
-                   r.till, r.prompt, r.detail, r.receipt
+            SELECT (SELECT welkom.current_store()), r.seq, r.time_ms, r.kind, decode(r.leaf, 'hex'), r.record, r.customer,
+                   r.scheme, r.till, r.prompt, r.detail, r.receipt
             FROM jsonb_to_recordset(\(json)::jsonb) AS r(seq bigint, time_ms bigint, kind text, leaf text, record text,
                  customer text, scheme text, till text, prompt text, detail text, receipt text)
             ON CONFLICT (store, seq) DO NOTHING

@@ -171,8 +171,9 @@ public enum ChainSchema {
                 END IF;
             END $$
             """,
-            "CREATE POLICY own_entries ON welkom.ledger_entry TO welkom_store USING (store = welkom.current_store()) WITH CHECK (store = welkom.current_store())",
-            "CREATE POLICY own_checkpoints ON welkom.ledger_checkpoint TO welkom_store USING (store = welkom.current_store()) WITH CHECK (store = welkom.current_store())",
+            // (SELECT …): evaluated once per statement, not once per row of a shipped batch.
+            "CREATE POLICY own_entries ON welkom.ledger_entry TO welkom_store USING (store = (SELECT welkom.current_store())) WITH CHECK (store = (SELECT welkom.current_store()))",
+            "CREATE POLICY own_checkpoints ON welkom.ledger_checkpoint TO welkom_store USING (store = (SELECT welkom.current_store())) WITH CHECK (store = (SELECT welkom.current_store()))",
             "GRANT USAGE ON SCHEMA welkom TO welkom_store",
             "GRANT SELECT ON welkom.consent, welkom.consent_change, welkom.chain_meta, welkom.schema_migration TO welkom_store",
             "GRANT SELECT, INSERT ON welkom.ledger_entry, welkom.ledger_checkpoint TO welkom_store",
