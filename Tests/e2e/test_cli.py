@@ -157,8 +157,10 @@ def test_till_revoke_takes_a_pairing_id_that_starts_with_a_dash(workdir, data_di
     columns = [row[1] for row in db.execute("PRAGMA table_info(pairing)")]
     for pairing in ("-abc123xyz", "-def456uvw"):
         values = {"id": pairing, "till": "1", "token_hash": pairing * 4, "created": 1.0, "expires": 4e9}
-        db.execute(f"INSERT INTO pairing ({','.join(columns)}) VALUES ({','.join('?' * len(columns))})",
-                   [values.get(c) for c in columns])
+        # Columns the test does not know (a later migration's, such as role) keep their defaults.
+        known = [c for c in columns if c in values]
+        db.execute(f"INSERT INTO pairing ({','.join(known)}) VALUES ({','.join('?' * len(known))})",
+                   [values[c] for c in known])
     db.commit()
     db.close()
     assert welkom("till", "revoke", "--id", "-abc123xyz", "--data", data_dir).stdout.strip() == "revoked pairing -abc123xyz"
