@@ -3,6 +3,7 @@ import Hummingbird
 import Logging
 import NIOCore
 import ServiceLifecycle
+import Synchronization
 import WelkomCards
 import WelkomConfig
 import WelkomConsent
@@ -33,6 +34,8 @@ public final class AgentRuntime: Sendable {
     /// Applies consent changes to the pipeline in order: from the control socket, and from this
     /// process through `consents`.
     public let applier: ConsentApplier
+    /// Chain mode: where the desk writes (`attachChain(desk:)`), kept for config reloads.
+    let chainDesk = Mutex<(any TillCentralRegistry)?>(nil)
     /// Consent changes made in this process (the demo's enrolments): applied before they return.
     public var consents: ConsentService {
         ConsentService(registry: registry, ledger: ledger, agent: applier, clock: clock)
@@ -77,7 +80,13 @@ public final class AgentRuntime: Sendable {
         TillConsents(service: consents, companyID: config.recognition.companyID,
                      exemptions: StageSettings.paymentCardExemptions(config),
                      doNotAskLifetime: TimeInterval(config.tillDisplay.doNotAskLifetime), clock: clock,
-                     chainMode: config.chain.enabled, logger: logger)
+                     chainMode: config.chain.enabled, central: chainDesk.withLock { $0 }, logger: logger)
+    }
+
+    /// Chain mode: the desk enrols and withdraws in the chain's central registry through `desk`.
+    public func attachChain(desk: any TillCentralRegistry) {
+        chainDesk.withLock { $0 = desk }
+        hub.attach(consents: tillConsents(config))
     }
 
     /// How often the pipeline forgets stale state (cool-downs, customers who left the zones);

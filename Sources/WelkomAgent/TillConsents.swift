@@ -22,26 +22,41 @@ struct TillConsents: TillConsentDesk {
     /// `till_display.do_not_ask_lifetime`.
     let doNotAskLifetime: TimeInterval
     let clock: any WelkomClock
-    /// `[chain]` is on: consents belong to the chain's central registry, which a store's login may
-    /// read but not write. The desk then refuses to enrol (a consent only this store knew would be
-    /// missing from the chain's records); withdrawals still take effect here at once, and are logged
-    /// so the office withdraws centrally too (docs/contract.md, "Consent at the till in chain mode").
+    /// `[chain]` is on: consents belong to the chain's central registry. The desk enrols there
+    /// first (through `central`, the store login's narrow functions) and then here, so the customer
+    /// is recognised at this store before the page says so and at every other store once its sync
+    /// reads the change; unreachable, the desk refuses and stores nothing. A withdrawal goes to the
+    /// chain first and takes effect here at once whatever the chain says; if the chain cannot be
+    /// reached it is logged for the office to withdraw centrally. "Do not ask" stays local-only and
+    /// is refused (docs/contract.md, "Consent at the till in chain mode").
     var chainMode = false
+    var central: (any TillCentralRegistry)? = nil
     var logger: Logger? = nil
 
     static let chainRefusal = DeskRefusal(
-        "In chain mode consents are given centrally (welkom consent enroll --postgres): nothing was stored / "
-        + "In ketenmodus wordt toestemming centraal vastgelegd: niets opgeslagen")
+        "In chain mode \"do not ask\" is not kept: nothing was stored / "
+        + "In ketenmodus wordt \"niet meer vragen\" niet bewaard: niets opgeslagen")
+
+    static let chainUnreachable = DeskRefusal(
+        "In chain mode consents are recorded centrally, and the chain's registry cannot be reached now: nothing was stored / "
+        + "In ketenmodus wordt toestemming centraal vastgelegd, en dat lukt nu niet: niets opgeslagen")
 
     func withdraw(customer: CustomerID, till: TillID, pairing: String?) async throws {
+        await withdrawCentrally(customer, till: till, pairing: pairing)
         _ = try await service.withdraw(customer, channel: Self.channel, collectedBy: pairing)
-        warnIfChain(till: till)
     }
 
-    private func warnIfChain(till: TillID) {
+    /// The chain first (every store follows by its sync), never in the way of the local withdrawal.
+    private func withdrawCentrally(_ customer: CustomerID, till: TillID, pairing: String?) async {
         guard chainMode else { return }
-        logger?.warning("consent withdrawn at a till in chain mode: in effect at this store only; withdraw it centrally too (welkom consent withdraw --postgres)",
-                        metadata: ["till": "\(till)"])
+        do {
+            guard let central else { throw DeskRefusal("no chain connection configured") }
+            let receipt = ConsentReceipt(event: .withdrawn, time: clock.now(), collectionMethod: Self.channel, collectedBy: pairing)
+            _ = try await central.withdraw(customer, receipt: receipt)
+        } catch {
+            logger?.warning("consent withdrawn at a till in chain mode, but the chain's registry could not be reached: in effect at this store only; withdraw it centrally too (welkom consent withdraw --postgres)",
+                            metadata: ["till": "\(till)", "error": "\(error)"])
+        }
     }
 
     func withdraw(card: String, till: TillID, pairing: String?) async throws -> Bool {
@@ -49,8 +64,8 @@ struct TillConsents: TillConsentDesk {
         let pseudonym = registry.pseudonym(forCard: card)
         var withdrawn = false
         if let customer = try await registry.customer(cardPseudonym: pseudonym) {
+            await withdrawCentrally(customer, till: till, pairing: pairing)
             _ = try await service.withdraw(customer, channel: Self.channel, collectedBy: pairing)
-            warnIfChain(till: till)
             withdrawn = true
         }
         // A "do not ask" the customer now takes back goes too.
@@ -78,7 +93,6 @@ struct TillConsents: TillConsentDesk {
     }
 
     func enrol(_ request: DeskEnrolmentRequest) async throws -> DeskEnrolmentResult {
-        guard !chainMode else { throw Self.chainRefusal }
         guard let text = ConsentTexts.newest(in: service.ledger.dataDirectory).first(where: { $0.language == request.language }) else {
             throw DeskRefusal("There is no consent text in this language: nothing was stored / Er is geen toestemmingstekst in deze taal: niets opgeslagen")
         }
@@ -95,6 +109,7 @@ struct TillConsents: TillConsentDesk {
             throw DeskRefusal("\(error)")
         }
         do {
+            if chainMode { try await enrolCentrally(enrolment, pairing: request.pairing) }
             try await service.enroll(enrolment, channel: Self.channel, collectedBy: request.pairing)
         } catch RegistryError.cardEnrolledForAnotherCustomer {
             throw DeskRefusal("This card is already enrolled: withdraw first to enrol it again / "
@@ -105,6 +120,27 @@ struct TillConsents: TillConsentDesk {
             _ = try? await service.registry.removeDoNotAsk(marker: marker.marker)
         }
         return DeskEnrolmentResult(customer: customer, keyURI: key.map { WLK1URI(key: $0, companyID: companyID).text })
+    }
+
+    /// The chain's copy first: if it cannot be recorded there, nothing is stored here either.
+    private func enrolCentrally(_ e: Enrolment, pairing: String?) async throws {
+        guard let central else { throw Self.chainUnreachable }
+        var kinds: [String] = []
+        if e.beaconKey != nil { kinds.append("wlk1") }
+        if !e.cards.isEmpty { kinds.append("card") }
+        let receipt = ConsentReceipt(
+            event: .given, time: clock.now(), collectionMethod: Self.channel, language: e.language.rawValue,
+            consentTextVersion: e.consentTextVersion,
+            consentTextSHA256: ConsentReceipt.textHash(version: e.consentTextVersion, dataDirectory: service.ledger.dataDirectory),
+            scopes: Array(e.scopes), identifierKinds: kinds, expires: e.expires, collectedBy: pairing)
+        do {
+            try await central.enrol(e, receipt: receipt)
+        } catch let refused as RegistryError {
+            throw refused
+        } catch {
+            logger?.error("desk enrolment not recorded: the chain's registry refused or could not be reached", metadata: ["error": "\(error)"])
+            throw Self.chainUnreachable
+        }
     }
 
     func doNotAsk(card: String, till: TillID, pairing: String?) async throws {

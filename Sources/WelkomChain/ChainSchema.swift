@@ -9,7 +9,8 @@ import PostgresNIO
 /// Roles: the login that runs `chain init` owns everything (it needs CREATEROLE). `welkom_store`
 /// is the group of every store's login: it may read consents and the change log, append its own
 /// ledger entries and checkpoints (row-level security on `store = welkom.current_store()`), and
-/// report its contact through `welkom.store_contact` — nothing else.
+/// report its contact through `welkom.store_contact`, and (migration 2) enrol a new customer or
+/// withdraw one at its desk through `welkom.store_enrol` / `welkom.store_withdraw` — nothing else.
 public enum ChainSchema {
     public static let storeGroup = "welkom_store"
     /// Wakes every store's sync when a consent changes; the payload is the change's sequence number.
@@ -180,6 +181,125 @@ public enum ChainSchema {
             "REVOKE ALL ON FUNCTION welkom.store_contact(bigint, bigint, bytea) FROM PUBLIC",
             "REVOKE ALL ON FUNCTION welkom.current_store() FROM PUBLIC",
             "GRANT EXECUTE ON FUNCTION welkom.store_contact(bigint, bigint, bytea), welkom.current_store() TO welkom_store",
+        ]),
+        // The desk of a store in chain mode (docs/chain.md, "The desk in chain mode"): a store's login
+        // may enrol a new customer and withdraw one, only through these two functions, which check
+        // their input, stamp the calling store on the receipt and announce the change as the central
+        // commands do. They run as the chain's owner; the login still has no write on any table.
+        (2, "desk enrolment and withdrawal by a store", [
+            "ALTER TABLE welkom.consent_receipt ADD COLUMN store text",
+            """
+            CREATE FUNCTION welkom.store_enrol(p_customer text, p_scopes text, p_name text, p_language text,
+                p_expires_ms bigint, p_text_version text, p_key_material bytea, p_customer_sealed bytea,
+                p_fingerprints text[], p_whats text[], p_receipt text) RETURNS bigint
+            LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog AS $$
+            DECLARE
+                v_store text := welkom.current_store();
+                v_receipt jsonb;
+                v_seq bigint;
+            BEGIN
+                IF v_store IS NULL THEN
+                    RAISE EXCEPTION 'only a store''s login enrols at a desk' USING ERRCODE = '42501';
+                END IF;
+                -- A store only ever adds a new customer of its own making: it can change no one else's consent.
+                IF p_customer IS NULL OR p_customer !~ '^desk-[0-9a-f]{16}$' THEN
+                    RAISE EXCEPTION 'a desk enrolment''s customer ID is desk- and 16 hex digits' USING ERRCODE = '22023';
+                END IF;
+                IF p_scopes IS NULL OR p_scopes = '' OR NOT (string_to_array(p_scopes, ',') <@ ARRAY['greeting', 'name', 'offers', 'notes']) THEN
+                    RAISE EXCEPTION 'scopes must be some of greeting,name,offers,notes' USING ERRCODE = '22023';
+                END IF;
+                IF p_language IS NULL OR p_language NOT IN ('nl', 'en') THEN
+                    RAISE EXCEPTION 'language must be nl or en' USING ERRCODE = '22023';
+                END IF;
+                IF p_name IS NOT NULL AND (length(p_name) > 200 OR NOT 'name' = ANY(string_to_array(p_scopes, ','))) THEN
+                    RAISE EXCEPTION 'a name only with the name scope, at most 200 characters' USING ERRCODE = '22023';
+                END IF;
+                IF p_text_version IS NULL OR length(p_text_version) > 64 OR p_expires_ms IS NOT NULL THEN
+                    RAISE EXCEPTION 'a desk enrolment has a consent text version and no expiry' USING ERRCODE = '22023';
+                END IF;
+                IF p_key_material IS NULL OR length(p_key_material) NOT BETWEEN 28 AND 4096
+                   OR p_customer_sealed IS NULL OR length(p_customer_sealed) NOT BETWEEN 28 AND 256 THEN
+                    RAISE EXCEPTION 'key material and customer must be sealed under the chain key' USING ERRCODE = '22023';
+                END IF;
+                IF cardinality(p_fingerprints) IS DISTINCT FROM cardinality(p_whats) OR cardinality(p_whats) NOT BETWEEN 1 AND 2
+                   OR NOT (p_whats <@ ARRAY['card 1', 'beacon key']) OR NOT 'card 1' = ANY(p_whats)
+                   OR EXISTS (SELECT 1 FROM unnest(p_fingerprints) f WHERE f !~ '^[0-9a-f]{64}$') THEN
+                    RAISE EXCEPTION 'a desk enrolment has one card and at most a beacon key' USING ERRCODE = '22023';
+                END IF;
+                v_receipt := p_receipt::jsonb;
+                IF v_receipt->>'event' IS DISTINCT FROM 'given' OR v_receipt->>'collection_method' IS DISTINCT FROM 'till'
+                   OR v_receipt->>'consent_receipt_id' IS NULL THEN
+                    RAISE EXCEPTION 'the receipt must be a consent given at the till' USING ERRCODE = '22023';
+                END IF;
+                -- Writers take the change log in turn, as ChainRegistry does.
+                LOCK TABLE welkom.consent_change IN EXCLUSIVE MODE;
+                IF EXISTS (SELECT 1 FROM welkom.consent WHERE customer = p_customer) THEN
+                    RAISE EXCEPTION 'customer % is already enrolled', p_customer USING ERRCODE = 'WK409';
+                END IF;
+                IF EXISTS (SELECT 1 FROM welkom.identifier WHERE fingerprint IN (SELECT decode(f, 'hex') FROM unnest(p_fingerprints) f)) THEN
+                    RAISE EXCEPTION 'this card or key is already enrolled' USING ERRCODE = 'WK409';
+                END IF;
+                INSERT INTO welkom.consent_change (kind, customer_sealed) VALUES ('enrolled', p_customer_sealed) RETURNING seq INTO v_seq;
+                INSERT INTO welkom.consent (customer, scopes, name, language, enrolled_ms, expires_ms, consent_text_version,
+                    note, tags, has_beacon_key, has_eid, has_irk, card_count, static_kinds, key_material, change_seq)
+                VALUES (p_customer, p_scopes, p_name, p_language, (extract(epoch FROM now()) * 1000)::bigint, NULL, p_text_version,
+                    NULL, NULL, 'beacon key' = ANY(p_whats), false, false, 1, '', p_key_material, v_seq);
+                INSERT INTO welkom.identifier (fingerprint, customer, what)
+                SELECT decode(f, 'hex'), p_customer, w FROM unnest(p_fingerprints, p_whats) AS u(f, w);
+                INSERT INTO welkom.consent_receipt (customer, event, receipt_id, receipt, store)
+                VALUES (p_customer, 'given', v_receipt->>'consent_receipt_id', p_receipt, v_store);
+                PERFORM pg_notify('welkom_consent', '');
+                RETURN v_seq;
+            END $$
+            """,
+            """
+            CREATE FUNCTION welkom.store_withdraw(p_customer text, p_customer_sealed bytea, p_receipt text) RETURNS boolean
+            LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog AS $$
+            DECLARE
+                v_store text := welkom.current_store();
+                v_receipt jsonb;
+                v_deleted boolean;
+                v_ended text[];
+                v_entries int;
+            BEGIN
+                IF v_store IS NULL THEN
+                    RAISE EXCEPTION 'only a store''s login withdraws at a till' USING ERRCODE = '42501';
+                END IF;
+                IF p_customer IS NULL OR p_customer = '' OR length(p_customer) > 200 THEN
+                    RAISE EXCEPTION 'no customer ID to withdraw' USING ERRCODE = '22023';
+                END IF;
+                IF p_customer_sealed IS NULL OR length(p_customer_sealed) NOT BETWEEN 28 AND 256 THEN
+                    RAISE EXCEPTION 'the customer must be sealed under the chain key' USING ERRCODE = '22023';
+                END IF;
+                v_receipt := p_receipt::jsonb;
+                IF v_receipt->>'event' IS DISTINCT FROM 'withdrawn' OR v_receipt->>'collection_method' IS DISTINCT FROM 'till'
+                   OR v_receipt->>'consent_receipt_id' IS NULL THEN
+                    RAISE EXCEPTION 'the receipt must be a withdrawal at the till' USING ERRCODE = '22023';
+                END IF;
+                LOCK TABLE welkom.consent_change IN EXCLUSIVE MODE;
+                -- What `consent withdraw --postgres` does (ChainRegistry.withdraw), in the same order.
+                DELETE FROM welkom.consent WHERE customer = p_customer;
+                v_deleted := FOUND;
+                WITH ended AS (
+                    UPDATE welkom.consent_receipt SET customer = NULL WHERE customer = p_customer AND event = 'given'
+                    RETURNING receipt_id)
+                SELECT COALESCE(array_agg(receipt_id), '{}') INTO v_ended FROM ended;
+                UPDATE welkom.ledger_entry SET customer = NULL WHERE customer = p_customer;
+                GET DIAGNOSTICS v_entries = ROW_COUNT;
+                IF NOT v_deleted AND cardinality(v_ended) = 0 AND v_entries = 0 THEN
+                    RETURN false;
+                END IF;
+                INSERT INTO welkom.consent_change (kind, customer_sealed) VALUES ('withdrawn', p_customer_sealed);
+                INSERT INTO welkom.consent_receipt (customer, event, receipt_id, receipt, store)
+                VALUES (NULL, 'withdrawn', v_receipt->>'consent_receipt_id',
+                        jsonb_set(v_receipt, '{ends_receipts}', to_jsonb(v_ended))::text, v_store);
+                PERFORM pg_notify('welkom_consent', '');
+                RETURN true;
+            END $$
+            """,
+            "REVOKE ALL ON FUNCTION welkom.store_enrol(text, text, text, text, bigint, text, bytea, bytea, text[], text[], text) FROM PUBLIC",
+            "REVOKE ALL ON FUNCTION welkom.store_withdraw(text, bytea, text) FROM PUBLIC",
+            "GRANT EXECUTE ON FUNCTION welkom.store_enrol(text, text, text, text, bigint, text, bytea, bytea, text[], text[], text), welkom.store_withdraw(text, bytea, text) TO welkom_store",
         ]),
     ]
 

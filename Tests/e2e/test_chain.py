@@ -158,6 +158,14 @@ def test_two_stores_follow_the_chain_registry(workdir, chain, cleanup):
     assert own == "1", "the store's login sees other stores' ledgers"
     refused = subprocess.run(["psql", logins["delft"], "-XAtc", "DELETE FROM welkom.consent"], capture_output=True, text=True)
     assert refused.returncode != 0 and "permission denied" in refused.stderr
+    for sql in ("UPDATE welkom.consent SET scopes = 'greeting'", "SELECT receipt FROM welkom.consent_receipt",
+                "SELECT fingerprint FROM welkom.identifier"):
+        refused = subprocess.run(["psql", logins["delft"], "-XAtc", sql], capture_output=True, text=True)
+        assert refused.returncode != 0 and "permission denied" in refused.stderr, sql
+    # The desk's enrolment function (migration 2) adds new desk customers only: Chloé's consent is not its to change.
+    refused = subprocess.run(["psql", logins["delft"], "-XAtc", "SELECT welkom.store_enrol('" + CHLOE + "', 'greeting', NULL, "
+                              "'nl', NULL, 'v1', '\\x00', '\\x00', '{}', '{}', '{}')"], capture_output=True, text=True)
+    assert refused.returncode != 0 and "desk- and 16 hex digits" in refused.stderr, refused.stderr
 
     # One access-request package for all stores: the central consent (no key), its receipt, and the
     # recognitions of both stores still linked to her.

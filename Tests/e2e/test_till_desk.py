@@ -8,6 +8,7 @@ import hashlib
 import io
 import json
 import sqlite3
+import subprocess
 import time
 import urllib.error
 import urllib.request
@@ -18,6 +19,7 @@ from selenium.webdriver.common.by import By
 
 from conftest import Agent, BumbleStore, insecure_tls, ledger, wait_until, welkom
 from test_cards import ScannerLine
+from test_chain import chain  # noqa: F401 (the PostgreSQL cluster fixture)
 
 DESK_CARD = "4006381333931"       # an EAN-13 loyalty card
 OTHER_CARD = "8712345678906"
@@ -569,9 +571,9 @@ def test_the_customer_withdraws_at_the_desk_by_scanning_their_card(workdir, data
 
 
 def test_in_chain_mode_the_desk_refuses_to_enrol_and_a_till_withdrawal_still_takes_effect_here(workdir, data_dir, cleanup):
-    """A store's chain login may read the central registry but not write it: the desk says so and
-    stores nothing, and a withdrawal at the till is in force at this store at once (and logged, for
-    the office to withdraw centrally). The database is unreachable here; the store runs on."""
+    """The chain's registry is unreachable here: the desk cannot record centrally, says so and stores
+    nothing (nor a "do not ask", never kept in chain mode), and a withdrawal at the till is in force
+    at this store at once (and logged, for the office to withdraw centrally). The store runs on."""
     import os
     write_texts(data_dir)
     welkom("consent", "enroll", "--data", data_dir, "--customer", "chloe", "--scopes", "greeting",
@@ -603,3 +605,80 @@ def test_in_chain_mode_the_desk_refuses_to_enrol_and_a_till_withdrawal_still_tak
     wait_until(lambda: till.find_element(By.ID, "notice").is_displayed(), 20, "the page to say it is withdrawn")
     assert enrolled(data_dir) == []
     wait_until(lambda: "withdraw it centrally too" in shop.agent.process.output(), 10, "the log line for the office")
+
+
+# MARK: - Chain mode: the desk writes to the central registry
+
+def test_in_chain_mode_a_desk_enrolment_and_a_till_withdrawal_reach_every_store(workdir, data_dir, chain, cleanup):
+    """Two stores on a real PostgreSQL cluster: den-haag (this shop, with the desk) and delft. The
+    desk enrols through den-haag's store login (welkom.store_enrol) and delft recognises the card;
+    a one-tap withdrawal at den-haag's till goes to the chain first, and delft refuses the card
+    within 2 s. The central receipts say channel till and store den-haag."""
+    from test_chain import Store, psql
+    directory, admin, key_file = chain
+    logins = {name: welkom("chain", "store", "add", "--postgres", admin, "--store", name).stdout.strip()
+              for name in ("den-haag", "delft")}
+    write_texts(data_dir)
+    toml = f'[chain]\npostgres = "{logins["den-haag"]}"\nstore = "den-haag"\nkey_file = "{key_file}"\n'
+    shop = Shop(workdir, data_dir, cleanup, extra_toml=toml)
+    delft = Store(workdir, "delft", logins["delft"], key_file, cleanup)
+    assert not delft.scan(DESK_CARD)
+
+    desk, customer = open_desk(shop, cleanup)
+    start_with_card(shop, desk, customer)
+    customer.find_element(By.CSS_SELECTOR, "input[name=scope][value=greeting]").click()
+    customer.find_element(By.ID, "confirm").click()
+    wait_until(lambda: customer.find_element(By.ID, "done").is_displayed(), 20, "the customer page's thanks")
+    # Recorded centrally, stamped with the store whose login called, never with the card in clear.
+    rows = psql(admin, "SELECT c.customer, r.store, r.receipt::jsonb->>'collection_method', r.receipt::jsonb->>'collected_by' "
+                       "FROM welkom.consent c JOIN welkom.consent_receipt r USING (customer) WHERE r.event = 'given'")
+    customer_id, store, method, collected_by = rows.split("|")
+    assert customer_id.startswith("desk-") and store == "den-haag" and method == "till", rows
+    assert collected_by in pairing_ids(data_dir, "desk")
+    assert enrolled(data_dir) == [customer_id]
+    wait_until(lambda: delft.scan(DESK_CARD), 10, "delft to recognise the card enrolled at den-haag's desk")
+
+    # One tap at den-haag's till: in effect here before the page says so, and at delft within 2 s.
+    till = open_till(shop, "2")
+    cleanup(till.quit)
+    shop.scan("2", DESK_CARD)
+    wait_until(lambda: cards(till), 30, "the greeting at den-haag's till")
+    till.find_element(By.CSS_SELECTOR, "article.prompt button.withdraw").click()
+    till.find_element(By.CSS_SELECTOR, "article.prompt button.withdraw-yes").click()
+    wait_until(lambda: till.find_element(By.ID, "notice").is_displayed(), 20, "the page to say it is withdrawn")
+    started = time.monotonic()
+    assert enrolled(data_dir) == []
+    refused_after = None
+    while time.monotonic() - started < 2:
+        if not delft.scan(DESK_CARD):
+            refused_after = time.monotonic() - started
+            break
+        time.sleep(0.05)
+    time.sleep(max(0.0, started + 2 - time.monotonic()))
+    assert not delft.scan(DESK_CARD), "delft still recognises the card 2 s after the withdrawal at den-haag's till"
+    assert refused_after is not None
+    print(f"till withdrawal at den-haag → delft refuses the card after {refused_after * 1000:.0f} ms (page said so first)")
+    assert psql(admin, "SELECT count(*) FROM welkom.consent") == "0"
+    withdrawal = psql(admin, "SELECT customer IS NULL, store, receipt FROM welkom.consent_receipt WHERE event = 'withdrawn'")
+    nameless, store, receipt = withdrawal.split("|", 2)
+    receipt = json.loads(receipt)
+    assert nameless == "t" and store == "den-haag" and receipt["collection_method"] == "till", withdrawal
+    assert len(receipt["ends_receipts"]) == 1 and receipt["collected_by"] in pairing_ids(data_dir, "till")
+    assert "withdraw it centrally too" not in shop.agent.process.output()
+
+    # The functions are the only way in, and they check what they are given.
+    def refused(sql):
+        p = subprocess.run(["psql", logins["delft"], "-XAtc", sql], capture_output=True, text=True, timeout=30)
+        assert p.returncode != 0, f"a store's login could run: {sql}"
+        return p.stderr
+    assert "permission denied" in refused("UPDATE welkom.consent SET scopes = 'greeting,name'")
+    assert "permission denied" in refused("INSERT INTO welkom.consent_change (kind, customer_sealed) VALUES ('withdrawn', '\\x00')")
+    assert "permission denied" in refused("SELECT * FROM welkom.consent_receipt")
+    assert "desk- and 16 hex digits" in refused(
+        "SELECT welkom.store_enrol('chloe', 'greeting', NULL, 'nl', NULL, 'v1', '\\x00', '\\x00', '{}', '{}', '{}')")
+    assert "sealed under the chain key" in refused("SELECT welkom.store_withdraw('chloe', '\\x00', '{}')")
+    # Not a store's login: the chain's owner gets no store stamp to write with.
+    p = subprocess.run(["psql", admin, "-XAtc", "SELECT welkom.store_withdraw('chloe', decode(repeat('00', 40), 'hex'), "
+                        "'{\"event\":\"withdrawn\",\"collection_method\":\"till\",\"consent_receipt_id\":\"x\"}')"],
+                       capture_output=True, text=True, timeout=30)
+    assert p.returncode != 0 and "only a store's login" in p.stderr, p.stderr

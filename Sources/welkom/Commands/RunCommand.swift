@@ -70,6 +70,9 @@ struct RunCommand: AsyncParsableCommand {
                                      store: cfg.chain.store, registry: runtime.registry, ledger: runtime.ledger,
                                      agent: runtime.applier, dataDirectory: runtime.dataDirectory, logger: logger,
                                      status: status)
+                // The desk enrols and withdraws centrally, through the store login's narrow functions.
+                runtime.attachChain(desk: ChainDesk(url: try ChainURL(cfg.chain.postgres), key: try ChainKey.load(path: cfg.chain.keyFile),
+                                                    logger: logger))
                 logger.info("chain mode", metadata: ["store": "\(cfg.chain.store)", "postgres": "\((try? ChainURL(cfg.chain.postgres))?.description ?? "")"])
                 chainSync = Task { await sync.run() }
             } catch {
