@@ -21,7 +21,10 @@ public enum ConsentImportFile {
         var customers: [CustomerID: Int] = [:]
         var cards: [String: Int] = [:]
         // Split on "\n" only: a CR or another line break inside a line is a control character.
-        let lines = text.split(separator: "\n", maxSplits: maximumLines, omittingEmptySubsequences: false)
+        // The newline that ends the last line starts no line of its own: a file of exactly
+        // `maximumLines` lines, as any editor saves it, is not one line too long.
+        var lines = text.split(separator: "\n", maxSplits: maximumLines + 1, omittingEmptySubsequences: false)
+        if lines.count > 1, lines.last?.isEmpty == true { lines.removeLast() }
         if lines.count > maximumLines {
             return .failure(ImportProblems(lines: ["\(file): more than \(maximumLines) lines; split the file"]))
         }

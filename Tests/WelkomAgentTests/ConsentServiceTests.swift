@@ -193,6 +193,18 @@ final class ConsentImportTests: XCTestCase {
         }
     }
 
+    func testAFileOfTheMostLinesMayEndWithANewline() {
+        // Blank lines are skipped, so only the line count is at stake here.
+        let line = #"{"customer":"c1","scopes":"greeting","cards":["8712345678906"]}"#
+        let most = String(repeating: "\n", count: ConsentImportFile.maximumLines - 1) + line
+        guard case .success(let all) = ConsentImportFile.parse(most + "\n", file: "in.jsonl", now: now) else {
+            return XCTFail("a file of \(ConsentImportFile.maximumLines) lines ending in a newline was refused")
+        }
+        XCTAssertEqual(all.map(\.customer), ["c1"])
+        XCTAssertEqual(problems("\n" + most + "\n"),
+                       ["in.jsonl: more than \(ConsentImportFile.maximumLines) lines; split the file"])
+    }
+
     func testUnknownKeysAreRefusedWithASuggestion() {
         XCTAssertEqual(problems(#"{"customer":"c1","scopes":"greeting","cards":["8712345678906"],"expiry":"2030-01-01"}"#),
                        [#"in.jsonl:1: unknown key "expiry" (did you mean "expires"?)"#])
