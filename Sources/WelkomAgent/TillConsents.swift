@@ -25,9 +25,9 @@ struct TillConsents: TillConsentDesk {
     /// `[chain]` is on: consents belong to the chain's central registry. The desk enrols there
     /// first (through `central`, the store login's narrow functions) and then here, so the customer
     /// is recognised at this store before the page says so and at every other store once its sync
-    /// reads the change; unreachable, the desk refuses and stores nothing. A withdrawal goes to the
-    /// chain first and takes effect here at once whatever the chain says; if the chain cannot be
-    /// reached it is logged for the office to withdraw centrally. "Do not ask" stays local-only and
+    /// reads the change; unreachable or refused there, the desk refuses and stores nothing. A
+    /// withdrawal goes to the chain and takes effect here at the same time, whatever the chain says;
+    /// if the chain cannot be reached it is logged for the office to withdraw centrally. "Do not ask" stays local-only and
     /// is refused (docs/contract.md, "Consent at the till in chain mode").
     var chainMode = false
     var central: (any TillCentralRegistry)? = nil
@@ -38,15 +38,19 @@ struct TillConsents: TillConsentDesk {
         + "In ketenmodus wordt \"niet meer vragen\" niet bewaard: niets opgeslagen")
 
     static let chainUnreachable = DeskRefusal(
-        "In chain mode consents are recorded centrally, and the chain's registry cannot be reached now: nothing was stored / "
+        "In chain mode consents are recorded centrally, and the chain's registry could not record this one now "
+        + "(unreachable or refused; the log says which): nothing was stored / "
         + "In ketenmodus wordt toestemming centraal vastgelegd, en dat lukt nu niet: niets opgeslagen")
 
     func withdraw(customer: CustomerID, till: TillID, pairing: String?) async throws {
-        await withdrawCentrally(customer, till: till, pairing: pairing)
+        // Both at once: the chain (every store follows by its sync) and here, so a slow or absent
+        // database never holds up the withdrawal at this store; the page hears once both are done.
+        async let central: Void = withdrawCentrally(customer, till: till, pairing: pairing)
         _ = try await service.withdraw(customer, channel: Self.channel, collectedBy: pairing)
+        await central
     }
 
-    /// The chain first (every store follows by its sync), never in the way of the local withdrawal.
+    /// The chain's withdrawal, never in the way of the local one: a failure is logged for the office.
     private func withdrawCentrally(_ customer: CustomerID, till: TillID, pairing: String?) async {
         guard chainMode else { return }
         do {
@@ -64,8 +68,9 @@ struct TillConsents: TillConsentDesk {
         let pseudonym = registry.pseudonym(forCard: card)
         var withdrawn = false
         if let customer = try await registry.customer(cardPseudonym: pseudonym) {
-            await withdrawCentrally(customer, till: till, pairing: pairing)
+            async let central: Void = withdrawCentrally(customer, till: till, pairing: pairing)
             _ = try await service.withdraw(customer, channel: Self.channel, collectedBy: pairing)
+            await central
             withdrawn = true
         }
         // A "do not ask" the customer now takes back goes too.
