@@ -1,3 +1,4 @@
+import Foundation
 import WelkomCore
 import WelkomLedger
 import WelkomRegistry
@@ -12,4 +13,10 @@ public protocol TillCentralRegistry: Sendable {
     func enrol(_ e: Enrolment, receipt: ConsentReceipt) async throws
     /// Withdraws the customer chain-wide; false when the chain held nothing of them.
     func withdraw(_ customer: CustomerID, receipt: ConsentReceipt) async throws -> Bool
+    /// Records a declined card's "do not ask" (normalised number) until `expires`, with `receipt`
+    /// (event `do_not_ask`, channel `till`); a card the chain has enrolled throws
+    /// RegistryError.cardEnrolledForAnotherCustomer.
+    func doNotAsk(card: String, expires: Date, receipt: ConsentReceipt) async throws
+    /// Removes the card's "do not ask" chain-wide; false when the chain held none.
+    func removeDoNotAsk(card: String) async throws -> Bool
 }

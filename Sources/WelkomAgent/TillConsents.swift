@@ -27,15 +27,13 @@ struct TillConsents: TillConsentDesk {
     /// is recognised at this store before the page says so and at every other store once its sync
     /// reads the change; unreachable or refused there, the desk refuses and stores nothing. A
     /// withdrawal goes to the chain and takes effect here at the same time, whatever the chain says;
-    /// if the chain cannot be reached it is logged for the office to withdraw centrally. "Do not ask" stays local-only and
-    /// is refused (docs/contract.md, "Consent at the till in chain mode").
+    /// if the chain cannot be reached it is logged for the office to withdraw centrally. "Do not ask" is
+    /// recorded as an enrolment is, chain first (every store marks the card under its own pepper as
+    /// its sync reads it), and taken back by card at a desk the way a withdrawal is
+    /// (docs/contract.md, "Consent at the till in chain mode").
     var chainMode = false
     var central: (any TillCentralRegistry)? = nil
     var logger: Logger? = nil
-
-    static let chainRefusal = DeskRefusal(
-        "In chain mode \"do not ask\" is not kept: nothing was stored / "
-        + "In ketenmodus wordt \"niet meer vragen\" niet bewaard: niets opgeslagen")
 
     static let chainUnreachable = DeskRefusal(
         "In chain mode consents are recorded centrally, and the chain's registry could not record this one now "
@@ -75,10 +73,24 @@ struct TillConsents: TillConsentDesk {
         }
         // A "do not ask" the customer now takes back goes too.
         if let marker = try await registry.doNotAsk(pseudonym: pseudonym) {
+            async let central: Void = removeDoNotAskCentrally(card: card, till: till)
             withdrawn = try await registry.removeDoNotAsk(marker: marker.marker) || withdrawn
             _ = try await service.ledger.unlink(customer: marker.marker)
+            await central
         }
         return withdrawn
+    }
+
+    /// As a central withdrawal: never in the way of the local removal; a failure is logged.
+    private func removeDoNotAskCentrally(card: String, till: TillID) async {
+        guard chainMode else { return }
+        do {
+            guard let central else { throw DeskRefusal("no chain connection configured") }
+            _ = try await central.removeDoNotAsk(card: card)
+        } catch {
+            logger?.warning("\"do not ask\" taken back at a till in chain mode, but the chain's registry could not be reached: removed at this store only; erase it centrally too (welkom audit erase --postgres --card)",
+                            metadata: ["till": "\(till)", "error": "\(error)"])
+        }
     }
 
     func consentTexts() async -> [DeskConsentText] {
@@ -149,9 +161,21 @@ struct TillConsents: TillConsentDesk {
     }
 
     func doNotAsk(card: String, till: TillID, pairing: String?) async throws {
-        guard !chainMode else { throw Self.chainRefusal }
-        try await service.declineAndDoNotAsk(card: card, expires: clock.now().addingTimeInterval(doNotAskLifetime),
-                                             channel: Self.channel, collectedBy: pairing)
+        let expires = clock.now().addingTimeInterval(doNotAskLifetime)
+        if chainMode {
+            // The chain's copy first, as an enrolment: if it cannot be recorded there, nothing is stored here.
+            guard let central else { throw Self.chainUnreachable }
+            let receipt = ConsentReceipt(event: .doNotAsk, time: clock.now(), collectionMethod: Self.channel, collectedBy: pairing)
+            do {
+                try await central.doNotAsk(card: card, expires: expires, receipt: receipt)
+            } catch RegistryError.cardEnrolledForAnotherCustomer {
+                throw DeskRefusal("This card is enrolled: nothing was stored / Deze kaart is ingeschreven: niets opgeslagen")
+            } catch {
+                logger?.error("\"do not ask\" not recorded: the chain's registry refused or could not be reached", metadata: ["error": "\(error)"])
+                throw Self.chainUnreachable
+            }
+        }
+        try await service.declineAndDoNotAsk(card: card, expires: expires, channel: Self.channel, collectedBy: pairing)
     }
 
     /// 16 random bytes from the system's generator: the customer's WLK1 beacon key.

@@ -57,6 +57,33 @@ public struct ChainDesk: Sendable {
         }
     }
 
+    /// Records a declined customer's "do not ask" for `card` (normalised) until `expires` centrally,
+    /// so every store's sync marks it under its own pepper; `receipt` is the desk's (event
+    /// `do_not_ask`, channel `till`). The database gets the card's keyed fingerprint and the card
+    /// sealed under the chain key, never the number. A card the chain has enrolled is refused.
+    public func doNotAsk(card: String, expires: Date, receipt: ConsentReceipt) async throws {
+        let sealed = try key.seal(Array(card.utf8), context: ChainDoNotAsk.context)
+        let fingerprint = Hex.encode(ChainDoNotAsk.fingerprint(card: card, key: key))
+        try await withDatabase { db in
+            do {
+                try await db.query("""
+                    SELECT welkom.store_do_not_ask(\(fingerprint), \(Data(sealed)), \(LedgerTime.milliseconds(expires)), \(receipt.json))
+                    """, "do not ask at the desk")
+            } catch let ChainError.database(_, reason) where reason.contains("WK409") {
+                throw RegistryError.cardEnrolledForAnotherCustomer(customer: "do-not-ask", card: 1)
+            }
+        }
+    }
+
+    /// Removes the card's central "do not ask" (the customer took it back at a desk); false if none.
+    public func removeDoNotAsk(card: String) async throws -> Bool {
+        let fingerprint = Hex.encode(ChainDoNotAsk.fingerprint(card: card, key: key))
+        return try await withDatabase { db in
+            try await db.query("SELECT welkom.store_do_not_ask_remove(\(fingerprint))", "remove do not ask at the desk")
+                .first?.decode(Bool.self) ?? false
+        }
+    }
+
     private func withDatabase<T: Sendable>(_ body: (ChainDatabase) async throws -> T) async throws -> T {
         let db = try await ChainDatabase.connect(url, logger: logger)
         do {

@@ -10,7 +10,8 @@ import PostgresNIO
 /// is the group of every store's login: it may read consents and the change log, append its own
 /// ledger entries and checkpoints (row-level security on `store = welkom.current_store()`), and
 /// report its contact through `welkom.store_contact`, and (migration 2) enrol a new customer or
-/// withdraw one at its desk through `welkom.store_enrol` / `welkom.store_withdraw` — nothing else.
+/// withdraw one at its desk through `welkom.store_enrol` / `welkom.store_withdraw`, and (migration 3)
+/// record or remove a card's "do not ask" through `welkom.store_do_not_ask` / `welkom.store_do_not_ask_remove` — nothing else.
 public enum ChainSchema {
     public static let storeGroup = "welkom_store"
     /// Wakes every store's sync when a consent changes; the payload is the change's sequence number.
@@ -300,6 +301,116 @@ public enum ChainSchema {
             "REVOKE ALL ON FUNCTION welkom.store_enrol(text, text, text, text, bigint, text, bytea, bytea, text[], text[], text) FROM PUBLIC",
             "REVOKE ALL ON FUNCTION welkom.store_withdraw(text, bytea, text) FROM PUBLIC",
             "GRANT EXECUTE ON FUNCTION welkom.store_enrol(text, text, text, text, bigint, text, bytea, bytea, text[], text[], text), welkom.store_withdraw(text, bytea, text) TO welkom_store",
+        ]),
+        // "Do not ask" from a store's desk, kept centrally so every store honours it (docs/chain.md,
+        // "The desk in chain mode"). A row holds what a store's local marker holds — the card's keyed
+        // fingerprint (as welkom.identifier keys cards), the card sealed under the chain key so each
+        // store can derive its own pseudonym, the expiry — and the store and its receipt. Changes
+        // travel the change log as 'do_not_ask' / 'do_not_ask_removed' / 'do_not_ask_erased' with the sealed card.
+        (3, "do not ask from a store's desk", [
+            "ALTER TABLE welkom.consent_change DROP CONSTRAINT consent_change_kind_check",
+            "ALTER TABLE welkom.consent_change ADD CONSTRAINT consent_change_kind_check CHECK (kind IN ('enrolled', 'withdrawn', 'erased', 'do_not_ask', 'do_not_ask_removed', 'do_not_ask_erased'))",
+            """
+            CREATE TABLE welkom.do_not_ask (
+                fingerprint bytea PRIMARY KEY,
+                card_sealed bytea NOT NULL,
+                created_ms bigint NOT NULL,
+                expires_ms bigint NOT NULL,
+                store text NOT NULL,
+                receipt_id text NOT NULL,
+                receipt text NOT NULL
+            )
+            """,
+            // Removal in one place: the row goes and every store hears of it — 'do_not_ask_removed'
+            // (taken back, or enrolled after all: stores unlink their records) or 'do_not_ask_erased'
+            // (erasure: stores delete their records' bodies). Not granted to stores.
+            """
+            CREATE FUNCTION welkom.drop_do_not_ask(p_fingerprint bytea, p_kind text) RETURNS boolean
+            LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog AS $$
+            DECLARE
+                v_sealed bytea;
+            BEGIN
+                DELETE FROM welkom.do_not_ask WHERE fingerprint = p_fingerprint RETURNING card_sealed INTO v_sealed;
+                IF NOT FOUND THEN
+                    RETURN false;
+                END IF;
+                INSERT INTO welkom.consent_change (kind, customer_sealed) VALUES (p_kind, v_sealed);
+                PERFORM pg_notify('welkom_consent', '');
+                RETURN true;
+            END $$
+            """,
+            """
+            CREATE FUNCTION welkom.store_do_not_ask(p_fingerprint text, p_card_sealed bytea, p_expires_ms bigint, p_receipt text)
+            RETURNS bigint LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog AS $$
+            DECLARE
+                v_store text := welkom.current_store();
+                v_receipt jsonb;
+                v_now bigint := (extract(epoch FROM now()) * 1000)::bigint;
+                v_seq bigint;
+            BEGIN
+                IF v_store IS NULL THEN
+                    RAISE EXCEPTION 'only a store''s login records "do not ask" at a desk' USING ERRCODE = '42501';
+                END IF;
+                IF p_fingerprint IS NULL OR p_fingerprint !~ '^[0-9a-f]{64}$' THEN
+                    RAISE EXCEPTION 'the card''s fingerprint is 64 hex digits' USING ERRCODE = '22023';
+                END IF;
+                IF p_card_sealed IS NULL OR length(p_card_sealed) NOT BETWEEN 28 AND 256 THEN
+                    RAISE EXCEPTION 'the card must be sealed under the chain key' USING ERRCODE = '22023';
+                END IF;
+                IF p_expires_ms IS NULL OR p_expires_ms <= v_now OR p_expires_ms > v_now + 3650::bigint * 86400000 THEN
+                    RAISE EXCEPTION 'a "do not ask" expires in the future, within 3650 days' USING ERRCODE = '22023';
+                END IF;
+                v_receipt := p_receipt::jsonb;
+                IF v_receipt->>'event' IS DISTINCT FROM 'do_not_ask' OR v_receipt->>'collection_method' IS DISTINCT FROM 'till'
+                   OR v_receipt->>'consent_receipt_id' IS NULL THEN
+                    RAISE EXCEPTION 'the receipt must be a "do not ask" at the till' USING ERRCODE = '22023';
+                END IF;
+                LOCK TABLE welkom.consent_change IN EXCLUSIVE MODE;
+                IF EXISTS (SELECT 1 FROM welkom.identifier WHERE fingerprint = decode(p_fingerprint, 'hex')) THEN
+                    RAISE EXCEPTION 'this card is enrolled' USING ERRCODE = 'WK409';
+                END IF;
+                INSERT INTO welkom.do_not_ask (fingerprint, card_sealed, created_ms, expires_ms, store, receipt_id, receipt)
+                VALUES (decode(p_fingerprint, 'hex'), p_card_sealed, v_now, p_expires_ms, v_store, v_receipt->>'consent_receipt_id', p_receipt)
+                ON CONFLICT (fingerprint) DO UPDATE SET card_sealed = EXCLUDED.card_sealed, expires_ms = EXCLUDED.expires_ms,
+                    store = EXCLUDED.store, receipt_id = EXCLUDED.receipt_id, receipt = EXCLUDED.receipt;
+                INSERT INTO welkom.consent_change (kind, customer_sealed) VALUES ('do_not_ask', p_card_sealed) RETURNING seq INTO v_seq;
+                PERFORM pg_notify('welkom_consent', '');
+                RETURN v_seq;
+            END $$
+            """,
+            // The customer takes it back at a desk (a withdrawal by card).
+            """
+            CREATE FUNCTION welkom.store_do_not_ask_remove(p_fingerprint text) RETURNS boolean
+            LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog AS $$
+            BEGIN
+                IF welkom.current_store() IS NULL THEN
+                    RAISE EXCEPTION 'only a store''s login removes "do not ask" at a desk' USING ERRCODE = '42501';
+                END IF;
+                IF p_fingerprint IS NULL OR p_fingerprint !~ '^[0-9a-f]{64}$' THEN
+                    RAISE EXCEPTION 'the card''s fingerprint is 64 hex digits' USING ERRCODE = '22023';
+                END IF;
+                LOCK TABLE welkom.consent_change IN EXCLUSIVE MODE;
+                RETURN welkom.drop_do_not_ask(decode(p_fingerprint, 'hex'), 'do_not_ask_removed');
+            END $$
+            """,
+            // Enrolled after all (at any desk or centrally): the card's "do not ask" no longer stands.
+            """
+            CREATE FUNCTION welkom.enrolled_drops_do_not_ask() RETURNS trigger LANGUAGE plpgsql SECURITY DEFINER
+            SET search_path = pg_catalog AS $$
+            BEGIN
+                PERFORM welkom.drop_do_not_ask(NEW.fingerprint, 'do_not_ask_removed');
+                RETURN NEW;
+            END $$
+            """,
+            """
+            CREATE TRIGGER identifier_drops_do_not_ask AFTER INSERT ON welkom.identifier
+            FOR EACH ROW EXECUTE FUNCTION welkom.enrolled_drops_do_not_ask()
+            """,
+            "GRANT SELECT ON welkom.do_not_ask TO welkom_store",
+            "REVOKE ALL ON FUNCTION welkom.drop_do_not_ask(bytea, text) FROM PUBLIC",
+            "REVOKE ALL ON FUNCTION welkom.store_do_not_ask(text, bytea, bigint, text) FROM PUBLIC",
+            "REVOKE ALL ON FUNCTION welkom.store_do_not_ask_remove(text) FROM PUBLIC",
+            "GRANT EXECUTE ON FUNCTION welkom.store_do_not_ask(text, bytea, bigint, text), welkom.store_do_not_ask_remove(text) TO welkom_store",
         ]),
     ]
 

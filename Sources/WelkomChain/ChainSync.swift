@@ -137,12 +137,13 @@ public final class ChainSync: Sendable {
     public func initialLoad(_ db: ChainDatabase) async throws -> Int64 {
         let started = ContinuousClock.now
         let now = clock.now()
-        let (head, enrolments) = try await db.transaction("initial load") {
+        let (head, enrolments, markers) = try await db.transaction("initial load") {
             try await db.query("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ, READ ONLY", "initial load")
             let head = try await db.query("SELECT COALESCE(max(seq), 0) FROM welkom.consent_change", "initial load")
                 .first?.decode(Int64.self) ?? 0
             let enrolments = try await self.readConsents(db, where: "expires_ms IS NULL OR expires_ms > \(LedgerTime.milliseconds(now))")
-            return (head, enrolments)
+            let markers = try await self.readMarkers(db, now: now)
+            return (head, enrolments, markers)
         }
         let read = ContinuousClock.now
         let central = Set(enrolments.map(\.customer))
@@ -150,6 +151,7 @@ public final class ChainSync: Sendable {
             _ = try await service.withdraw(local.customer, channel: "chain")
         }
         try await enrollLocally(enrolments)
+        for m in markers { _ = try await registry.markDoNotAsk(card: m.card, until: m.expires) }
         try writeCursor(head)
         let done = ContinuousClock.now
         logger.info("chain consents loaded", metadata: [
@@ -169,11 +171,16 @@ public final class ChainSync: Sendable {
             guard !rows.isEmpty else { return position }
             var removals: [(CustomerID, erase: Bool)] = []
             var enrolled: [CustomerID] = []
+            var markers: [(card: String, kind: String)] = []
             var last = position
             for row in rows {
                 let (seq, kind, sealedData) = try row.decode((Int64, String, Data).self)
                 let sealed = Array(sealedData)
                 last = seq
+                if kind.hasPrefix("do_not_ask") {
+                    markers.append((String(decoding: try key.open(sealed, context: ChainDoNotAsk.context), as: UTF8.self), kind))
+                    continue
+                }
                 let customer = String(decoding: try key.open(sealed, context: "change"), as: UTF8.self)
                 switch kind {
                 case "withdrawn": removals.append((customer, false))
@@ -194,12 +201,55 @@ public final class ChainSync: Sendable {
                 let current = try await readConsents(db, customers: Array(Set(enrolled)))
                 try await enrollLocally(current.filter { $0.expires.map { $0 > now } ?? true })
             }
+            // In order: a marker set, taken back and set again ends set.
+            for (card, kind) in markers {
+                switch kind {
+                case "do_not_ask": try await markFromChain(db, card: card)
+                case "do_not_ask_erased": try await removeMarkerLocally(card: card, erase: true)
+                default: try await removeMarkerLocally(card: card, erase: false)
+                }
+            }
             try writeCursor(last)
             position = last
             if !removals.isEmpty {
                 logger.info("chain withdrawals applied", metadata: ["store": "\(store)", "count": "\(removals.count)", "cursor": "\(last)"])
             }
             if rows.count < 10000 { return position }
+        }
+    }
+
+    // MARK: - "Do not ask"
+
+    /// A desk's "do not ask" as the chain holds it now: marked here under this store's own pepper
+    /// until the central expiry, or (gone or expired since) removed here too.
+    private func markFromChain(_ db: ChainDatabase, card: String) async throws {
+        let fingerprint = Data(ChainDoNotAsk.fingerprint(card: card, key: key))
+        let expires = try await db.query("SELECT expires_ms FROM welkom.do_not_ask WHERE fingerprint = \(fingerprint)", "read do not ask")
+            .first.map { LedgerTime.date(milliseconds: try $0.decode(Int64.self)) }
+        guard let expires, expires > clock.now() else { return try await removeMarkerLocally(card: card, erase: false) }
+        _ = try await registry.markDoNotAsk(card: card, until: expires)
+    }
+
+    /// Taken back or enrolled after all: the marker goes and its records are unlinked, as at a desk;
+    /// erased: its records' bodies go too, as `audit erase --card` does here.
+    private func removeMarkerLocally(card: String, erase: Bool) async throws {
+        guard let marker = try await registry.doNotAsk(pseudonym: registry.pseudonym(forCard: card)) else { return }
+        if erase {
+            _ = try await service.eraseDoNotAsk(marker: marker.marker)
+        } else {
+            try await registry.removeDoNotAsk(marker: marker.marker)
+            _ = try await ledger.unlink(customer: marker.marker)
+        }
+    }
+
+    /// Every unexpired central marker, each as the store's own (the initial load).
+    private func readMarkers(_ db: ChainDatabase, now: Date) async throws -> [(card: String, expires: Date)] {
+        try await db.query("""
+            SELECT card_sealed, expires_ms FROM welkom.do_not_ask WHERE expires_ms > \(LedgerTime.milliseconds(now))
+            """, "read do not ask").map { row in
+            let (sealed, expires) = try row.decode((Data, Int64).self)
+            return (String(decoding: try key.open(Array(sealed), context: ChainDoNotAsk.context), as: UTF8.self),
+                    LedgerTime.date(milliseconds: expires))
         }
     }
 

@@ -7,7 +7,8 @@ import WelkomLedger
 import WelkomRegistry
 
 /// The desk in chain mode: a store's login writes consents only through welkom.store_enrol and
-/// welkom.store_withdraw (schema 2), which check their input and stamp the calling store.
+/// welkom.store_withdraw (schema 2), and "do not ask" only through welkom.store_do_not_ask and
+/// welkom.store_do_not_ask_remove (schema 3), which check their input and stamp the calling store.
 extension ChainTests {
     func deskEnrolment(_ customer: String, card: String) -> Enrolment {
         var e = enrolment(customer, beacon: 0xDE5C, card: card)
@@ -100,6 +101,141 @@ extension ChainTests {
         } catch let ChainError.database(_, reason) {
             XCTAssertTrue(reason.contains("withdrawal at the till"), reason)
         }
+    }
+
+    func doNotAskRow() async throws -> (fingerprint: Data, sealed: Data, store: String, expires: Int64, receipt: String)? {
+        try await admin.query("SELECT fingerprint, card_sealed, store, expires_ms, receipt FROM welkom.do_not_ask", "t")
+            .first?.decode((Data, Data, String, Int64, String).self)
+    }
+
+    func changeKinds(after seq: Int64) async throws -> [String] {
+        try await admin.query("SELECT kind FROM welkom.consent_change WHERE seq > \(seq) ORDER BY seq", "t").map { try $0.decode(String.self) }
+    }
+
+    func headSeq() async throws -> Int64 {
+        try await admin.query("SELECT COALESCE(max(seq), 0) FROM welkom.consent_change", "t").first!.decode(Int64.self)
+    }
+
+    /// "Do not ask" from a desk (schema 3): only through welkom.store_do_not_ask, which checks its
+    /// input and stamps the store; the row holds no card in clear; a desk or an enrolment of the
+    /// card removes it chain-wide; the owner erases it by card.
+    func testStoreDeskRecordsDoNotAskOnlyThroughItsFunctions() async throws {
+        let central = ChainRegistry(db: admin, key: key)
+        let urlA = try await ChainStores.add(admin, store: "a")
+        let deskA = ChainDesk(url: urlA, key: key)
+        let deskB = ChainDesk(url: try await ChainStores.add(admin, store: "b"), key: key)
+        let card = "44445555"
+        let expires = Date().addingTimeInterval(365 * 86_400)
+        var before = try await headSeq()
+        try await deskA.doNotAsk(card: card, expires: expires, receipt: tillReceipt(.doNotAsk))
+        let row = try await doNotAskRow()
+        XCTAssertEqual(row?.store, "a")
+        XCTAssertEqual(row?.expires, LedgerTime.milliseconds(expires))
+        XCTAssertNil(Array(row!.sealed).firstRange(of: Array(card.utf8)), "the card is readable in clear")
+        XCTAssertNil(Array(row!.fingerprint).firstRange(of: Array(card.utf8)))
+        XCTAssertFalse(row!.receipt.contains(card))
+        let dump = try await admin.query("""
+            SELECT count(*) FROM welkom.do_not_ask WHERE position(\(Data(card.utf8)) IN card_sealed || fingerprint || convert_to(receipt, 'UTF8')) > 0
+            """, "t").first!.decode(Int.self)
+        XCTAssertEqual(dump, 0)
+        // What every store's sync reads: a change whose sealed card opens with the chain key.
+        let kinds = try await changeKinds(after: before)
+        XCTAssertEqual(kinds, ["do_not_ask"])
+        let sealed = try await admin.query("SELECT customer_sealed FROM welkom.consent_change ORDER BY seq DESC LIMIT 1", "t")
+            .first!.decode(Data.self)
+        XCTAssertEqual(String(decoding: try key.open(Array(sealed), context: "do-not-ask"), as: UTF8.self), card)
+        let found = try await central.doNotAsk(card: card)
+        XCTAssertEqual(found?.store, "a")
+
+        // Refused: a non-store login, malformed input, a receipt not a till's "do not ask", an enrolled card.
+        do {
+            try await ChainDesk(url: cluster.adminURL, key: key).doNotAsk(card: "12121212", expires: expires, receipt: tillReceipt(.doNotAsk))
+            XCTFail("the owner's login recorded do-not-ask as a store")
+        } catch let ChainError.database(_, reason) {
+            XCTAssertTrue(reason.contains("42501"), reason)
+        }
+        let a = try await connect(urlA)
+        let good = String(repeating: "ab", count: 32)
+        let sealedCard = Data(try key.seal(Array("12121212".utf8), context: "do-not-ask"))
+        let future = LedgerTime.milliseconds(expires)
+        let receipt = try tillReceipt(.doNotAsk).json
+        let given = try tillReceipt(.given).json
+        let cli = try tillReceipt(.doNotAsk, method: "cli").json
+        let bad: [(PostgresQuery, String)] = try [
+            ("SELECT welkom.store_do_not_ask(\("12121212"), \(sealedCard), \(future), \(receipt))", "64 hex digits"),
+            ("SELECT welkom.store_do_not_ask(\(good), \(Data("12121212".utf8)), \(future), \(receipt))", "sealed under the chain key"),
+            ("SELECT welkom.store_do_not_ask(\(good), \(sealedCard), \(LedgerTime.milliseconds(Date()) - 1000), \(receipt))", "expires in the future"),
+            ("SELECT welkom.store_do_not_ask(\(good), \(sealedCard), \(future + 3651 * 86_400_000), \(receipt))", "within 3650 days"),
+            ("SELECT welkom.store_do_not_ask(\(good), \(sealedCard), \(future), \(given))", "at the till"),
+            ("SELECT welkom.store_do_not_ask(\(good), \(sealedCard), \(future), \(cli))", "at the till"),
+            ("SELECT welkom.store_do_not_ask_remove(\("zz"))", "64 hex digits"),
+            ("SELECT welkom.drop_do_not_ask(\(Data(repeating: 0xAB, count: 32)), 'do_not_ask_erased')", "42501"),
+            ("DELETE FROM welkom.do_not_ask", "42501"),
+            ("UPDATE welkom.do_not_ask SET expires_ms = 0", "42501"),
+        ]
+        for (q, expected) in bad {
+            do {
+                try await a.query(q, "t")
+                XCTFail("a store's login could run: \(q.sql)")
+            } catch let ChainError.database(_, reason) {
+                XCTAssertTrue(reason.contains(expected), "\(q.sql): \(reason)")
+            }
+        }
+        try await central.enroll(enrolment("c-9", beacon: 9, card: "99998888"))
+        do {
+            try await deskB.doNotAsk(card: "99998888", expires: expires, receipt: tillReceipt(.doNotAsk))
+            XCTFail("do-not-ask on an enrolled card")
+        } catch is RegistryError {}
+        let count = try await admin.query("SELECT count(*) FROM welkom.do_not_ask", "t").first!.decode(Int.self)
+        XCTAssertEqual(count, 1, "a refused call wrote something")
+
+        // Taken back at another store's desk: gone, announced.
+        before = try await headSeq()
+        let removed = try await deskB.removeDoNotAsk(card: card)
+        XCTAssertTrue(removed)
+        let removal = try await changeKinds(after: before)
+        XCTAssertEqual(removal, ["do_not_ask_removed"])
+        let none = try await doNotAskRow()
+        XCTAssertNil(none)
+        let removedAgain = try await deskB.removeDoNotAsk(card: card)
+        XCTAssertFalse(removedAgain)
+
+        // Enrolled after all (here centrally): the marker goes in the same transaction.
+        try await deskA.doNotAsk(card: card, expires: expires, receipt: tillReceipt(.doNotAsk))
+        before = try await headSeq()
+        try await central.enroll(enrolment("c-10", beacon: 10, card: card))
+        let enrolledKinds = try await changeKinds(after: before)
+        XCTAssertEqual(Set(enrolledKinds), ["enrolled", "do_not_ask_removed"])
+        let dropped = try await doNotAskRow()
+        XCTAssertNil(dropped)
+
+        // Erased by card by the chain's administrator (audit erase --postgres --card).
+        try await deskA.doNotAsk(card: "66667777", expires: expires, receipt: tillReceipt(.doNotAsk))
+        before = try await headSeq()
+        let erased = try await central.eraseDoNotAsk(card: "66667777")
+        XCTAssertTrue(erased)
+        let erasure = try await changeKinds(after: before)
+        XCTAssertEqual(erasure, ["do_not_ask_erased"])
+        let gone = try await central.doNotAsk(card: "66667777")
+        XCTAssertNil(gone)
+        let erasedAgain = try await central.eraseDoNotAsk(card: "66667777")
+        XCTAssertFalse(erasedAgain)
+    }
+
+    func testSchemaTwoMigratesToThree() async throws {
+        try await admin.query("DROP TRIGGER identifier_drops_do_not_ask ON welkom.identifier", "t")
+        try await admin.query("DROP FUNCTION welkom.enrolled_drops_do_not_ask, welkom.store_do_not_ask, welkom.store_do_not_ask_remove, welkom.drop_do_not_ask", "t")
+        try await admin.query("DROP TABLE welkom.do_not_ask", "t")
+        try await admin.query("DELETE FROM welkom.schema_migration WHERE version = 3", "t")
+        do {
+            try await ChainSchema.check(admin, key: key)
+            XCTFail("a schema 2 database passed the check")
+        } catch let ChainError.schema(reason) {
+            XCTAssertTrue(reason.contains("older"), reason)
+        }
+        let applied = try await ChainSchema.migrate(admin, key: key)
+        XCTAssertEqual(applied, [3])
+        try await ChainSchema.check(admin, key: key)
     }
 
     func testSchemaOneMigratesToTwo() async throws {

@@ -572,7 +572,7 @@ def test_the_customer_withdraws_at_the_desk_by_scanning_their_card(workdir, data
 
 def test_in_chain_mode_the_desk_refuses_to_enrol_and_a_till_withdrawal_still_takes_effect_here(workdir, data_dir, cleanup):
     """The chain's registry is unreachable here: the desk cannot record centrally, says so and stores
-    nothing (nor a "do not ask", never kept in chain mode), and a withdrawal at the till is in force
+    nothing (nor a "do not ask", recorded centrally first in chain mode), and a withdrawal at the till is in force
     at this store at once (and logged, for the office to withdraw centrally). The store runs on."""
     import os
     write_texts(data_dir)
@@ -684,3 +684,79 @@ def test_in_chain_mode_a_desk_enrolment_and_a_till_withdrawal_reach_every_store(
                         "'{\"event\":\"withdrawn\",\"collection_method\":\"till\",\"consent_receipt_id\":\"x\"}')"],
                        capture_output=True, text=True, timeout=30)
     assert p.returncode != 0 and "only a store's login" in p.stderr, p.stderr
+
+
+def test_in_chain_mode_do_not_ask_at_one_desk_is_honoured_at_every_store(workdir, data_dir, chain, cleanup):
+    """A customer declines at den-haag's desk and asks not to be asked again: the marker is recorded
+    centrally through den-haag's store login (welkom.store_do_not_ask), with no card in clear, and
+    delft's till shows "don't ask about the loyalty programme" for that card and nothing else, from a
+    marker under delft's own pepper. It is in the chain's access request by card; taken back at
+    den-haag's desk it is gone centrally and at delft."""
+    from test_chain import psql
+    directory, admin, key_file = chain
+    logins = {name: welkom("chain", "store", "add", "--postgres", admin, "--store", name).stdout.strip()
+              for name in ("den-haag", "delft")}
+    write_texts(data_dir)
+
+    def toml(store):
+        return f'[chain]\npostgres = "{logins[store]}"\nstore = "{store}"\nkey_file = "{key_file}"\n'
+    shop = Shop(workdir, data_dir, cleanup, extra_toml=toml("den-haag"))
+    delft_dir = workdir / "delft"
+    delft_dir.mkdir()
+    delft_data = delft_dir / "data"
+    delft_data.mkdir(mode=0o700)
+    delft = Shop(delft_dir, delft_data, cleanup, extra_toml=toml("delft"))
+    delft_till = open_till(delft, "2")
+    cleanup(delft_till.quit)
+
+    desk, customer = open_desk(shop, cleanup)
+    start_with_card(shop, desk, customer)
+    customer.find_element(By.ID, "do-not-ask").click()
+    wait_until(lambda: desk.find_element(By.ID, "outcome").get_attribute("data-outcome") == "do_not_ask", 20,
+               "the desk to show the marker")
+
+    # Central: the store, the expiry (do_not_ask_lifetime, one year), a till receipt; the card nowhere in clear.
+    row = psql(admin, "SELECT store, expires_ms - created_ms, receipt FROM welkom.do_not_ask")
+    store, lifetime, receipt = row.split("|", 2)
+    receipt = json.loads(receipt)
+    assert store == "den-haag" and abs(int(lifetime) / 1000 - 365 * 86400) < 5, row
+    assert (receipt["event"], receipt["collection_method"]) == ("do_not_ask", "till")
+    assert receipt["collected_by"] in pairing_ids(data_dir, "desk")
+    assert DESK_CARD not in psql(admin, "SELECT fingerprint, card_sealed, receipt FROM welkom.do_not_ask")
+    assert psql(admin, f"SELECT count(*) FROM welkom.do_not_ask WHERE position(convert_to('{DESK_CARD}', 'UTF8') IN "
+                       "card_sealed || fingerprint || convert_to(receipt, 'UTF8')) > 0") == "0"
+    assert DESK_CARD not in psql(admin, "SELECT encode(customer_sealed, 'escape') FROM welkom.consent_change")
+    assert psql(admin, "SELECT count(*) FROM welkom.consent") == "0"
+
+    # Delft: its own marker (its own pepper's pseudonym), and at its till the note and only the note.
+    def markers(data):
+        db = sqlite3.connect(data / "registry.sqlite")
+        try:
+            return db.execute("SELECT pseudonym FROM do_not_ask").fetchall()
+        finally:
+            db.close()
+    wait_until(lambda: len(markers(delft_data)) == 1, 10, "delft to hold the marker")
+    assert markers(delft_data) != markers(data_dir), "delft's marker is keyed like den-haag's"
+    assert enrolled(delft_data) == []
+    delft.scan("2", DESK_CARD)
+    shown = wait_until(lambda: cards(delft_till), 30, "the note at delft's till")
+    assert [(c["kind"], c["text"], c["scopes"], c["withdraw"]) for c in shown] == [
+        ("note", "Don't ask about the loyalty programme / Niet vragen naar het klantenprogramma", None, False)]
+    assert delft.agent.counter("welkom_recognitions_total", scheme="card") == 0
+
+    # The chain's access request by card (needs the chain key) shows it.
+    package = json.loads(welkom("audit", "dsar", "--postgres", admin, "--key-file", key_file, "--card", DESK_CARD).stdout)
+    assert package["do_not_ask"]["store"] == "den-haag" and package["do_not_ask"]["receipt"]["event"] == "do_not_ask"
+
+    # Taken back at den-haag's desk: gone centrally and, as delft reads the change, at delft.
+    desk.find_element(By.ID, "withdraw-start").click()
+    wait_until(lambda: step(desk) == "withdraw-card", 20, "the desk to wait for the card")
+    shop.scan("1", DESK_CARD)
+    wait_until(lambda: desk.find_element(By.ID, "outcome").get_attribute("data-outcome") == "withdrawn", 20,
+               "the desk to say it is withdrawn")
+    assert psql(admin, "SELECT count(*) FROM welkom.do_not_ask") == "0"
+    wait_until(lambda: markers(delft_data) == [], 10, "delft to drop the marker")
+    assert "erase it centrally too" not in shop.agent.process.output()
+    # Nothing left to erase centrally by card, and said so.
+    assert welkom("audit", "erase", "--postgres", admin, "--key-file", key_file, "--card", DESK_CARD,
+                  check=False).returncode == 65

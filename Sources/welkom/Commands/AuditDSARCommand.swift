@@ -22,7 +22,8 @@ extension AuditCommand {
                 whoever that card number belongs to — the enrolled customer, or the card's "do not ask" \
                 marker from the desk (its dates, its receipt; only a pseudonym of the card is held). \
                 With --postgres and --customer: one package for all stores — the central consent, its \
-                receipts, and every store's shipped entries still linked to the customer.
+                receipts, and every store's shipped entries still linked to the customer. With --postgres \
+                and --card (needs the chain key): the card's central "do not ask" marker and its receipt.
                 """)
         @OptionGroup var target: ConsentTarget
         @OptionGroup var settings: AuditConfigOption
@@ -82,10 +83,12 @@ extension AuditCommand {
 extension AuditCommand.DSAR {
     /// The chain-wide package: reads only.
     func chainPackage() async throws {
-        guard let customer, card == nil, !signCheckpoint else {
-            printError("with --postgres, give --customer (and no --sign-checkpoint: stores sign their own checkpoints)")
+        guard !signCheckpoint else {
+            printError("with --postgres, no --sign-checkpoint: stores sign their own checkpoints")
             throw Exit.usage
         }
+        if let card { return try await chainMarkerPackage(card) }
+        guard let customer else { throw Exit.usage }
         let package = try await withChainDatabase(target.postgres ?? "") { db in
             try await ChainSchema.check(db, key: nil)
             return try await ChainAudit.accessRequest(db, customer: customer, now: Date())
@@ -97,6 +100,34 @@ extension AuditCommand.DSAR {
         }
         try writeOutput(package + "\n", to: out)
     }
+
+    /// With --postgres --card (needs the chain key): the card's central "do not ask" marker — its
+    /// dates, the store that recorded it and its receipt. Enrolled cards are found by --customer.
+    func chainMarkerPackage(_ card: String) async throws {
+        guard case let .loyalty(number, _) = CardNumber.enrolment(card) else {
+            printError("--card: not a loyalty card number")
+            throw Exit.dataError
+        }
+        let marker: ChainDoNotAskMarker?
+        do { marker = try await target.withChain { try await $0.doNotAsk(card: number) } } catch let exit as ExitCode {
+            throw exit
+        } catch {
+            printError("\(error)")
+            throw Exit.ioError
+        }
+        guard let marker else {
+            printError("note: the chain database holds no \"do not ask\" marker for this card (an enrolled customer's package is by --customer)")
+            try writeOutput("{\"do_not_ask\":null}\n", to: out)
+            return
+        }
+        let iso = ISO8601DateFormatter()
+        try writeOutput("{\"do_not_ask\":{\"created\":\(jsonQuote(iso.string(from: marker.created))),"
+                        + "\"expires\":\(jsonQuote(iso.string(from: marker.expires))),\"store\":\(jsonQuote(marker.store)),"
+                        + "\"receipt\":\(marker.receipt)},\"note\":\(jsonQuote(Self.markerNote))}\n", to: out)
+    }
+
+    static let markerNote = "Op uw verzoek vragen onze winkels u niet naar het klantenprogramma; alleen een versleutelde vorm van uw kaartnummer is bewaard. / "
+        + "At your request our stores do not ask you about the loyalty programme; only an encrypted form of your card number is kept."
 
     /// Whose card this is: the enrolled customer, or its "do not ask" marker. Reads only.
     static func holder(ofCard card: String, dir: URL, registry: ConsentRegistry?) throws -> (CustomerID, DoNotAskMarker?) {

@@ -20,7 +20,9 @@ extension AuditCommand {
                 With --card instead of --customer: whoever that card belongs to is erased — the enrolled \
                 customer, or the card's "do not ask" marker from the desk with its ledger records. \
                 With --postgres (and --customer): chain-wide — the central consent, receipts and shipped record \
-                bodies now, and every store's own registry and ledger as its agent reads the change.
+                bodies now, and every store's own registry and ledger as its agent reads the change. \
+                With --postgres and --card (needs the chain key): the card's central "do not ask" marker \
+                with its receipt, and every store's copy as it reads the change.
                 """)
         @OptionGroup var target: ConsentTarget
         @Option(help: "The customer's ID.") var customer: String?
@@ -78,10 +80,8 @@ extension AuditCommand {
         }
 
         private func eraseChainWide() async throws {
-            guard let customer, card == nil else {
-                printError("with --postgres, give --customer: card numbers are not held centrally in a searchable form")
-                throw Exit.usage
-            }
+            if let card { return try await eraseMarkerChainWide(card) }
+            guard let customer else { throw Exit.usage }
             let outcome: ChainRegistry.Erasure
             do { outcome = try await target.withChain { try await $0.erase(customer) } } catch let exit as ExitCode {
                 throw exit
@@ -92,6 +92,28 @@ extension AuditCommand {
             print("erased \(customer) chain-wide: consent and keys \(outcome.consentDeleted ? "deleted" : "already gone"), "
                   + "\(outcome.receiptsDeleted) receipts and \(outcome.bodiesErased) shipped record bodies deleted; "
                   + "each store erases its own copy as it reads the change (welkom chain status shows how far each has read)")
+        }
+
+        /// With --postgres --card: the card's central "do not ask" marker (enrolled cards are only
+        /// held as keyed fingerprints centrally, so a customer is erased by --customer).
+        private func eraseMarkerChainWide(_ card: String) async throws {
+            guard case let .loyalty(number, _) = CardNumber.enrolment(card) else {
+                printError("--card: not a loyalty card number")
+                throw Exit.dataError
+            }
+            let erased: Bool
+            do { erased = try await target.withChain { try await $0.eraseDoNotAsk(card: number) } } catch let exit as ExitCode {
+                throw exit
+            } catch {
+                printError("\(error)")
+                throw Exit.ioError
+            }
+            guard erased else {
+                printError("the chain database holds no \"do not ask\" marker for this card (with --postgres, --card finds only that; erase an enrolled customer by --customer)")
+                throw Exit.dataError
+            }
+            print("erased the central \"do not ask\" marker of this card with its receipt; "
+                  + "each store removes its own copy as it reads the change")
         }
     }
 }
