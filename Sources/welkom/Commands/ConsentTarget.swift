@@ -16,7 +16,10 @@ struct ConsentTarget: ParsableArguments {
         switch (data, postgres) {
         case (nil, nil): throw ValidationError("give --data DIR, or --postgres URL for the chain's central registry")
         case (_?, _?): throw ValidationError("give --data or --postgres, not both")
-        case let (dir?, nil): try dataOption(dir).validate()
+        case let (dir?, nil):
+            // DataOption.parse wraps its own validation in a CommandError, which the parser would
+            // print raw with exit 1; said as a usage error it exits 64 with the message alone.
+            do { _ = try dataOption(dir) } catch { throw ValidationError(DataOption.message(for: error)) }
         case let (nil, url?):
             do { _ = try ChainURL(url) } catch { throw ValidationError("\(error)") }
         }
