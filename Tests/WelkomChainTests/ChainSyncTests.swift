@@ -21,36 +21,7 @@ final class RecordingAgent: AgentLink, @unchecked Sendable {
 }
 
 /// A store's sync and shipping into a real data directory, against a real cluster.
-final class ChainSyncTests: XCTestCase {
-    var cluster: PostgresCluster!
-    var work: URL!
-    var key: ChainKey!
-    var admin: ChainDatabase!
-    /// Closed in tearDown: postgres-nio asserts that every connection is closed before it goes.
-    var opened: [ChainDatabase] = []
-
-    func connect(_ url: ChainURL) async throws -> ChainDatabase {
-        let db = try await ChainDatabase.connect(url)
-        opened.append(db)
-        return db
-    }
-
-    override func setUp() async throws {
-        cluster = try PostgresCluster()
-        work = FileManager.default.temporaryDirectory.appendingPathComponent("welkom-sync-\(UUID().uuidString)")
-        try FileManager.default.createDirectory(at: work, withIntermediateDirectories: true)
-        key = try ChainKey.load(path: work.appendingPathComponent("chain.key").path, create: true)
-        admin = try await ChainDatabase.connect(cluster.adminURL)
-        try await ChainSchema.migrate(admin, key: key)
-    }
-
-    override func tearDown() async throws {
-        for db in opened { await db.close() }
-        await admin?.close()
-        cluster?.remove()
-        if let work { try? FileManager.default.removeItem(at: work) }
-    }
-
+final class ChainSyncTests: ChainTestCase {
     func testWithdrawalFirstErasureEverywhereAndShippingOnce() async throws {
         let central = ChainRegistry(db: admin, key: key)
         let gone = "erase-me-4f1c9a"

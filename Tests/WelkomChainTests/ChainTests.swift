@@ -9,36 +9,7 @@ import WelkomRegistry
 
 /// Chain mode against a real PostgreSQL 15 cluster: schema and roles, the central registry, a
 /// store's login, and a store's sync and ledger shipping into a real data directory.
-final class ChainTests: XCTestCase {
-    var cluster: PostgresCluster!
-    var work: URL!
-    var key: ChainKey!
-    var admin: ChainDatabase!
-    /// Closed in tearDown: postgres-nio asserts that every connection is closed before it goes.
-    var opened: [ChainDatabase] = []
-
-    func connect(_ url: ChainURL) async throws -> ChainDatabase {
-        let db = try await ChainDatabase.connect(url)
-        opened.append(db)
-        return db
-    }
-
-    override func setUp() async throws {
-        cluster = try PostgresCluster()
-        work = FileManager.default.temporaryDirectory.appendingPathComponent("welkom-chain-\(UUID().uuidString)")
-        try FileManager.default.createDirectory(at: work, withIntermediateDirectories: true)
-        key = try ChainKey.load(path: work.appendingPathComponent("chain.key").path, create: true)
-        admin = try await ChainDatabase.connect(cluster.adminURL)
-        try await ChainSchema.migrate(admin, key: key)
-    }
-
-    override func tearDown() async throws {
-        for db in opened { await db.close() }
-        await admin?.close()
-        cluster?.remove()
-        if let work { try? FileManager.default.removeItem(at: work) }
-    }
-
+final class ChainTests: ChainTestCase {
     func enrolment(_ customer: String, beacon: UInt64, card: String? = nil) -> Enrolment {
         Enrolment(customer: customer, scopes: [.greeting, .name], name: "Naam \(customer)",
                   beaconKey: Block128(hi: 0x5EC2E7, lo: beacon), cards: card.map { [$0] } ?? [])
