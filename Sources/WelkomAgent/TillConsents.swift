@@ -57,7 +57,7 @@ struct TillConsents: TillConsentDesk {
             _ = try await central.withdraw(customer, receipt: receipt)
         } catch {
             logger?.warning("consent withdrawn at a till in chain mode, but the chain's registry could not be reached: in effect at this store only; withdraw it centrally too (welkom consent withdraw --postgres)",
-                            metadata: ["till": "\(till)", "error": "\(error)"])
+                            metadata: ["till": "\(till)", "error.type": "\(String(reflecting: type(of: error)))"])
         }
     }
 
@@ -89,7 +89,7 @@ struct TillConsents: TillConsentDesk {
             _ = try await central.removeDoNotAsk(card: card)
         } catch {
             logger?.warning("\"do not ask\" taken back at a till in chain mode, but the chain's registry could not be reached: removed at this store only; erase it centrally too (welkom audit erase --postgres --card)",
-                            metadata: ["till": "\(till)", "error": "\(error)"])
+                            metadata: ["till": "\(till)", "error.type": "\(String(reflecting: type(of: error)))"])
         }
     }
 
@@ -155,7 +155,7 @@ struct TillConsents: TillConsentDesk {
         } catch let refused as RegistryError {
             throw refused
         } catch {
-            logger?.error("desk enrolment not recorded: the chain's registry refused or could not be reached", metadata: ["error": "\(error)"])
+            logger?.error("desk enrolment not recorded: the chain's registry refused or could not be reached", metadata: ["error.type": "\(String(reflecting: type(of: error)))"])
             throw Self.chainUnreachable
         }
     }
@@ -171,7 +171,7 @@ struct TillConsents: TillConsentDesk {
             } catch RegistryError.cardEnrolledForAnotherCustomer {
                 throw DeskRefusal("This card is enrolled: nothing was stored / Deze kaart is ingeschreven: niets opgeslagen")
             } catch {
-                logger?.error("\"do not ask\" not recorded: the chain's registry refused or could not be reached", metadata: ["error": "\(error)"])
+                logger?.error("\"do not ask\" not recorded: the chain's registry refused or could not be reached", metadata: ["error.type": "\(String(reflecting: type(of: error)))"])
                 throw Self.chainUnreachable
             }
         }

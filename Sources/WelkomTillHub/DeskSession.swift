@@ -44,6 +44,15 @@ struct DeskSession: Sendable {
 
     /// A session nobody touched for this long is dropped with whatever card it held.
     static let idleLifetime: TimeInterval = 10 * 60
+    /// A withdrawal waiting for its card lapses much sooner: the till's reader feeds it, so a desk
+    /// left in that step would withdraw the consent of whichever shopper scans there next.
+    static let withdrawalCardLifetime: TimeInterval = 60
+
+    /// How long this session may sit untouched before it is dropped.
+    var lifetime: TimeInterval {
+        if case .waitingForWithdrawalCard = step { return Self.withdrawalCardLifetime }
+        return Self.idleLifetime
+    }
 
     static func newID() -> String {
         var rng = SystemRandomNumberGenerator()

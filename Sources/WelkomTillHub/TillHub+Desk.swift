@@ -12,7 +12,7 @@ extension TillHub {
 
     /// The session at `till`, after dropping one left idle too long (and the card it held).
     func deskSession(till: TillID) -> DeskSession? {
-        if let session = deskSessions[till], clock.now().timeIntervalSince(session.touched) > DeskSession.idleLifetime {
+        if let session = deskSessions[till], clock.now().timeIntervalSince(session.touched) > session.lifetime {
             deskSessions[till] = nil
             logger.info("desk enrolment abandoned: nothing recorded", metadata: ["till": "\(till)"])
         }

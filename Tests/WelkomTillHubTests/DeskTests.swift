@@ -47,6 +47,13 @@ final class DeskTests: XCTestCase {
         clock.advance(by: DeskSession.idleLifetime + 1)
         let dropped = await hub.deskSession(till: "1")
         XCTAssertNil(dropped, "an abandoned enrolment is dropped with its card")
+
+        // A withdrawal left waiting for its card lapses within a minute, so a later shopper's
+        // scan at this till is an ordinary one and withdraws nothing.
+        _ = await hub.deskStartWithdrawal(till: "1", pairing: nil)
+        clock.advance(by: DeskSession.withdrawalCardLifetime + 1)
+        let lapsed = await hub.offerCard(till: "1", normalised: "4006381333931")
+        XCTAssertFalse(lapsed, "a lapsed withdrawal took the next shopper's card")
     }
 
     func testFormBodiesKeepRepeatedNamesAndDecode() {
