@@ -141,7 +141,7 @@ public final class ChainSync: Sendable {
             try await db.query("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ, READ ONLY", "initial load")
             let head = try await db.query("SELECT COALESCE(max(seq), 0) FROM welkom.consent_change", "initial load")
                 .first?.decode(Int64.self) ?? 0
-            let enrolments = try await self.readConsents(db, where: "expires_ms IS NULL OR expires_ms > \(LedgerTime.milliseconds(now))")
+            let enrolments = try await self.readConsents(db, activeAt: LedgerTime.milliseconds(now))
             let markers = try await self.readMarkers(db, now: now)
             return (head, enrolments, markers)
         }
@@ -177,11 +177,20 @@ public final class ChainSync: Sendable {
                 let (seq, kind, sealedData) = try row.decode((Int64, String, Data).self)
                 let sealed = Array(sealedData)
                 last = seq
-                if kind.hasPrefix("do_not_ask") {
-                    markers.append((String(decoding: try key.open(sealed, context: ChainDoNotAsk.context), as: UTF8.self), kind))
+                // A row the chain key cannot open (a store function takes any sealed blob) is
+                // named and passed over: were it thrown, every store would retry it for ever and
+                // stop applying the withdrawals behind it.
+                let context = kind.hasPrefix("do_not_ask") ? ChainDoNotAsk.context : "change"
+                guard let opened = try? key.open(sealed, context: context) else {
+                    logger.error("chain change not sealed under this chain key: passed over", metadata: [
+                        "store": "\(store)", "seq": "\(seq)", "kind": "\(kind)"])
                     continue
                 }
-                let customer = String(decoding: try key.open(sealed, context: "change"), as: UTF8.self)
+                if kind.hasPrefix("do_not_ask") {
+                    markers.append((String(decoding: opened, as: UTF8.self), kind))
+                    continue
+                }
+                let customer = String(decoding: opened, as: UTF8.self)
                 switch kind {
                 case "withdrawn": removals.append((customer, false))
                 case "erased": removals.append((customer, true))
@@ -262,7 +271,7 @@ public final class ChainSync: Sendable {
         } catch {
             for e in enrolments {
                 do { try await registry.enroll(e) } catch {
-                    logger.error("a chain consent could not be loaded locally", metadata: ["store": "\(store)", "error": "\(error)"])
+                    logger.error("a chain consent could not be loaded locally", metadata: ["store": "\(store)", "error.type": "\(String(reflecting: type(of: error)))"])
                 }
             }
         }
@@ -277,11 +286,12 @@ public final class ChainSync: Sendable {
             """, "read consents"))
     }
 
-    func readConsents(_ db: ChainDatabase, where condition: String) async throws -> [Enrolment] {
-        try await readRows(db, try await db.query(PostgresQuery(unsafeSQL: """
+    /// Every consent not expired at `ms` (milliseconds since 1970), with a bound parameter.
+    func readConsents(_ db: ChainDatabase, activeAt ms: Int64) async throws -> [Enrolment] {
+        try await readRows(db, try await db.query("""
             SELECT customer, scopes, name, language, expires_ms, consent_text_version, note, tags, key_material
-            FROM welkom.consent WHERE \(condition)
-            """), "read consents"))
+            FROM welkom.consent WHERE expires_ms IS NULL OR expires_ms > \(ms)
+            """, "read consents"))
     }
 
     private func readRows(_ db: ChainDatabase, _ rows: [PostgresRow]) async throws -> [Enrolment] {

@@ -115,3 +115,31 @@ final class ChainSyncTests: ChainTestCase {
         }
     }
 }
+
+extension ChainSyncTests {
+    /// A change row the chain key cannot open (planted through a store function, which takes any
+    /// sealed blob) is passed over: the withdrawal behind it still reaches the store.
+    func testAChangeTheKeyCannotOpenDoesNotHoldUpTheWithdrawalsBehindIt() async throws {
+        let central = ChainRegistry(db: admin, key: key)
+        try await central.enroll(Enrolment(customer: "leaves-7", scopes: [.greeting], beaconKey: Block128(hi: 7, lo: 7)))
+        let storeURL = try await ChainStores.add(admin, store: "delft")
+        let store = try await connect(storeURL)
+        let dataDir = work.appendingPathComponent("data")
+        let registry = try ConsentRegistry(dataDirectory: dataDir)
+        let agent = RecordingAgent()
+        let sync = ChainSync(url: storeURL, key: key, store: "delft", registry: registry,
+                             ledger: try Ledger(dataDirectory: dataDir), agent: agent,
+                             dataDirectory: dataDir, logger: Logger(label: "test"))
+        let head = try await sync.initialLoad(store)
+        let planted = Data(repeating: 0xA5, count: 40)
+        _ = try await admin.query("INSERT INTO welkom.consent_change (kind, customer_sealed) VALUES ('withdrawn', \(planted))", "plant")
+        _ = try await central.withdraw("leaves-7")
+        agent.reset()
+        let cursor = try await sync.catchUp(store, from: head)
+        XCTAssertEqual(agent.received.first, .withdrawn("leaves-7"))
+        let left = try await registry.consents().map(\.customer)
+        XCTAssertEqual(left, [])
+        let headNow = try await admin.query("SELECT max(seq) FROM welkom.consent_change", "t").first!.decode(Int64.self)
+        XCTAssertEqual(cursor, headNow, "the cursor moved past the planted row")
+    }
+}
