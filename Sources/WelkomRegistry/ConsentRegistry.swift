@@ -330,7 +330,7 @@ public final class ConsentRegistry: Sendable {
     // MARK: - Internals
 
     /// Checks an enrolment and returns its card pseudonyms (numbered from 1, duplicates dropped).
-    private func validated(_ e: Enrolment) throws(RegistryError) -> [(Int, [UInt8])] {
+    func validated(_ e: Enrolment) throws(RegistryError) -> [(Int, [UInt8])] {
         guard !e.customer.trimmingCharacters(in: .whitespacesAndNewlines).isEmpty else { throw .emptyCustomerID }
         if let (field, reason) = e.fieldLimitProblem {
             if field == "customer ID" { throw .invalidCustomerID(reason: reason) }
@@ -370,7 +370,7 @@ public final class ConsentRegistry: Sendable {
             && u.allSatisfy { (0x30...0x39).contains($0) }
     }
 
-    private static func bumpCounter(_ db: Database) throws {
+    static func bumpCounter(_ db: Database) throws {
         try db.cachedStatement(sql: "UPDATE registry_state SET change_counter = change_counter + 1 WHERE id = 1").execute()
     }
 
