@@ -127,21 +127,29 @@ public final class Ledger: Sendable {
     }
 
     /// Many entries, each with or without a consent receipt (`consent import`), suspending until
-    /// all are on disk: they are queued in order into the group commit at once, so they share its
-    /// transactions (up to `GroupCommit.maximumBatch` entries and one fsync each) where awaiting
-    /// them one by one cost an fsync each (100,000 consents took minutes). Throws the first
-    /// failure; entries in transactions before the failing one are then recorded.
+    /// all are on disk. They go into the group commit a slice of `GroupCommit.maximumBatch` at a
+    /// time, so each slice shares one transaction and one fsync (awaiting entries one by one cost
+    /// an fsync each: 100,000 consents took minutes), while a live prompt's entry submitted
+    /// meanwhile waits for one slice at most, not for the whole import. Throws the first failure;
+    /// the slices before it are recorded, none after it is queued.
     @discardableResult
     public func submit(contentsOf records: [(draft: LedgerDraft, receipt: ConsentReceipt?)]) async throws -> [LedgerEntry] {
         let prepared = try records.map { PreparedEntry(try validated($0.draft), receipt: $0.receipt?.json) }
         try refuseWhenReadOnly()
-        guard !prepared.isEmpty else { return [] }
-        return try await withCheckedThrowingContinuation { continuation in
-            let results = BatchResults(count: prepared.count) { continuation.resume(with: $0) }
-            for (index, entry) in prepared.enumerated() {
-                committer.enqueue(entry) { results.set(index, $0) }
+        var recorded: [LedgerEntry] = []
+        recorded.reserveCapacity(prepared.count)
+        var start = 0
+        while start < prepared.count {
+            let slice = prepared[start..<min(prepared.count, start + GroupCommit.maximumBatch)]
+            recorded += try await withCheckedThrowingContinuation { continuation in
+                let results = BatchResults(count: slice.count) { continuation.resume(with: $0) }
+                for (index, entry) in slice.enumerated() {
+                    committer.enqueue(entry) { results.set(index, $0) }
+                }
             }
+            start += slice.count
         }
+        return recorded
     }
 
     /// A consent record: the entry plus its consent receipt (ConsentReceipt JSON), both in the body.
