@@ -36,6 +36,8 @@ public final class AgentRuntime: Sendable {
     public let applier: ConsentApplier
     /// Chain mode: where the desk writes (`attachChain(desk:)`), kept for config reloads.
     let chainDesk = Mutex<(any TillCentralRegistry)?>(nil)
+    /// More lines for /healthz (`attachHealth(_:)`): chain mode's sync.
+    let healthNotes = Mutex<[@Sendable () -> HealthNote]>([])
     /// Consent changes made in this process (the demo's enrolments): applied before they return.
     public var consents: ConsentService {
         ConsentService(registry: registry, ledger: ledger, agent: applier, clock: clock)
@@ -83,6 +85,11 @@ public final class AgentRuntime: Sendable {
                      chainMode: config.chain.enabled, central: chainDesk.withLock { $0 }, logger: logger)
     }
 
+    /// A line /healthz adds after the sources' (before `run`): chain mode says where its sync stands.
+    public func attachHealth(_ note: @escaping @Sendable () -> HealthNote) {
+        healthNotes.withLock { $0.append(note) }
+    }
+
     /// Chain mode: the desk enrols and withdraws in the chain's central registry through `desk`.
     public func attachChain(desk: any TillCentralRegistry) {
         chainDesk.withLock { $0 = desk }
@@ -128,7 +135,7 @@ public final class AgentRuntime: Sendable {
             "tills": "\(config.tills.count)", "listen": "\(config.tillDisplay.host):\(config.tillDisplay.port)",
             "data": "\(dataDirectory.path)",
         ])
-        let health = SourceHealth(sources: sources)
+        let health = SourceHealth(sources: sources, notes: healthNotes.withLock { $0 })
         let background = BackgroundWork(runtime: self, sources: sources, health: health, hangups: hangups, configPath: configPath)
         let group = ServiceGroup(configuration: .init(
             services: [.init(service: try makeApplication(sources: sources, health: health)), .init(service: background)],

@@ -8,6 +8,8 @@ import WelkomTillHub
 /// healthy: it comes back by itself. A reload (SIGHUP) that stops and starts sources tells it
 /// (`replaced`), so both pages describe the sources running now, not those the agent started with.
 public final class SourceHealth: Sendable {
+    /// What else /healthz reports after the sources (chain mode's sync), asked at each request.
+    private let notes: [@Sendable () -> HealthNote]
     private struct State {
         var sources: [any SightingSource]
         var stopped: [String: String] = [:]
@@ -16,8 +18,9 @@ public final class SourceHealth: Sendable {
     }
     private let state: Mutex<State>
 
-    public init(sources: [any SightingSource]) {
+    public init(sources: [any SightingSource], notes: [@Sendable () -> HealthNote] = []) {
         state = Mutex(State(sources: sources))
+        self.notes = notes
     }
 
     /// The sources running now, in the config's order.
@@ -69,7 +72,24 @@ public final class SourceHealth: Sendable {
             }
         }
         if sources.isEmpty { lines.append("no sources configured") }
-        return HealthReport(healthy: healthy, lines: lines)
+        var degraded = false
+        for note in notes.map({ $0() }) {
+            lines.append(note.line)
+            degraded = degraded || note.degraded
+        }
+        return HealthReport(healthy: healthy, degraded: degraded, lines: lines)
+    }
+}
+
+/// A line of /healthz besides the sources', and whether it leaves the agent degraded: still
+/// answering 200 (nothing should restart it for this), the first line `degraded` instead of `ok`.
+public struct HealthNote: Sendable, Equatable {
+    public var line: String
+    public var degraded: Bool
+
+    public init(line: String, degraded: Bool) {
+        self.line = line
+        self.degraded = degraded
     }
 }
 

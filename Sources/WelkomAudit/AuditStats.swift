@@ -34,44 +34,58 @@ public struct AuditStats: Sendable, Equatable {
     static let activityKinds: Set<LedgerEntryKind> = [.recognition, .acknowledgement, .dismissal]
 
     public static func compute(ledger: Ledger) throws -> AuditStats {
-        var stats = AuditStats()
-        var byDay: [String: Day] = [:]
+        var builder = Builder()
         var after: Int64 = 0
         while true {
             let batch = try ledger.stored(LedgerQuery(after: after, limit: 5000))
             guard let lastEntry = batch.last else { break }
-            for s in batch {
-                let e = s.entry
-                stats.entries += 1
-                stats.byKind[e.kind.rawValue, default: 0] += 1
-                stats.records[s.record.rawValue, default: 0] += 1
-                if e.customer != nil { stats.linkedEntries += 1 }
-                stats.first = stats.first.map { min($0, e.time) } ?? e.time
-                stats.last = stats.last.map { max($0, e.time) } ?? e.time
-                if activityKinds.contains(e.kind), s.record == .kept {
-                    stats.oldestKeptActivity = stats.oldestKeptActivity.map { min($0, e.time) } ?? e.time
-                }
-                let date = String(LedgerTime.rfc3339(e.time).prefix(10))
-                var day = byDay[date] ?? Day(date: date)
-                switch e.kind {
-                case .recognition:
-                    let gone = s.record == .kept ? nil : s.record.rawValue
-                    day.recognitionsByScheme[gone ?? e.scheme?.rawValue ?? "unknown", default: 0] += 1
-                    day.recognitionsByTill[gone ?? e.till ?? "none", default: 0] += 1
-                case .consentGiven: day.consentsGiven += 1
-                case .consentWithdrawn, .erasure: day.consentsWithdrawn += 1  // an erasure withdraws too
-                default: break
-                }
-                byDay[date] = day
-            }
+            for s in batch { builder.add(s) }
             after = lastEntry.entry.seq
         }
-        stats.days = byDay.values.sorted { $0.date < $1.date }
-        let checkpoints = try ledger.checkpoints()
-        stats.checkpoints = checkpoints.count
-        stats.latestCheckpoint = checkpoints.last
-        stats.notes = try ledger.notes()
-        return stats
+        return builder.stats(checkpoints: try ledger.checkpoints(), notes: try ledger.notes())
+    }
+
+    /// Counts entries one at a time, from a store's own ledger or the chain's shipped copy of it.
+    public struct Builder: Sendable {
+        private var stats = AuditStats()
+        private var byDay: [String: Day] = [:]
+
+        public init() {}
+
+        public mutating func add(_ s: LedgerStoredEntry) {
+            let e = s.entry
+            stats.entries += 1
+            stats.byKind[e.kind.rawValue, default: 0] += 1
+            stats.records[s.record.rawValue, default: 0] += 1
+            if e.customer != nil { stats.linkedEntries += 1 }
+            stats.first = stats.first.map { min($0, e.time) } ?? e.time
+            stats.last = stats.last.map { max($0, e.time) } ?? e.time
+            if AuditStats.activityKinds.contains(e.kind), s.record == .kept {
+                stats.oldestKeptActivity = stats.oldestKeptActivity.map { min($0, e.time) } ?? e.time
+            }
+            let date = String(LedgerTime.rfc3339(e.time).prefix(10))
+            var day = byDay[date] ?? Day(date: date)
+            switch e.kind {
+            case .recognition:
+                let gone = s.record == .kept ? nil : s.record.rawValue
+                day.recognitionsByScheme[gone ?? e.scheme?.rawValue ?? "unknown", default: 0] += 1
+                day.recognitionsByTill[gone ?? e.till ?? "none", default: 0] += 1
+            case .consentGiven: day.consentsGiven += 1
+            case .consentWithdrawn, .erasure: day.consentsWithdrawn += 1  // an erasure withdraws too
+            default: break
+            }
+            byDay[date] = day
+        }
+
+        /// The counts so far, with the ledger's checkpoints (oldest first) and notes.
+        public func stats(checkpoints: [LedgerCheckpoint], notes: [String: String]) -> AuditStats {
+            var result = stats
+            result.days = byDay.values.sorted { $0.date < $1.date }
+            result.checkpoints = checkpoints.count
+            result.latestCheckpoint = checkpoints.last
+            result.notes = notes
+            return result
+        }
     }
 
     /// Whether every kept activity body is within the retention period at `now`.

@@ -47,36 +47,100 @@ public enum ChainAudit {
 }
 
 extension ChainAudit {
+    /// Rows per round trip when reading a store's shipped entries: a store's log is read in
+    /// pages, never held whole.
+    static let pageSize = 5_000
+
+    /// The shipped entries of every store (or `store`'s) that match `query` (customer, kinds, till,
+    /// from, until; `after` and `limit` are ignored), store by store in ID order, each in sequence
+    /// order — the same conditions `audit query` applies to a store's own ledger.
+    public static func entries(_ db: ChainDatabase, store: String?, query: LedgerQuery,
+                               _ each: (String, LedgerStoredEntry) throws -> Void) async throws {
+        let kinds = query.kinds.map(\.rawValue).sorted()
+        let from = query.from.map(LedgerTime.milliseconds)
+        let until = query.until.map(LedgerTime.milliseconds)
+        for s in try await stores(db, only: store) {
+            var after: Int64 = 0
+            while true {
+                let rows = try await db.query("""
+                    SELECT seq, time_ms, kind, customer, scheme, till, prompt, detail, leaf_hash, record, receipt
+                    FROM welkom.ledger_entry
+                    WHERE store = \(s) AND seq > \(after)
+                      AND (\(query.customer)::text IS NULL OR customer = \(query.customer))
+                      AND (cardinality(\(kinds)::text[]) = 0 OR kind = ANY(\(kinds)::text[]))
+                      AND (\(query.till)::text IS NULL OR till = \(query.till))
+                      AND (\(from)::bigint IS NULL OR time_ms >= \(from))
+                      AND (\(until)::bigint IS NULL OR time_ms < \(until))
+                    ORDER BY seq LIMIT \(pageSize)
+                    """, "read shipped entries")
+                for row in rows {
+                    let stored = try storedEntry(row, store: s)
+                    try each(s, stored)
+                    after = stored.entry.seq
+                }
+                if rows.count < pageSize { break }
+            }
+        }
+    }
+
+    /// One shipped row as the ledger's own type; a kind, scheme or record state this Welkom does
+    /// not know is an error naming the store and entry, never a crash.
+    static func storedEntry(_ row: PostgresRow, store: String) throws -> LedgerStoredEntry {
+        let (seq, time, kindText, customer, schemeText, till, prompt, detail, leaf, recordText, receipt) = try row.decode(
+            (Int64, Int64, String, String?, String?, String?, String?, String?, Data, String, String?).self)
+        func bad(_ what: String) -> ChainError {
+            .database(operation: "read shipped entries", reason: "store \(store), entry \(seq): \(what)")
+        }
+        guard let kind = LedgerEntryKind(rawValue: kindText) else { throw bad("unknown kind '\(kindText)'") }
+        var scheme: Scheme?
+        if let schemeText {
+            guard let known = Scheme(rawValue: schemeText) else { throw bad("unknown scheme '\(schemeText)'") }
+            scheme = known
+        }
+        guard let record = LedgerStoredEntry.Record(rawValue: recordText) else { throw bad("unknown record state '\(recordText)'") }
+        let hash = Array(leaf)
+        return LedgerStoredEntry(
+            entry: LedgerEntry(seq: seq, time: LedgerTime.date(milliseconds: time), kind: kind, customer: customer,
+                               scheme: scheme, till: till, prompt: prompt, detail: detail, hash: Hex.encode(hash)),
+            record: record, receipt: receipt, leafHash: hash)
+    }
+
+    /// A shipped entry as `audit export`/`audit query` print a store's own, with "store" first.
+    public static func jsonLine(store: String, _ stored: LedgerStoredEntry) -> String {
+        "{\"store\":" + JSONText.quoted(store) + "," + LedgerJSONLine.line(stored).dropFirst()
+    }
+
+    /// The CSV header and lines of `audit query --postgres --format csv`: the local columns after
+    /// a "store" column (store IDs need no quoting: ChainStores.isValid).
+    public static let csvHeader = "store," + LedgerCSVLine.header
+    public static func csvLine(store: String, _ stored: LedgerStoredEntry) -> String {
+        store + "," + LedgerCSVLine.line(stored)
+    }
+
+    /// `store`'s shipped signed checkpoints, oldest first.
+    public static func checkpoints(_ db: ChainDatabase, store: String) async throws -> [LedgerCheckpoint] {
+        try await db.query("""
+            SELECT id, tree_size, root, time_ms, public_key, signature FROM welkom.ledger_checkpoint
+            WHERE store = \(store) ORDER BY id
+            """, "read checkpoints").map { row in
+            let (id, size, root, time, pub, sig) = try row.decode((Int64, Int64, Data, Int64, Data, Data).self)
+            return LedgerCheckpoint(id: id, treeSize: UInt64(max(0, size)), root: Array(root), timeMilliseconds: time,
+                                    publicKey: Array(pub), signature: Array(sig))
+        }
+    }
+
+    /// How many consents the central registry holds.
+    public static func consentCount(_ db: ChainDatabase) async throws -> Int {
+        Int(try await db.query("SELECT count(*) FROM welkom.consent", "count consents").first?.decode(Int64.self) ?? 0)
+    }
+
     /// Every shipped entry (of one store, or linked to one customer), one JSON object per line as
     /// `audit export` prints a store's own, with the store first: store, seq, time, kind, customer,
     /// scheme, till, prompt, detail, hash, record, receipt.
     public static func exportLines(_ db: ChainDatabase, store: String?, customer: String? = nil,
                                    _ write: (String) throws -> Void) async throws {
-        let stores = try await stores(db, only: store)
-        for s in stores {
-            let rows = try await db.query("""
-                SELECT seq, time_ms, kind, customer, scheme, till, prompt, detail, encode(leaf_hash, 'hex'), record, receipt
-                FROM welkom.ledger_entry WHERE store = \(s) AND (\(customer)::text IS NULL OR customer = \(customer))
-                ORDER BY seq
-                """, "export")
-            for row in rows {
-                let (seq, time, kind, who, scheme, till, prompt, detail, hash, record, receipt) = try row.decode(
-                    (Int64, Int64, String, String?, String?, String?, String?, String?, String, String, String?).self)
-                var o = ChainJSONObject()
-                o.add("store", s)
-                o.add("seq", Int(seq))
-                o.add("time", LedgerTime.rfc3339(milliseconds: time))
-                o.add("kind", kind)
-                o.add("customer", who)
-                o.add("scheme", scheme)
-                o.add("till", till)
-                o.add("prompt", prompt)
-                o.add("detail", detail)
-                o.add("hash", hash)
-                o.add("record", record)
-                o.addRaw("receipt", receipt ?? "null")
-                try write(o.object)
-            }
+        try await entries(db, store: store, query: LedgerQuery(customer: customer)) { s, stored in
+            try write(jsonLine(store: s, stored))
         }
     }
 

@@ -22,8 +22,29 @@ public final class ChainDatabase: Sendable {
             let c = try await PostgresConnection.connect(configuration: config, id: 1, logger: logger)
             return ChainDatabase(url: url, connection: c, logger: logger)
         } catch {
-            throw ChainError.unreachable(url: url.description, reason: Self.reason(error))
+            throw ChainError.unreachable(url: url.description, reason: tlsReason(error, url: url) ?? Self.reason(error))
         }
+    }
+
+    /// A TLS failure in words, with the sslmode that asked for the check (postgres-nio passes
+    /// NIOSSL's errors on as they are: "handshakeFailed(sslError([…CERTIFICATE_VERIFY_FAILED…]))").
+    static func tlsReason(_ error: any Error, url: ChainURL) -> String? {
+        let psql = error as? PSQLError
+        if psql?.code == .sslUnsupported {
+            return "the server does not offer TLS, and \(url.tlsSummary) requires it (ssl = on on the server)"
+        }
+        let underlying = psql?.underlying ?? error
+        let text = "\(underlying)"
+        if underlying is NIOSSLExtraError, text.contains("hostname") || text.contains("Hostname") {
+            return "TLS: the server's certificate does not name \(url.host) (\(url.tlsSummary)); connect by a name "
+                + "the certificate carries, or use sslmode=verify-ca"
+        }
+        guard underlying is NIOSSLError || underlying is BoringSSLError || underlying is NIOSSLExtraError else { return nil }
+        if text.contains("CERTIFICATE_VERIFY_FAILED") || text.contains("certificate verify failed") {
+            return "TLS: the server's certificate is not signed by a trusted CA (\(url.tlsSummary)); "
+                + "give the chain's CA certificate as sslrootcert=FILE"
+        }
+        return "TLS handshake failed (\(url.tlsSummary)): \(text)"
     }
 
     public func close() async {

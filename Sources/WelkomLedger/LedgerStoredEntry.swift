@@ -20,6 +20,15 @@ public struct LedgerStoredEntry: Sendable, Equatable {
     public var receipt: String?
     public var leafHash: [UInt8]
 
+    /// An entry read from elsewhere than this ledger's tables (the chain's shipped copy), so it
+    /// prints through the same LedgerJSONLine and LedgerCSVLine as a store's own.
+    public init(entry: LedgerEntry, record: Record, receipt: String?, leafHash: [UInt8]) {
+        self.entry = entry
+        self.record = record
+        self.receipt = receipt
+        self.leafHash = leafHash
+    }
+
     static let columns = """
         leaf.seq, leaf.time_ms, leaf.kind, leaf.hash, leaf.removed, body.seq AS body_seq, body.customer,
         body.scheme, body.till, body.prompt, body.detail, body.receipt

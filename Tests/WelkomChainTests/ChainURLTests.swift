@@ -24,7 +24,7 @@ final class ChainURLTests: XCTestCase {
     }
 
     func testRefusals() {
-        for bad in ["mysql://u@h/db", "postgres:///db", "postgres://h/db", "postgres://u@h/db?sslmode=verify-full",
+        for bad in ["mysql://u@h/db", "postgres:///db", "postgres://h/db", "postgres://u@h/db?sslmode=verify",
                     "postgres://u@h/db?application_name=x", "not a url"] {
             XCTAssertThrowsError(try ChainURL(bad), bad)
         }
@@ -34,6 +34,27 @@ final class ChainURLTests: XCTestCase {
         XCTAssertTrue(ChainStores.isValid("den-haag_2"))
         for bad in ["", "Delft", "den haag", "a\"b", String(repeating: "a", count: 41), "x;drop"] {
             XCTAssertFalse(ChainStores.isValid(bad), bad)
+        }
+    }
+}
+
+/// sslmode and sslrootcert as libpq reads them.
+final class ChainURLTLSTests: XCTestCase {
+    func testModesAndRootCertificate() throws {
+        let u = try ChainURL("postgres://s:p@db.example/chain?sslmode=verify-full&sslrootcert=/etc/welkom/chain-ca.crt")
+        XCTAssertEqual(u.tls, .verifyFull)
+        XCTAssertEqual(u.rootCertificate, "/etc/welkom/chain-ca.crt")
+        XCTAssertEqual(try ChainURL(u.withPassword), u, "the store login printed by chain store add keeps both")
+        XCTAssertEqual(try ChainURL("postgres://s@h/d?sslmode=verify-ca").tls, .verifyCA)
+        XCTAssertNil(try ChainURL("postgres://s@h/d?sslmode=verify-full&sslrootcert=system").rootCertificate)
+        XCTAssertTrue(u.tlsSummary.contains("/etc/welkom/chain-ca.crt") && u.tlsSummary.contains("db.example"))
+    }
+
+    func testTLSRefusals() {
+        for bad in ["postgres://u@h/db?sslmode=allow", "postgres://u@h/db?sslmode=prefer&sslrootcert=/x",
+                    "postgres://u@h/db?sslrootcert=/x", "postgres://u@h/db?sslmode=require&sslrootcert=",
+                    "postgres://u@h/db?sslcert=/x"] {
+            XCTAssertThrowsError(try ChainURL(bad), bad)
         }
     }
 }

@@ -13,21 +13,23 @@ final class PostgresCluster: @unchecked Sendable {
     static let script = URL(fileURLWithPath: #filePath).deletingLastPathComponent()
         .deletingLastPathComponent().appendingPathComponent("Tools/pg-cluster.sh").path
 
-    init() throws {
+    /// ssl: the cluster serves TLS with a throw-away CA (`tlsFile("ca.crt")`; `other-ca.crt` signed nothing).
+    init(ssl: Bool = false) throws {
         directory = FileManager.default.temporaryDirectory.appendingPathComponent("welkom-pg-\(UUID().uuidString.prefix(8))").path
-        let out = try Self.run("start", directory)
+        let out = try Self.run("start", directory, ssl ? ["--ssl"] : [])
         adminURL = try ChainURL(out.trimmingCharacters(in: .whitespacesAndNewlines))
     }
 
     func stop() throws { _ = try Self.run("stop", directory) }
     func start() throws { _ = try Self.run("start", directory) }
     func remove() { _ = try? Self.run("remove", directory) }
+    func tlsFile(_ name: String) -> String { directory + "/tls/" + name }
 
     @discardableResult
-    static func run(_ command: String, _ dir: String) throws -> String {
+    static func run(_ command: String, _ dir: String, _ options: [String] = []) throws -> String {
         let log = dir + ".\(command).log"
         defer { try? FileManager.default.removeItem(atPath: log) }
-        let status = spawnShell([script, command, dir], log: log)
+        let status = spawnShell([script, command, dir] + options, log: log)
         guard status == 0 else {
             let problem = (try? String(contentsOfFile: log, encoding: .utf8)) ?? ""
             throw ChainError.unreachable(url: "pg-cluster.sh \(command) \(dir)", reason: "exit \(status): \(problem)")

@@ -22,8 +22,8 @@ DANA = "dana-20b4"
 DANA_CARD = "8712345678906"
 
 
-def pg(command, directory) -> str:
-    p = subprocess.run(["sh", str(PG), command, str(directory)], capture_output=True, text=True, timeout=120)
+def pg(command, directory, *options) -> str:
+    p = subprocess.run(["sh", str(PG), command, str(directory), *options], capture_output=True, text=True, timeout=120)
     if p.returncode != 0:
         pytest.fail(f"the PostgreSQL rig could not {command}: {p.stderr}")
     return p.stdout.strip()

@@ -66,6 +66,14 @@ struct RunCommand: AsyncParsableCommand {
                     cursor.set(to: Double(state.cursor))
                     queued.set(to: Double(state.entriesQueued))
                 }
+                // On /healthz: a line saying where the sync stands; unreachable is "degraded" (200).
+                let store = cfg.chain.store
+                runtime.attachHealth {
+                    let (line, degraded) = status.current.health(store: store, now: Date())
+                    return HealthNote(line: line, degraded: degraded)
+                }
+                // A CA file that cannot be read is a config error now, not an outage retried for ever.
+                try ChainURL(cfg.chain.postgres).checkTLSFiles()
                 let sync = ChainSync(url: try ChainURL(cfg.chain.postgres), key: try ChainKey.load(path: cfg.chain.keyFile),
                                      store: cfg.chain.store, registry: runtime.registry, ledger: runtime.ledger,
                                      agent: runtime.applier, dataDirectory: runtime.dataDirectory, logger: logger,
