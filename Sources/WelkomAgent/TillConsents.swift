@@ -74,8 +74,8 @@ struct TillConsents: TillConsentDesk {
         // A "do not ask" the customer now takes back goes too.
         if let marker = try await registry.doNotAsk(pseudonym: pseudonym) {
             async let central: Void = removeDoNotAskCentrally(card: card, till: till)
-            withdrawn = try await registry.removeDoNotAsk(marker: marker.marker) || withdrawn
-            _ = try await service.ledger.unlink(customer: marker.marker)
+            withdrawn = try await service.takeBackDoNotAsk(marker: marker.marker, channel: Self.channel,
+                                                           collectedBy: pairing) || withdrawn
             await central
         }
         return withdrawn
@@ -131,10 +131,6 @@ struct TillConsents: TillConsentDesk {
         } catch RegistryError.cardEnrolledForAnotherCustomer {
             throw DeskRefusal("This card is already enrolled: withdraw first to enrol it again / "
                               + "Deze kaart is al ingeschreven: trek eerst in om opnieuw in te schrijven")
-        }
-        // Enrolled after all: a "do not ask" on this card no longer stands.
-        if let marker = try? await service.registry.doNotAsk(card: request.card, at: clock.now()) {
-            _ = try? await service.registry.removeDoNotAsk(marker: marker.marker)
         }
         return DeskEnrolmentResult(customer: customer, keyURI: key.map { WLK1URI(key: $0, companyID: companyID).text })
     }

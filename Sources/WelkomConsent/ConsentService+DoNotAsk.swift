@@ -27,6 +27,39 @@ extension ConsentService {
         return marker
     }
 
+    /// The customer takes a "do not ask" back (at a desk, or by enrolling after all): the marker
+    /// goes, the entries naming it are unlinked, and a withdrawal receipt that names nobody ends
+    /// the marker's receipt, so the privacy officer sees when and where it was taken back as they
+    /// see any withdrawal. Returns false, recording nothing, when there was no marker.
+    @discardableResult
+    public func takeBackDoNotAsk(marker: String, channel: String, collectedBy: String?) async throws -> Bool {
+        do {
+            // The receipts this ends, found while the entries still name the marker.
+            let ended = try await ledger.stored(LedgerQuery(customer: marker, kinds: [.doNotAsk]))
+                .compactMap { $0.receipt.flatMap(ConsentReceipt.parse)?.consentReceiptID }
+            let removed = try await registry.removeDoNotAsk(marker: marker)
+            let unlinked = try await ledger.unlink(customer: marker)
+            guard removed || unlinked > 0 else { return false }
+            let now = clock.now()
+            _ = try await ledger.submit(LedgerDraft(time: now, kind: .consentWithdrawn, detail: "do not ask taken back"),
+                                        receipt: ConsentReceipt(event: .withdrawn, time: now, collectionMethod: channel,
+                                                                endsReceipts: ended, collectedBy: collectedBy))
+            return true
+        } catch {
+            throw Failure.withdrawalNotRecorded(customer: marker, reason: "\(error)")
+        }
+    }
+
+    /// Enrolled after all: a "do not ask" on any of the cards no longer stands. The enrolment is
+    /// recorded by then, so a marker that cannot be taken back now only lingers until it expires
+    /// (a recognised card never consults it); that is not worth failing the enrolment for.
+    func takeBackDoNotAsk(onCards cards: [String], channel: String, collectedBy: String?) async {
+        for card in cards {
+            guard let marker = try? await registry.doNotAsk(card: card, at: clock.now()) else { continue }
+            _ = try? await takeBackDoNotAsk(marker: marker.marker, channel: channel, collectedBy: collectedBy)
+        }
+    }
+
     /// Erasure of a marker (`audit erase --card`): the registry row, then the bodies of every
     /// ledger entry naming the marker, as `erase` does for a customer.
     public func eraseDoNotAsk(marker: String) async throws -> Erasure {

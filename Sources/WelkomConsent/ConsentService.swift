@@ -62,6 +62,7 @@ public struct ConsentService: Sendable {
     @discardableResult
     public func enroll(_ e: Enrolment, channel: String = "cli") async throws -> AgentNotice {
         try await record(e, channel: channel)
+        await takeBackDoNotAsk(onCards: e.cards, channel: channel, collectedBy: nil)
         return try await agent.apply(.enrolled(e.customer))
     }
 
@@ -70,6 +71,7 @@ public struct ConsentService: Sendable {
     @discardableResult
     public func enroll(_ e: Enrolment, channel: String, collectedBy: String?) async throws -> AgentNotice {
         try await record(e, channel: channel, collectedBy: collectedBy)
+        await takeBackDoNotAsk(onCards: e.cards, channel: channel, collectedBy: collectedBy)
         return try await agent.apply(.enrolled(e.customer))
     }
 

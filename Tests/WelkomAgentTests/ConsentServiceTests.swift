@@ -62,6 +62,43 @@ final class ConsentServiceTests: XCTestCase {
         XCTAssertFalse(stored.first?.receipt?.contains("anna") ?? true, "the receipt names nobody")
     }
 
+    /// A "do not ask" taken back — by enrolling the card after all — leaves no marker, no entry
+    /// naming it, and a withdrawal receipt (naming nobody) that ends the marker's receipt.
+    func testEnrollingAMarkedCardTakesTheDoNotAskBackWithAReceipt() async throws {
+        let card = "4006381333931"
+        let service = try service()
+        let marker = try await service.declineAndDoNotAsk(card: card, expires: Date().addingTimeInterval(3600),
+                                                          channel: "till", collectedBy: "desk-pairing")
+        let ledger = try Ledger(dataDirectory: dir)
+        let marked = try await ledger.stored(LedgerQuery(customer: marker.marker, kinds: [.doNotAsk]))
+        let markReceipt = try XCTUnwrap(marked.first?.receipt.flatMap(ConsentReceipt.parse))
+
+        var e = anna
+        e.cards = [card]
+        try await service.enroll(e, channel: "till", collectedBy: "desk-pairing")
+
+        let registry = try ConsentRegistry(dataDirectory: dir)
+        let left = try await registry.doNotAsk(card: card, at: Date())
+        XCTAssertNil(left, "the marker stands after enrolment")
+        let naming = try await ledger.stored(LedgerQuery(customer: marker.marker))
+        XCTAssertEqual(naming.count, 0, "entries still name the marker")
+        let withdrawn = try await ledger.stored(LedgerQuery(kinds: [.consentWithdrawn]))
+        XCTAssertEqual(withdrawn.count, 1)
+        let receipt = try XCTUnwrap(withdrawn.first?.receipt.flatMap(ConsentReceipt.parse))
+        XCTAssertEqual(receipt.endsReceipts, [markReceipt.consentReceiptID])
+        XCTAssertEqual(receipt.collectionMethod, "till")
+        XCTAssertEqual(receipt.collectedBy, "desk-pairing")
+        XCTAssertNil(withdrawn.first?.entry.customer)
+        let consents = try await registry.consents()
+        XCTAssertEqual(consents.map(\.customer), ["anna"], "the enrolment stands")
+
+        // Nothing left to take back: nothing recorded.
+        let again = try await service.takeBackDoNotAsk(marker: marker.marker, channel: "till", collectedBy: nil)
+        XCTAssertFalse(again)
+        let withdrawals = try await ledger.stored(LedgerQuery(kinds: [.consentWithdrawn]))
+        XCTAssertEqual(withdrawals.count, 1)
+    }
+
     func testEnrolmentTheLedgerCannotRecordIsUndone() async throws {
         do {
             try await service(readOnlyLedger: true).enroll(anna)
