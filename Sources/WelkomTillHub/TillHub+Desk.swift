@@ -19,7 +19,19 @@ extension TillHub {
         return deskSessions[till]
     }
 
-    func deskStart(till: TillID) -> String {
+    /// An answer or a withdrawal is being carried out at `till`'s desk. Starting anew or cancelling
+    /// then waits (409) until it is done, so staff see its outcome rather than lose it — a customer
+    /// enrolled or withdrawn while the page had moved on would not know it.
+    func deskIsBusy(till: TillID) -> Bool {
+        switch deskSession(till: till)?.step {
+        case .recording?, .withdrawing?: true
+        default: false
+        }
+    }
+
+    /// nil while the desk is busy (`deskIsBusy`).
+    func deskStart(till: TillID) -> String? {
+        guard !deskIsBusy(till: till) else { return nil }
         let session = DeskSession(id: DeskSession.newID(), step: .waitingForCard, touched: clock.now())
         deskSessions[till] = session
         logger.info("desk enrolment started", metadata: ["till": "\(till)"])
@@ -27,17 +39,21 @@ extension TillHub {
     }
 
     /// Staff start a withdrawal by card: the next card scanned or typed at this desk is withdrawn.
-    func deskStartWithdrawal(till: TillID, pairing: String?) -> String {
+    func deskStartWithdrawal(till: TillID, pairing: String?) -> String? {
+        guard !deskIsBusy(till: till) else { return nil }
         let session = DeskSession(id: DeskSession.newID(), step: .waitingForWithdrawalCard, touched: clock.now(), pairing: pairing)
         deskSessions[till] = session
         logger.info("desk withdrawal started", metadata: ["till": "\(till)"])
         return session.id
     }
 
-    func deskCancel(till: TillID) {
+    /// False, cancelling nothing, while the desk is busy (`deskIsBusy`).
+    func deskCancel(till: TillID) -> Bool {
+        guard !deskIsBusy(till: till) else { return false }
         if deskSessions.removeValue(forKey: till) != nil {
             logger.info("desk enrolment cancelled: nothing recorded", metadata: ["till": "\(till)"])
         }
+        return true
     }
 
     /// A card for the session waiting at `till`; false when none waits (the scan is then an
@@ -121,25 +137,26 @@ extension TillHub {
         router.post("/desk/{till}/start") { request, context in
             let access = await self.deskAccess(request, context, post: true)
             guard let till = access.till else { return access.refusalResponse }
-            let id = await self.deskStart(till: till.id)
+            guard let id = await self.deskStart(till: till.id) else { return Self.text(.conflict, "an answer or a withdrawal is being recorded at this desk: wait for its outcome") }
             return Self.json(.ok, "{\"session\":\(JSONText.quoted(id))}")
         }
         router.post("/desk/{till}/withdraw") { request, context in
             let access = await self.deskAccess(request, context, post: true)
             guard let till = access.till else { return access.refusalResponse }
-            let id = await self.deskStartWithdrawal(till: till.id, pairing: access.pairing)
+            guard let id = await self.deskStartWithdrawal(till: till.id, pairing: access.pairing) else { return Self.text(.conflict, "an answer or a withdrawal is being recorded at this desk: wait for its outcome") }
             return Self.json(.ok, "{\"session\":\(JSONText.quoted(id))}")
         }
         router.post("/desk/{till}/cancel") { request, context in
             let access = await self.deskAccess(request, context, post: true)
             guard let till = access.till else { return access.refusalResponse }
-            await self.deskCancel(till: till.id)
+            guard await self.deskCancel(till: till.id) else { return Self.text(.conflict, "an answer or a withdrawal is being recorded at this desk: wait for its outcome") }
             return Response(status: .noContent)
         }
         router.post("/desk/{till}/card") { request, context in
             let access = await self.deskAccess(request, context, post: true)
             guard let till = access.till, let desk = access.desk else { return access.refusalResponse }
-            let form = await Self.form(request)
+            let form: FormBody
+            do throws(FormRefusal) { form = try await Self.form(request) } catch { return error.response }
             switch desk.checkCard(form.first("card") ?? "") {
             case .failure(let refusal):
                 return Self.text(.unprocessableContent, refusal.description)
@@ -240,7 +257,8 @@ extension TillHub {
 
     private nonisolated func confirmResponse(_ request: Request, till: TillInfo, desk: any TillConsentDesk,
                                              pairing: String?) async -> Response {
-        let form = await Self.form(request)
+        let form: FormBody
+        do throws(FormRefusal) { form = try await Self.form(request) } catch { return error.response }
         var scopes: Set<Scope> = []
         for word in form.all("scope") {
             guard let scope = Scope(rawValue: word) else { return Self.text(.unprocessableContent, "unknown scope") }
@@ -279,7 +297,8 @@ extension TillHub {
 
     private nonisolated func declineResponse(_ request: Request, till: TillInfo, desk: any TillConsentDesk,
                                              pairing: String?) async -> Response {
-        let form = await Self.form(request)
+        let form: FormBody
+        do throws(FormRefusal) { form = try await Self.form(request) } catch { return error.response }
         guard let session = form.first("session"), let card = await deskBeginAnswer(till: till.id, sessionID: session) else {
             return Self.text(.conflict, "this enrolment is no longer waiting for an answer")
         }
@@ -303,10 +322,22 @@ extension TillHub {
         return Self.json(.ok, "{\"outcome\":\"do_not_ask\"}")
     }
 
-    private nonisolated static func form(_ request: Request) async -> FormBody {
+    /// Why a desk form was not read: its answer to the page.
+    struct FormRefusal: Error {
+        var response: Response
+    }
+
+    /// The desk form, or the answer refusing it: a body over 16 KiB (the forms are a few hundred
+    /// bytes) is 413, a field that does not decode is 400 naming it — never read as empty.
+    private nonisolated static func form(_ request: Request) async throws(FormRefusal) -> FormBody {
         var request = request
-        let body = (try? await request.collectBody(upTo: 16 * 1024)).map { String(buffer: $0) } ?? ""
-        return FormBody(body)
+        let buffer: ByteBuffer
+        do { buffer = try await request.collectBody(upTo: 16 * 1024) } catch {
+            throw FormRefusal(response: text(.contentTooLarge, "the form is larger than 16 KiB"))
+        }
+        do { return try FormBody(parsing: String(buffer: buffer)) } catch {
+            throw FormRefusal(response: text(.badRequest, error.description))
+        }
     }
 
     nonisolated static func json(_ status: HTTPResponse.Status, _ body: String) -> Response {

@@ -235,7 +235,7 @@ extension TillHub {
             struct Body: Decodable { var confirm: Bool }
             return (try? JSONDecoder().decode(Body.self, from: Data(body.utf8)))?.confirm == true
         }
-        return ["true", "1"].contains(FormBody(body).first("confirm") ?? "")
+        return ["true", "1"].contains((try? FormBody(parsing: body))?.first("confirm") ?? "")
     }
 
     /// A browser sends `Origin` on every POST; when present it must name this server. Clients

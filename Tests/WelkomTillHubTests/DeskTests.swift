@@ -20,12 +20,13 @@ final class DeskTests: XCTestCase {
         XCTAssertEqual(try store.pairings().map(\.role).sorted { $0.rawValue < $1.rawValue }, [.desk, .till])
     }
 
-    func testTheSessionTakesOneCardForgetsItWhenAnsweredAndDropsAnIdleOne() async {
+    func testTheSessionTakesOneCardForgetsItWhenAnsweredAndDropsAnIdleOne() async throws {
         let clock = ManualClock(t0)
         let hub = Fixture.hub(clock: clock, recorder: ActionRecorder())
         let refused = await hub.offerCard(till: "1", normalised: "4006381333931")
         XCTAssertFalse(refused, "no enrolment waits: the scan is an ordinary one")
-        let id = await hub.deskStart(till: "1")
+        let started = await hub.deskStart(till: "1")
+        let id = try XCTUnwrap(started)
         let offeredElsewhere = await hub.offerCard(till: "2", normalised: "4006381333931")
         XCTAssertFalse(offeredElsewhere, "another till's reader does not feed this desk")
         let taken = await hub.offerCard(till: "1", normalised: "4006381333931")
@@ -38,9 +39,18 @@ final class DeskTests: XCTestCase {
         XCTAssertEqual(card, "4006381333931")
         let again = await hub.deskBeginAnswer(till: "1", sessionID: id)
         XCTAssertNil(again, "a second press while recording gets nothing")
+        // While it is recorded, staff cannot start anew or cancel: its outcome would be lost from the page.
+        let restarted = await hub.deskStart(till: "1")
+        XCTAssertNil(restarted, "a new enrolment replaced one being recorded")
+        let withdrawal = await hub.deskStartWithdrawal(till: "1", pairing: nil)
+        XCTAssertNil(withdrawal, "a withdrawal replaced an enrolment being recorded")
+        let cancelled = await hub.deskCancel(till: "1")
+        XCTAssertFalse(cancelled, "an enrolment being recorded was cancelled")
         await hub.deskEndAnswer(till: "1", sessionID: id, outcome: .enrolled)
         let finished = await hub.deskSession(till: "1")
         guard case .finished(.enrolled)? = finished?.step else { return XCTFail("\(String(describing: finished))") }
+        let cancelledAfter = await hub.deskCancel(till: "1")
+        XCTAssertTrue(cancelledAfter, "a finished session can be cleared")
 
         _ = await hub.deskStart(till: "1")
         _ = await hub.offerCard(till: "1", normalised: "4006381333931")
@@ -56,14 +66,21 @@ final class DeskTests: XCTestCase {
         XCTAssertFalse(lapsed, "a lapsed withdrawal took the next shopper's card")
     }
 
-    func testFormBodiesKeepRepeatedNamesAndDecode() {
-        let form = FormBody("scope=greeting&scope=name&name=Jos%C3%A9+de+Vries&key=1&empty=&=x&flag")
+    func testFormBodiesKeepRepeatedNamesAndDecode() throws {
+        let form = try FormBody(parsing: "scope=greeting&scope=name&name=Jos%C3%A9+de+Vries&key=1&empty=&=x&flag")
         XCTAssertEqual(form.all("scope"), ["greeting", "name"])
         XCTAssertEqual(form.first("name"), "José de Vries")
         XCTAssertEqual(form.first("key"), "1")
         XCTAssertEqual(form.first("empty"), "")
         XCTAssertEqual(form.first("flag"), "")
         XCTAssertNil(form.first("missing"))
+        // A field that does not decode is refused by its position, never read as "".
+        XCTAssertThrowsError(try FormBody(parsing: "scope=greeting&name=Anna%ZZ")) { error in
+            XCTAssertEqual(error as? FormBody.Malformed, FormBody.Malformed(field: 2))
+        }
+        XCTAssertThrowsError(try FormBody(parsing: "card%C3=1")) { error in
+            XCTAssertEqual((error as? FormBody.Malformed)?.description, "form field 1 is not valid percent-encoding")
+        }
     }
 
     func testTheQRCodeIsAnSVGWithAQuietZone() throws {

@@ -246,6 +246,10 @@ def test_withdraw_and_desk_routes_are_as_guarded_as_the_till_routes(workdir, dat
             assert http(method, url + path, token=desk1, data=data, headers={"Origin": "http://evil.example"})[0] == 403
     status, body = http("GET", url + "/desk/1/state", token=desk1)
     assert status == 200 and json.loads(body)["step"] == "idle"
+    # A form that does not decode is refused, naming the field, never read as empty; an oversized one is 413.
+    status, body = http("POST", url + "/desk/1/card", token=desk1, data="card=%ZZ12")
+    assert status == 400 and "form field 1" in body, (status, body)
+    assert http("POST", url + "/desk/1/card", token=desk1, data="card=" + "1" * 20_000)[0] == 413
 
     # With its pairing and origin, and only once confirmed, it withdraws.
     assert http("POST", withdraw, token=till2, headers={"Origin": url})[0] == 400
@@ -749,11 +753,17 @@ def test_in_chain_mode_do_not_ask_at_one_desk_is_honoured_at_every_store(workdir
     assert package["do_not_ask"]["store"] == "den-haag" and package["do_not_ask"]["receipt"]["event"] == "do_not_ask"
 
     # Taken back at den-haag's desk: gone centrally and, as delft reads the change, at delft.
+    [marked] = query(data_dir, "--kind", "do_not_ask")
     desk.find_element(By.ID, "withdraw-start").click()
     wait_until(lambda: step(desk) == "withdraw-card", 20, "the desk to wait for the card")
     shop.scan("1", DESK_CARD)
     wait_until(lambda: desk.find_element(By.ID, "outcome").get_attribute("data-outcome") == "withdrawn", 20,
                "the desk to say it is withdrawn")
+    # Here, a receipt of the take-back as of any withdrawal: it ends the marker's receipt and names nobody.
+    [taken_back] = query(data_dir, "--kind", "consent_withdrawn")
+    assert taken_back["receipt"]["ends_receipts"] == [marked["receipt"]["consent_receipt_id"]]
+    assert (taken_back["receipt"]["collection_method"], taken_back.get("customer")) == ("till", None)
+    assert not any(e.get("customer") == marked["customer"] for e in ledger(data_dir))
     assert psql(admin, "SELECT count(*) FROM welkom.do_not_ask") == "0"
     wait_until(lambda: markers(delft_data) == [], 10, "delft to drop the marker")
     assert "erase it centrally too" not in shop.agent.process.output()
