@@ -18,7 +18,8 @@ public actor Pipeline {
     private var recogniser: Recogniser
     private var policy: Policy
     private var zones: ZoneTracker?
-    private var profiles: [CustomerID: CustomerProfile] = [:]
+    /// Profiles are read from the registry when their customer is recognised (ProfileCache).
+    private var profiles = ProfileCache()
     /// Where prompts are recorded before they show; nil for a replay (recognitions only).
     private let ledger: Ledger?
     private let registry: ConsentRegistry?
@@ -67,18 +68,34 @@ public actor Pipeline {
     /// an older snapshot never replaces a newer one.
     public func reloadConsents(at time: Date) async throws {
         guard recogniser.settings.enabled, let registry else { return }
+        let clock = ContinuousClock()
+        let started = clock.now
         let snapshot = try await registry.snapshot(at: time)
+        let read = clock.now
         await load(snapshot, at: time)
+        // A slow load delays the start and every enrolment's effect: say where the time went.
+        let end = clock.now
+        if end - started >= .seconds(1) {
+            logger.info("registry loaded slowly", metadata: [
+                "customers": "\(snapshot.keys.count)", "read_s": "\(Self.seconds(read - started))",
+                "tables_s": "\(Self.seconds(end - read))",
+            ])
+        }
+    }
+
+    private static func seconds(_ d: Duration) -> String {
+        let (s, attoseconds) = d.components
+        return "\(((Double(s) + Double(attoseconds) / 1e18) * 100).rounded() / 100)"
     }
 
     /// Applies one state of the registry: tables first, in place (only customers whose keys
     /// changed, arrived or left), then whatever the departed customers had on the tills.
     public func load(_ snapshot: ConsentSnapshot, at time: Date) async {
         guard recogniser.settings.enabled else { return }
-        let departed = profiles.keys.filter { snapshot.profiles[$0] == nil }
+        var departed: [CustomerID] = []
         let wasExceeded = recogniser.rpaMatchNeedsConfirmation
-        recogniser.reconcile(with: snapshot.keys, at: time)
-        profiles = snapshot.profiles
+        recogniser.reconcile(with: snapshot.keys, at: time) { departed.append($0) }
+        profiles.invalidateAll()
         if recogniser.rpaMatchNeedsConfirmation != wasExceeded { logger.warning("\(rpaBoundNotice)") }
         metrics.activeConsents.set(Double(recogniser.customerCount))
         for customer in departed { forgetState(of: customer) }
@@ -95,7 +112,7 @@ public actor Pipeline {
     /// off every till. When this returns the ledger may be unlinked: nothing more will name them.
     public func applyWithdrawal(of customer: CustomerID) async {
         _ = recogniser.remove(customer: customer)
-        profiles[customer] = nil
+        profiles.forget(customer)
         forgetState(of: customer)
         metrics.activeConsents.set(Double(recogniser.customerCount))
         await finishDeliveriesBegunSoFar()
@@ -218,7 +235,7 @@ public actor Pipeline {
         }
         onRecognition?(recognition)
         if zoned && recognition.till == nil { return }
-        guard let ledger, let profile = profiles[recognition.customer] else { return }
+        guard let ledger, let profile = await profile(of: recognition.customer) else { return }
         // Each prompt carries the scopes given, so the till shows staff what they may say.
         let prompts = policy.decide(recognition, profile: profile).map { prompt in
             var shown = prompt
@@ -227,6 +244,28 @@ public actor Pipeline {
         }
         guard !prompts.isEmpty else { return }
         await deliver(prompts, of: recognition, ledger: ledger)
+    }
+
+    /// The recognised customer's profile: cached, or read from the registry off the cooperative
+    /// pool. Nil — no prompt — when the read fails (fail closed) or when they were withdrawn while
+    /// it was read: the withdrawal takes them out of the tables before its first suspension, so
+    /// a customer still in the tables here has not been withdrawn, and no suspension follows
+    /// before the delivery begins (which the withdrawal then waits for).
+    private func profile(of customer: CustomerID) async -> CustomerProfile? {
+        if let cached = profiles.profile(of: customer) { return cached }
+        guard let registry else { return nil }
+        let generation = profiles.generation
+        let read: CustomerProfile?
+        do {
+            read = try await registry.profile(of: customer)
+        } catch {
+            // By type only: a registry error can carry a customer ID.
+            logger.error("could not read a recognised customer's profile; no prompt", metadata: ["error": "\(type(of: error))"])
+            return nil
+        }
+        guard let read, recogniser.contains(customer: customer) else { return nil }
+        profiles.store(read, readAt: generation)
+        return read
     }
 
     /// One ledger entry per prompt, each durable before its prompt shows (fail closed,
@@ -307,13 +346,13 @@ extension Pipeline {
     /// one that came first is in the snapshot, one that comes after is applied after this.
     func replaceRecogniser(settings: RecogniserSettings, at time: Date) async throws {
         var fresh = Recogniser(settings: settings, pepper: registry?.pepper ?? [])
-        var snapshot = ConsentSnapshot(changeCounter: 0, keys: [], profiles: [:])
+        var snapshot = ConsentSnapshot(changeCounter: 0, keys: [])
         if settings.enabled, let registry { snapshot = try await registry.snapshot(at: time) }
         fresh.reconcile(with: snapshot.keys, at: time)
-        let newProfiles = snapshot.profiles
-        let departed = profiles.keys.filter { newProfiles[$0] == nil }
+        var departed: [CustomerID] = []
+        recogniser.forEachCustomer { if !fresh.contains(customer: $0) { departed.append($0) } }
         recogniser = fresh
-        profiles = newProfiles
+        profiles.invalidateAll()
         metrics.recognitionEnabled.set(settings.enabled ? 1.0 : 0.0)
         metrics.activeConsents.set(Double(recogniser.customerCount))
         for customer in departed { forgetState(of: customer) }

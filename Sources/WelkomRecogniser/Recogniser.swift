@@ -64,19 +64,41 @@ public struct Recogniser: Sendable {
         guard settings.enabled else { return }
         slots.reserve(consents.count)
         wlk1.reserve(consents.count)
-        // Customers first (the fresh WLK1 index has no windows yet), then every window in one
-        // batched pass: far cheaper than per-customer inserts.
-        for c in consents { add(c, at: time) }
+        // The WLK1 token keys are derived together on other threads (the HKDF is most of a load's
+        // work) while this one fills the slots and the other indexes; then every window in one
+        // batched pass: far cheaper than per-customer inserts. The fresh WLK1 index has no windows yet.
+        let derivation = WLK1TokenKeys.Background(consents.compactMap(\.beaconKey))
+        var beaconSlots: [UInt32?] = []
+        beaconSlots.reserveCapacity(consents.count)
+        for c in consents {
+            let slot = addExceptWLK1(c, at: time)
+            if c.beaconKey != nil { beaconSlots.append(slot) }
+        }
+        var tokenKeys: [Block128] = [], slotsWithKeys: [UInt32] = []
+        tokenKeys.reserveCapacity(beaconSlots.count)
+        slotsWithKeys.reserveCapacity(beaconSlots.count)
+        // Lapsed consents (no slot) drop out here.
+        for (key, slot) in zip(derivation.wait(), beaconSlots) {
+            if let slot { tokenKeys.append(key); slotsWithKeys.append(slot) }
+        }
+        wlk1.add(tokenKeys: tokenKeys, slots: slotsWithKeys)
         slots.collapseHugePages()
         wlk1.collapseHugePages()
         if let centre { roll(to: centre) }
     }
 
     /// Brings the tables to exactly these consents, touching only customers whose keys changed,
-    /// who are new, or who are gone. Returns how many were (re)added and removed.
+    /// who are new, or who are gone (each of those is passed to `onRemove`). Returns how many
+    /// were (re)added and removed.
     @discardableResult
-    public mutating func reconcile(with consents: [ConsentKeys], at time: Date) -> (upserted: Int, removed: Int) {
+    public mutating func reconcile(with consents: [ConsentKeys], at time: Date,
+                                   onRemove: (CustomerID) -> Void = { _ in }) -> (upserted: Int, removed: Int) {
         guard settings.enabled else { return (0, 0) }
+        // Nothing loaded yet (the agent's start): the bulk load, which derives the token keys together.
+        if slots.count == 0 {
+            load(consents, at: time)
+            return (slots.count, 0)
+        }
         var wanted = Set<CustomerID>(minimumCapacity: consents.count)
         var upserted = 0, removed = 0
         for c in consents {
@@ -86,6 +108,7 @@ public struct Recogniser: Sendable {
             upserted += 1
         }
         for slot in 0..<UInt32(slots.slotCount) where slots.isLive(slot) && !wanted.contains(slots.customer(at: slot)) {
+            onRemove(slots.customer(at: slot))
             remove(slot: slot)
             removed += 1
         }
@@ -109,6 +132,11 @@ public struct Recogniser: Sendable {
 
     /// Whether the tables hold this customer.
     public func contains(customer: CustomerID) -> Bool { slots.slot(of: customer) != nil }
+
+    /// Every customer the tables hold, in slot order.
+    public func forEachCustomer(_ body: (CustomerID) -> Void) {
+        for slot in 0..<UInt32(slots.slotCount) where slots.isLive(slot) { body(slots.customer(at: slot)) }
+    }
 
     // MARK: - Recognising
 
@@ -172,14 +200,20 @@ public struct Recogniser: Sendable {
 
     /// Adds a customer unless the consent has already lapsed or every slot (2^24 − 1) is taken.
     private mutating func add(_ c: ConsentKeys, at time: Date) {
-        let expiry = c.expires.flatMap(Self.milliseconds) ?? .max
-        if let now = Self.milliseconds(time), expiry <= now { return }
-        guard let slot = slots.allocate(c.customer, expiresMs: expiry, digest: Self.digest(c)) else { return }
+        guard let slot = addExceptWLK1(c, at: time) else { return }
         wlk1.add(c, slot: slot)
+    }
+
+    /// The slot and every index but WLK1's (which a bulk load fills in one go); nil when not added.
+    private mutating func addExceptWLK1(_ c: ConsentKeys, at time: Date) -> UInt32? {
+        let expiry = c.expires.flatMap(Self.milliseconds) ?? .max
+        if let now = Self.milliseconds(time), expiry <= now { return nil }
+        guard let slot = slots.allocate(c.customer, expiresMs: expiry, digest: Self.digest(c)) else { return nil }
         cards.add(c, slot: slot)
         eids.add(c, slot: slot)
         statics.add(c, slot: slot)
         rpas.add(c, slot: slot)
+        return slot
     }
 
     /// Every index forgets the slot before the slot table wipes and frees it.

@@ -60,12 +60,7 @@ struct WLK1Index: SchemeIndex {
     mutating func add(_ consent: ConsentKeys, slot: UInt32) {
         guard let beaconKey = consent.beaconKey else { return }
         let i = Int(slot)
-        if i >= keys.count {
-            let more = i + 1 - keys.count
-            keys.append(contentsOf: repeatElement(Wire128(), count: more))
-            hasKey.append(contentsOf: repeatElement(false, count: more))
-            generations.append(contentsOf: repeatElement(0, count: more))
-        }
+        grow(to: i + 1)
         keys[i] = WLK1.tokenKey(beaconKey: beaconKey).wire
         hasKey[i] = true
         keyed += 1
@@ -73,6 +68,30 @@ struct WLK1Index: SchemeIndex {
         if windowLow <= windowHigh {
             for w in windowLow...windowHigh { tokens.insert(token(slot: slot, window: w).hi, window: w, slot: slot) }
         }
+    }
+
+    /// Many slots' token keys at once (a bulk load, `WLK1TokenKeys.derive`), in the order of `slots`.
+    mutating func add(tokenKeys: [Block128], slots: [UInt32]) {
+        precondition(tokenKeys.count == slots.count, "one token key per slot")
+        guard let top = slots.max() else { return }
+        grow(to: Int(top) + 1)
+        for (key, slot) in zip(tokenKeys, slots) {
+            let i = Int(slot)
+            if !hasKey[i] { keyed += 1 }
+            keys[i] = key.wire
+            hasKey[i] = true
+            if windowLow <= windowHigh {
+                for w in windowLow...windowHigh { tokens.insert(token(slot: slot, window: w).hi, window: w, slot: slot) }
+            }
+        }
+    }
+
+    private mutating func grow(to count: Int) {
+        guard count > keys.count else { return }
+        let more = count - keys.count
+        keys.append(contentsOf: repeatElement(Wire128(), count: more))
+        hasKey.append(contentsOf: repeatElement(false, count: more))
+        generations.append(contentsOf: repeatElement(0, count: more))
     }
 
     mutating func remove(slot: UInt32) {
