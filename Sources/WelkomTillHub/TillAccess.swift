@@ -12,6 +12,9 @@ enum TillAccess {
         case unauthorised
         /// A valid token of another till.
         case forbidden
+        /// A valid token of this till whose role may not use this route (a customer screen on a
+        /// till route, a till display on the desk's).
+        case wrongRole(PairingRole)
         /// The pairing store could not be read.
         case unavailable
     }
@@ -19,12 +22,15 @@ enum TillAccess {
     static func cookieName(till: TillID) -> String { "welkom_till_" + till }
 
     /// Checks a request against the store. `till` nil: any paired till will do (the index).
+    /// The till routes: any role that sees prompts.
     static func decide(_ request: Request, till: TillID?, store: PairingStore?) async -> Decision {
-        await check(request, till: till, store: store).decision
+        await check(request, till: till, store: store, roles: [.till, .desk]).decision
     }
 
-    /// The decision and, when allowed by a stored pairing, that pairing (its role decides the desk routes).
-    static func check(_ request: Request, till: TillID?, store: PairingStore?) async -> (decision: Decision, pairing: Pairing?) {
+    /// The decision and, when allowed by a stored pairing, that pairing. Only a pairing of one of
+    /// `roles` is let in; one of this till with another role is `wrongRole`.
+    static func check(_ request: Request, till: TillID?, store: PairingStore?,
+                      roles: Set<PairingRole>) async -> (decision: Decision, pairing: Pairing?) {
         guard let store else { return (.allowed(pairingID: nil), nil) }
         var candidates: [String] = []
         if let auth = request.headers[.authorization], auth.lowercased().hasPrefix("bearer ") {
@@ -37,13 +43,16 @@ enum TillAccess {
             candidates += cookies.filter { $0.key.hasPrefix("welkom_till_") }.map(\.value)
         }
         var sawOtherTill = false
+        var sawRole: PairingRole?
         for token in candidates.prefix(8) {
             let pairing: Pairing?
             do { pairing = try await store.pairing(token: token) } catch { return (.unavailable, nil) }
             guard let pairing else { continue }
-            if till == nil || pairing.till == till { return (.allowed(pairingID: pairing.id), pairing) }
-            sawOtherTill = true
+            guard till == nil || pairing.till == till else { sawOtherTill = true; continue }
+            guard roles.contains(pairing.role) else { sawRole = pairing.role; continue }
+            return (.allowed(pairingID: pairing.id), pairing)
         }
+        if let sawRole { return (.wrongRole(sawRole), nil) }
         return (sawOtherTill ? .forbidden : .unauthorised, nil)
     }
 

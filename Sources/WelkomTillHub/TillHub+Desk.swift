@@ -127,29 +127,29 @@ extension TillHub {
             await self.deskPage(request, context, render: DeskPage.render)
         }
         router.get("/desk/{till}/customer") { request, context in
-            await self.deskPage(request, context, render: CustomerPage.render)
+            await self.deskPage(request, context, customerSide: true, render: CustomerPage.render)
         }
         router.get("/desk/{till}/state") { request, context in
-            let access = await self.deskAccess(request, context, post: false)
+            let access = await self.deskAccess(request, context, post: false, customerSide: true)
             guard let till = access.till else { return access.refusalResponse }
             return await self.deskStateResponse(till: till.id)
         }
         router.post("/desk/{till}/start") { request, context in
             let access = await self.deskAccess(request, context, post: true)
             guard let till = access.till else { return access.refusalResponse }
-            guard let id = await self.deskStart(till: till.id) else { return Self.text(.conflict, "an answer or a withdrawal is being recorded at this desk: wait for its outcome") }
+            guard let id = await self.deskStart(till: till.id) else { return Self.deskBusy }
             return Self.json(.ok, "{\"session\":\(JSONText.quoted(id))}")
         }
         router.post("/desk/{till}/withdraw") { request, context in
             let access = await self.deskAccess(request, context, post: true)
             guard let till = access.till else { return access.refusalResponse }
-            guard let id = await self.deskStartWithdrawal(till: till.id, pairing: access.pairing) else { return Self.text(.conflict, "an answer or a withdrawal is being recorded at this desk: wait for its outcome") }
+            guard let id = await self.deskStartWithdrawal(till: till.id, pairing: access.pairing) else { return Self.deskBusy }
             return Self.json(.ok, "{\"session\":\(JSONText.quoted(id))}")
         }
         router.post("/desk/{till}/cancel") { request, context in
             let access = await self.deskAccess(request, context, post: true)
             guard let till = access.till else { return access.refusalResponse }
-            guard await self.deskCancel(till: till.id) else { return Self.text(.conflict, "an answer or a withdrawal is being recorded at this desk: wait for its outcome") }
+            guard await self.deskCancel(till: till.id) else { return Self.deskBusy }
             return Response(status: .noContent)
         }
         router.post("/desk/{till}/card") { request, context in
@@ -168,15 +168,19 @@ extension TillHub {
             }
         }
         router.post("/desk/{till}/customer/confirm") { request, context in
-            let access = await self.deskAccess(request, context, post: true)
+            let access = await self.deskAccess(request, context, post: true, customerSide: true)
             guard let till = access.till, let desk = access.desk else { return access.refusalResponse }
             return await self.confirmResponse(request, till: till, desk: desk, pairing: access.pairing)
         }
         router.post("/desk/{till}/customer/decline") { request, context in
-            let access = await self.deskAccess(request, context, post: true)
+            let access = await self.deskAccess(request, context, post: true, customerSide: true)
             guard let till = access.till, let desk = access.desk else { return access.refusalResponse }
             return await self.declineResponse(request, till: till, desk: desk, pairing: access.pairing)
         }
+    }
+
+    private nonisolated static var deskBusy: Response {
+        text(.conflict, "an answer or a withdrawal is being recorded at this desk: wait for its outcome")
     }
 
     /// What a desk request may use, or the answer that refuses it.
@@ -193,14 +197,14 @@ extension TillHub {
 
     /// The display must hold a desk pairing of this till, a POST must come from this origin, and
     /// the agent must have attached its consent desk.
-    private nonisolated func deskAccess<Context: RequestContext>(_ request: Request, _ context: Context, post: Bool) async
-        -> DeskAccess {
+    /// `customerSide`: the customer page, its state and its answers, which the desk's customer
+    /// screen may use too; the staff routes take a desk pairing only.
+    private nonisolated func deskAccess<Context: RequestContext>(_ request: Request, _ context: Context, post: Bool,
+                                                                 customerSide: Bool = false) async -> DeskAccess {
         let tillID = context.parameters.get("till").map { $0.removingPercentEncoding ?? $0 }
-        let (decision, pairing) = await TillAccess.check(request, till: tillID, store: pairings)
+        let roles: Set<PairingRole> = customerSide ? [.desk, .customer] : [.desk]
+        let (decision, pairing) = await TillAccess.check(request, till: tillID, store: pairings, roles: roles)
         guard case .allowed = decision else { return .refused(Self.deskRefusal(decision)) }
-        if pairings != nil, pairing?.role != .desk {
-            return .refused(Self.text(.forbidden, "this display is not paired as a desk (welkom till pair --till ID --desk)"))
-        }
         guard let tillID, let till = tillsByID[tillID] else { return .refused(Self.text(.notFound, "unknown till")) }
         if post, !Self.isSameOrigin(request) { return .refused(Self.text(.forbidden, "cross-origin request refused")) }
         guard let desk = consentDesk.withLock({ $0 }) else {
@@ -214,14 +218,16 @@ extension TillHub {
         case .allowed: text(.ok, "")
         case .unauthorised: text(.unauthorized, "this display is not paired: see /pair")
         case .forbidden: text(.forbidden, "this display is paired with another till")
+        case .wrongRole(.customer): text(.forbidden, "this display is a desk's customer screen: it shows the customer page only")
+        case .wrongRole: text(.forbidden, "this display is not paired as a desk (welkom till pair --till ID --desk)")
         case .unavailable: text(.serviceUnavailable, "pairings cannot be read right now")
         }
     }
 
     private nonisolated func deskPage<Context: RequestContext>(
-        _ request: Request, _ context: Context, render: (TillInfo) -> String
+        _ request: Request, _ context: Context, customerSide: Bool = false, render: (TillInfo) -> String
     ) async -> Response {
-        let access = await deskAccess(request, context, post: false)
+        let access = await deskAccess(request, context, post: false, customerSide: customerSide)
         guard let till = access.till else {
             if access.refusal?.status == .unauthorized {
                 var response = Self.html(PairPage.notPaired)

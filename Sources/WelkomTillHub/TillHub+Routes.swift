@@ -270,6 +270,8 @@ extension TillHub {
             return response
         case .forbidden:
             return text(.forbidden, "this display is paired with another till")
+        case .wrongRole:
+            return text(.forbidden, "this display is a desk's customer screen: it shows the customer page only")
         case .unavailable:
             return text(.serviceUnavailable, "pairings cannot be read right now")
         }
@@ -291,8 +293,8 @@ extension TillHub {
                                     body: ResponseBody(byteBuffer: ByteBuffer(string:
                                         "{\"till\":\(JSONText.quoted(made.pairing.till)),\"pairing\":\(JSONText.quoted(made.pairing.id)),\"token\":\(JSONText.quoted(made.token))}")))
             } else {
-                // A desk display lands on its desk page, a till display on its till's.
-                let page = (made.pairing.role == .desk ? "/desk/" : "/till/") + HTMLText.pathSegment(made.pairing.till)
+                // A desk display lands on its desk page, a customer screen on the customer page, a till display on its till's.
+                let page = made.pairing.role.landingPage(till: HTMLText.pathSegment(made.pairing.till))
                 response = Response(status: .seeOther, headers: [.location: page, .cacheControl: "no-store"])
             }
             response.headers[.setCookie] = cookie

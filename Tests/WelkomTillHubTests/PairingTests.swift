@@ -164,6 +164,34 @@ final class PairingTests: XCTestCase {
         }
     }
 
+    /// A desk's customer screen lands on the customer page and may open no till route: turned to
+    /// the shop floor, it shows no other customer's prompt whatever is typed into its address bar.
+    func testACustomerScreenLandsOnTheCustomerPageAndSeesNoPrompt() async throws {
+        let store = try PairingStore(dataDirectory: directory)
+        let hub = hub(store)
+        await hub.show(Fixture.prompt("p1", till: "2", text: "Welkom terug, Anna", now: Date()))
+        let code = try store.issueCode(till: "2", role: .customer, now: Date())
+        try await Fixture.application(hub: hub).test(.router) { client in
+            let cookie = try await client.execute(uri: "/pair", method: .post,
+                                                  headers: [.contentType: "application/x-www-form-urlencoded"],
+                                                  body: ByteBuffer(string: "code=\(code)")) { response -> String in
+                XCTAssertEqual(response.status, .seeOther)
+                XCTAssertEqual(response.headers[.location], "/desk/2/customer")
+                return String(try XCTUnwrap(response.headers[.setCookie]).prefix { $0 != ";" })
+            }
+            for (uri, method) in [("/", HTTPRequest.Method.get), ("/till/2", .get), ("/till/2/events", .get),
+                                  ("/till/2/prompts/p1/ack", .post), ("/till/2/prompts/p1/withdraw", .post),
+                                  ("/desk/2", .get), ("/desk/2/start", .post), ("/desk/2/withdraw", .post)] {
+                try await client.execute(uri: uri, method: method, headers: [.cookie: cookie]) { response in
+                    XCTAssertEqual(response.status, .forbidden, "\(method) \(uri)")
+                    XCTAssertTrue(response.body.text.contains("customer screen"), "\(uri): \(response.body.text)")
+                    XCTAssertFalse(response.body.text.contains("Anna"), uri)
+                }
+            }
+        }
+        XCTAssertEqual(try store.pairings().map(\.role), [.customer])
+    }
+
     func testPairingByJSONGivesABearerTokenForActions() async throws {
         let store = try PairingStore(dataDirectory: directory)
         let recorder = ActionRecorder()

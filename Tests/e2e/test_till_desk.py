@@ -67,19 +67,20 @@ class Shop:
         wait_until(lambda: self.agent.process.output().count("card reader open") >= 2, 30, "both scanners open")
         self.data_dir = data_dir
 
-    def code(self, till, desk=False):
+    def code(self, till, desk=False, customer=False):
         args = ["till", "pair", "--till", till, "--data", self.data_dir, "--config", self.agent.config]
-        first = welkom(*args, *(["--desk"] if desk else [])).stdout.splitlines()[0]
+        first = welkom(*args, *(["--desk"] if desk else []), *(["--desk-customer"] if customer else [])).stdout.splitlines()[0]
         return "".join(ch for ch in first if ch.isdigit())
 
-    def pair(self, browser, till, desk=False):
-        """Pairs as staff would; a desk display lands on its desk page, a till display on its till's."""
-        browser.get(f"{self.agent.url}/pair?code={self.code(till, desk)}")
-        page = f"/desk/{till}" if desk else f"/till/{till}"
+    def pair(self, browser, till, desk=False, customer=False):
+        """Pairs as staff would; a desk display lands on its desk page, a desk's customer screen on the
+        customer page, a till display on its till's."""
+        browser.get(f"{self.agent.url}/pair?code={self.code(till, desk, customer)}")
+        page = f"/desk/{till}/customer" if customer else f"/desk/{till}" if desk else f"/till/{till}"
         wait_until(lambda: browser.current_url.rstrip("/").endswith(page), 20, "pairing")
 
-    def token(self, till, desk=False):
-        req = urllib.request.Request(self.agent.url + "/pair", data=json.dumps({"code": self.code(till, desk)}).encode(),
+    def token(self, till, desk=False, customer=False):
+        req = urllib.request.Request(self.agent.url + "/pair", data=json.dumps({"code": self.code(till, desk, customer)}).encode(),
                                      method="POST", headers={"Content-Type": "application/json", "Accept": "application/json"})
         with urllib.request.urlopen(req, timeout=10, context=insecure_tls()) as r:
             return json.loads(r.read())
@@ -123,14 +124,12 @@ def open_till(shop, till):
 
 
 def open_desk(shop, cleanup):
-    """The staff page and the customer page, each on its own desk-paired display of till 1."""
+    """The staff page on a desk display of till 1, the customer page on that desk's customer screen."""
     desk, customer = new_browser(), new_browser()
     cleanup(desk.quit)
     cleanup(customer.quit)
     shop.pair(desk, "1", desk=True)
-    desk.get(f"{shop.agent.url}/desk/1")
-    shop.pair(customer, "1", desk=True)
-    customer.get(f"{shop.agent.url}/desk/1/customer")
+    shop.pair(customer, "1", customer=True)
     wait_until(lambda: desk.find_element(By.ID, "step").get_attribute("data-step") == "idle", 20, "the desk page")
     return desk, customer
 
@@ -246,6 +245,18 @@ def test_withdraw_and_desk_routes_are_as_guarded_as_the_till_routes(workdir, dat
             assert http(method, url + path, token=desk1, data=data, headers={"Origin": "http://evil.example"})[0] == 403
     status, body = http("GET", url + "/desk/1/state", token=desk1)
     assert status == 200 and json.loads(body)["step"] == "idle"
+    # The desk's customer screen: the customer page, its state and its answers; no till route, no staff page.
+    screen1 = shop.token("1", customer=True)["token"]
+    for method, path in [("GET", "/desk/1/customer"), ("GET", "/desk/1/state")]:
+        assert http(method, url + path, token=screen1)[0] == 200, path
+    for method, path in [("POST", "/desk/1/customer/confirm"), ("POST", "/desk/1/customer/decline")]:
+        assert http(method, url + path, token=screen1, data="session=none")[0] in (409, 422), path
+    for method, path in [("GET", "/till/1"), ("GET", "/till/1/events"), ("POST", "/till/1/prompts/x/ack"),
+                         ("POST", f"/till/1/prompts/{prompt}/withdraw"), ("GET", "/desk/1"), ("POST", "/desk/1/start"),
+                         ("POST", "/desk/1/card"), ("POST", "/desk/1/cancel"), ("POST", "/desk/1/withdraw")]:
+        status, body = http(method, url + path, token=screen1, data="confirm=true" if method == "POST" else None)
+        assert status == 403 and "customer screen" in body, (path, status, body)
+    assert http("GET", url + "/desk/2/customer", token=screen1)[0] == 403
     # A form that does not decode is refused, naming the field, never read as empty; an oversized one is 413.
     status, body = http("POST", url + "/desk/1/card", token=desk1, data="card=%ZZ12")
     assert status == 400 and "form field 1" in body, (status, body)
@@ -293,7 +304,7 @@ def test_desk_enrolment_is_greeted_at_another_till_within_a_second_with_the_chos
     assert len(given) == 1
     receipt = given[0]["receipt"]
     assert receipt["collection_method"] == "till"
-    assert receipt["collected_by"] in pairing_ids(data_dir, "desk")
+    assert receipt["collected_by"] in pairing_ids(data_dir, "customer")
     assert receipt["consent_text_version"] == "2026-01-nl"
     assert receipt["consent_text_sha256"] == hashes["nl"]
     assert receipt["scopes"] == ["greeting", "name"] and receipt["identifier_kinds"] == ["card"]
@@ -374,7 +385,7 @@ def test_do_not_ask_shows_only_its_note_is_in_access_requests_and_erasure_remove
     assert len(marked) == 1 and marked[0]["customer"] == marker
     receipt = marked[0]["receipt"]
     assert (receipt["event"], receipt["collection_method"], receipt["identifier_kinds"]) == ("do_not_ask", "till", ["card"])
-    assert receipt["collected_by"] in pairing_ids(data_dir, "desk") and receipt["scopes"] == []
+    assert receipt["collected_by"] in pairing_ids(data_dir, "customer") and receipt["scopes"] == []
     assert DESK_CARD not in json.dumps(ledger(data_dir))
 
     # At a till the card gets the note and only the note, each time; a second scan while it is up adds nothing.
@@ -638,7 +649,7 @@ def test_in_chain_mode_a_desk_enrolment_and_a_till_withdrawal_reach_every_store(
                        "FROM welkom.consent c JOIN welkom.consent_receipt r USING (customer) WHERE r.event = 'given'")
     customer_id, store, method, collected_by = rows.split("|")
     assert customer_id.startswith("desk-") and store == "den-haag" and method == "till", rows
-    assert collected_by in pairing_ids(data_dir, "desk")
+    assert collected_by in pairing_ids(data_dir, "customer")
     assert enrolled(data_dir) == [customer_id]
     wait_until(lambda: delft.scan(DESK_CARD), 10, "delft to recognise the card enrolled at den-haag's desk")
 
@@ -725,7 +736,7 @@ def test_in_chain_mode_do_not_ask_at_one_desk_is_honoured_at_every_store(workdir
     receipt = json.loads(receipt)
     assert store == "den-haag" and abs(int(lifetime) / 1000 - 365 * 86400) < 5, row
     assert (receipt["event"], receipt["collection_method"]) == ("do_not_ask", "till")
-    assert receipt["collected_by"] in pairing_ids(data_dir, "desk")
+    assert receipt["collected_by"] in pairing_ids(data_dir, "customer")
     assert DESK_CARD not in psql(admin, "SELECT fingerprint, card_sealed, receipt FROM welkom.do_not_ask")
     assert psql(admin, f"SELECT count(*) FROM welkom.do_not_ask WHERE position(convert_to('{DESK_CARD}', 'UTF8') IN "
                        "card_sealed || fingerprint || convert_to(receipt, 'UTF8')) > 0") == "0"

@@ -36,7 +36,13 @@ struct TillCommand: ParsableCommand {
         @Option(help: ArgumentHelp("The till the display stands at (a [[till]] id).", valueName: "ID")) var till: String
         @Flag(help: "Pair a service-desk display: it may also enrol customers (the desk and customer pages).")
         var desk = false
+        @Flag(help: "Pair the customer-facing screen of a desk: the customer page only, never a prompt or the staff page.")
+        var deskCustomer = false
         @OptionGroup var location: Location
+
+        func validate() throws {
+            if desk && deskCustomer { throw ValidationError("--desk and --desk-customer pair different displays: give one") }
+        }
 
         func run() throws {
             let (dir, cfg) = try location.resolve()
@@ -48,12 +54,14 @@ struct TillCommand: ParsableCommand {
             }
             let store = try openStore(dir)
             let code: String
-            do { code = try store.issueCode(till: till, role: desk ? .desk : .till, now: Date()) } catch {
+            let role: PairingRole = desk ? .desk : deskCustomer ? .customer : .till
+            do { code = try store.issueCode(till: till, role: role, now: Date()) } catch {
                 printError("\(error)")
                 throw Exit.ioError
             }
             print(code)
-            print("One-time pairing code for \(desk ? "the desk display of " : "")till \(till), valid 5 minutes. On the display open \(pairURL(cfg.tillDisplay)) and enter it.")
+            let display = switch role { case .till: ""; case .desk: "the desk display of "; case .customer: "the desk's customer screen of " }
+            print("One-time pairing code for \(display)till \(till), valid 5 minutes. On the display open \(pairURL(cfg.tillDisplay)) and enter it.")
         }
     }
 
