@@ -92,6 +92,14 @@ def run_guest(scenario, env=None, timeout: float = 240, keep: Path = None, init:
     (`result.share.parent`) for the caller to remove."""
     version = kernel_version()
     path = scenario_path(scenario)
+    # The guest mounts fresh tmpfs on /tmp and /var/tmp (initramfs_init.sh says why), so a checkout or
+    # venv there is invisible to it: say so now rather than let the scenario time out not finding them.
+    rig_python = os.environ.get("WELKOM_RIG_PYTHON", str(ROOT / ".venv" / "bin" / "python"))
+    for name, where in (("the project", ROOT), ("the scenario", path), ("WELKOM_RIG_PYTHON", Path(rig_python))):
+        absolute = Path(os.path.abspath(where))
+        if absolute.parts[:2] == ("/", "tmp") or absolute.parts[:3] == ("/", "var", "tmp"):
+            raise RuntimeError(f"the kernel rig cannot run {name} from {absolute}: the guest sees its own empty "
+                               "/tmp and /var/tmp, not the host's; clone the project elsewhere (e.g. under /work or $HOME)")
     work = Path(tempfile.mkdtemp(prefix="welkom-vm-"))
     share = work / "share"
     share.mkdir()
