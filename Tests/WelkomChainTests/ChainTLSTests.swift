@@ -98,3 +98,24 @@ final class ChainTLSTests: XCTestCase {
         }
     }
 }
+
+/// A server without TLS (the default test cluster): require and the verify modes refuse it, saying
+/// so; prefer falls back to plain.
+final class ChainPlainServerTLSTests: ChainTestCase {
+    func testRequireRefusesAServerWithoutTLS() async throws {
+        for mode in ["require", "verify-full"] {
+            let url = try ChainURL(cluster.adminURL.withPassword.replacingOccurrences(of: "sslmode=disable", with: "sslmode=\(mode)"))
+            do {
+                let db = try await ChainDatabase.connect(url)
+                await db.close()
+                XCTFail("\(mode) connected without TLS")
+            } catch {
+                XCTAssertTrue("\(error)".contains("the server does not offer TLS, and sslmode=\(mode)"), "\(error)")
+            }
+        }
+        let prefer = try ChainURL(cluster.adminURL.withPassword.replacingOccurrences(of: "?sslmode=disable", with: ""))
+        let db = try await connect(prefer)
+        let ssl = try await db.query("SELECT ssl FROM pg_stat_ssl WHERE pid = pg_backend_pid()", "t").first?.decode(Bool.self)
+        XCTAssertEqual(ssl, false)
+    }
+}
