@@ -12,7 +12,7 @@ DEB_BUILD  := pkg-config libbluetooth-dev libusb-1.0-0-dev libsqlite3-dev libqre
 # Tests: ptys for serial rigs, umockdev (+ its GObject bindings for the live USB harness) for USB readers, Chromium for the till page,
 # qemu, busybox and BlueZ for the real-kernel rig (Tests/Rigs/kernel_vm); btmon (bluez) and tshark (its editcap) write and read
 # the Linux monitor captures Welkom did not write (Tests/e2e/test_btsnoop_monitor.py).
-DEB_TEST   := debootstrap socat umockdev libumockdev-dev python3-gi gir1.2-umockdev-1.0 chromium chromium-driver sqlite3 gcc-aarch64-linux-gnu libc6-dev-arm64-cross qemu-user qemu-system-x86 busybox-static bluez kmod tshark postgresql
+DEB_TEST   := debootstrap socat umockdev libumockdev-dev python3-gi gir1.2-umockdev-1.0 chromium chromium-driver sqlite3 gcc-aarch64-linux-gnu libc6-dev-arm64-cross qemu-user qemu-system-x86 busybox-static bluez kmod tshark postgresql openssl
 
 .PHONY: all build release deb demo test test-unit test-e2e bench fuzz soak deps-build deps-test venv clean
 
