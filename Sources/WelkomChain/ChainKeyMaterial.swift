@@ -18,6 +18,14 @@ struct ChainKeyMaterial: Codable, Sendable, Equatable {
     var irk: String?
     var statics: [String]
 
+    init(beaconKey: String?, cards: [String], eid: EID?, irk: String?, statics: [String]) {
+        self.beaconKey = beaconKey
+        self.cards = cards
+        self.eid = eid
+        self.irk = irk
+        self.statics = statics
+    }
+
     init(_ e: Enrolment) {
         beaconKey = e.beaconKey?.hex
         cards = e.cards
@@ -32,7 +40,9 @@ struct ChainKeyMaterial: Codable, Sendable, Equatable {
 
     static func open(_ sealed: [UInt8], with key: ChainKey, customer: CustomerID) throws -> ChainKeyMaterial {
         do {
-            return try JSONDecoder().decode(ChainKeyMaterial.self, from: Data(try key.open(sealed, context: "consent:" + customer)))
+            let json = try key.open(sealed, context: "consent:" + customer)
+            if let m = ChainKeyMaterialReader.read(json) { return m }
+            return try JSONDecoder().decode(ChainKeyMaterial.self, from: Data(json))
         } catch {
             throw ChainError.consent("the key material of \(FieldLimits.escapingControls(customer)) does not open with this chain key")
         }

@@ -35,6 +35,8 @@ public final class ChainSync: Sendable {
     public let status: ChainSyncStatus
     /// Seconds between polls (and ledger shipments) when no notification comes.
     let pollInterval: Duration
+    /// At most this long between two reports of contact (`welkom.store_contact`) while nothing moves.
+    static let contactHeartbeat = Duration.seconds(30)
 
     public init(url: ChainURL, key: ChainKey, store: String, registry: ConsentRegistry, ledger: Ledger,
                 agent: any AgentLink, dataDirectory: URL, logger: Logger, clock: any WelkomClock = SystemClock(),
@@ -94,6 +96,12 @@ public final class ChainSync: Sendable {
         var shipped = try await ChainLedger.shippedThrough(db)
         var shippedCheckpoints = try await ChainLedger.shippedCheckpointIDs(db)
         var lastCheckpoint = ContinuousClock.now - .seconds(3600)
+        // What the last store_contact said, and when: the ledger count, the checkpoint read and the
+        // report are made when the cursor, the shipped mark or the checkpoints moved, and otherwise
+        // once a heartbeat (for `chain status`'s last contact) — not on every poll of every store.
+        var reported: (position: Int64, shipped: Int64)?
+        var lastReport = ContinuousClock.now
+        var checkpointsPending = true
         try await db.listen(ChainSchema.channel) { notifications in
             try await withThrowingTaskGroup(of: Void.self) { group in
                 let (wakes, wake) = AsyncStream.makeStream(of: Void.self, bufferingPolicy: .bufferingNewest(1))
@@ -112,17 +120,29 @@ public final class ChainSync: Sendable {
                 wake.yield()
                 for await _ in wakes {
                     position = try await self.catchUp(db, from: position)
+                    var wroteCheckpoint = false
                     if ContinuousClock.now - lastCheckpoint > .seconds(5) {
-                        _ = try await self.ledger.writeCheckpoint(at: self.clock.now(), onlyIfGrown: true)
+                        wroteCheckpoint = try await self.ledger.writeCheckpoint(at: self.clock.now(), onlyIfGrown: true) != nil
                         lastCheckpoint = .now
                     }
-                    shipped = try await self.shipLedger(db, after: shipped, checkpoints: &shippedCheckpoints)
-                    let total = try await self.ledger.count()
-                    let queued = max(0, total - shipped)
-                    let key = try await BlockingIO.run { try self.ledger.latestCheckpoint().map { Data($0.publicKey) } }
-                    try await db.query("SELECT welkom.store_contact(\(position), \(queued), \(key))", "report contact")
+                    let previous = shipped
+                    shipped = try await self.shipEntries(db, after: shipped)
+                    // A checkpoint goes once the entries it covers have gone.
+                    if checkpointsPending || wroteCheckpoint || shipped != previous {
+                        checkpointsPending = try await self.shipCheckpoints(db, through: shipped, shipped: &shippedCheckpoints)
+                    }
+                    let moved = reported.map { $0.position != position || $0.shipped != shipped } ?? true
+                    if moved || wroteCheckpoint || ContinuousClock.now - lastReport >= Self.contactHeartbeat {
+                        let total = try await self.ledger.count()
+                        let queued = max(0, total - shipped)
+                        let key = try await BlockingIO.run { try self.ledger.latestCheckpoint().map { Data($0.publicKey) } }
+                        try await db.query("SELECT welkom.store_contact(\(position), \(queued), \(key))", "report contact")
+                        reported = (position, shipped)
+                        lastReport = .now
+                        self.status.update { $0.entriesQueued = queued }
+                    }
                     let reached = position
-                    self.status.update { $0.cursor = reached; $0.entriesQueued = queued; $0.lastSync = self.clock.now() }
+                    self.status.update { $0.cursor = reached; $0.lastSync = self.clock.now() }
                 }
                 group.cancelAll()
                 throw ChainError.unreachable(url: self.url.description, reason: "the connection closed")
@@ -132,33 +152,118 @@ public final class ChainSync: Sendable {
 
     // MARK: - Consents
 
+    /// Consents per local transaction of an initial load (and per chunk handed from the reader to
+    /// the writer): big enough that a commit's fsync is noise, small enough to hold two in memory.
+    static let loadChunk = 20_000
+
     /// Every active consent and the change log's head in one snapshot; the local registry becomes
     /// exactly that (consents the chain no longer holds are withdrawn locally first).
+    ///
+    /// The snapshot is streamed: while one chunk is written locally (one registry transaction
+    /// each), the next is read and opened. A load cut short (crash, lost connection) leaves
+    /// whole chunks behind but no cursor file, so the next start loads again from the beginning
+    /// and ends with exactly the chain's consents: every one it finds is re-enrolled, and any the
+    /// chain no longer holds is withdrawn before anything is enrolled.
     public func initialLoad(_ db: ChainDatabase) async throws -> Int64 {
+        try await initialLoad(db, chunk: Self.loadChunk)
+    }
+
+    func initialLoad(_ db: ChainDatabase, chunk: Int, afterChunk: @Sendable (Int) async throws -> Void = { _ in }) async throws -> Int64 {
         let started = ContinuousClock.now
         let now = clock.now()
-        let (head, enrolments, markers) = try await db.transaction("initial load") {
+        let local = try await registry.consents().map(\.customer)
+        let (head, loaded, markers, timing) = try await db.transaction("initial load") {
             try await db.query("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ, READ ONLY", "initial load")
             let head = try await db.query("SELECT COALESCE(max(seq), 0) FROM welkom.consent_change", "initial load")
                 .first?.decode(Int64.self) ?? 0
-            let enrolments = try await self.readConsents(db, activeAt: LedgerTime.milliseconds(now))
+            // Withdrawals first: what this store holds and the chain does not, before any enrolment.
+            if !local.isEmpty {
+                let active = Set(try await db.query("""
+                    SELECT customer FROM welkom.consent WHERE customer = ANY(\(local))
+                    AND (expires_ms IS NULL OR expires_ms > \(LedgerTime.milliseconds(now)))
+                    """, "initial load").map { try $0.decode(String.self) })
+                for customer in local where !active.contains(customer) {
+                    _ = try await self.service.withdraw(customer, channel: "chain")
+                }
+            }
+            let (loaded, timing) = try await self.streamConsents(db, activeAt: LedgerTime.milliseconds(now), chunk: chunk,
+                                                                 afterChunk: afterChunk)
             let markers = try await self.readMarkers(db, now: now)
-            return (head, enrolments, markers)
+            return (head, loaded, markers, timing)
         }
-        let read = ContinuousClock.now
-        let central = Set(enrolments.map(\.customer))
-        for local in try await registry.consents() where !central.contains(local.customer) {
-            _ = try await service.withdraw(local.customer, channel: "chain")
-        }
-        try await enrollLocally(enrolments)
+        if loaded > 0 { _ = try await agent.apply(.reload) }
         for m in markers { _ = try await registry.markDoNotAsk(card: m.card, until: m.expires) }
         try writeCursor(head)
         let done = ContinuousClock.now
         logger.info("chain consents loaded", metadata: [
-            "store": "\(store)", "consents": "\(enrolments.count)", "cursor": "\(head)",
-            "seconds": "\(Self.seconds(done - started))", "read_seconds": "\(Self.seconds(read - started))",
+            "store": "\(store)", "consents": "\(loaded)", "cursor": "\(head)",
+            "seconds": "\(Self.seconds(done - started))",
+            // Reading and opening the snapshot, and writing the registry, overlap: each is its own total.
+            "read_seconds": "\(Self.seconds(timing.read))", "write_seconds": "\(Self.seconds(timing.write))",
         ])
         return head
+    }
+
+    /// Streams every consent active at `ms`, opening each as it comes, and writes them locally a
+    /// chunk at a time, one chunk being written while the next is read. Returns how many.
+    private func streamConsents(_ db: ChainDatabase, activeAt ms: Int64, chunk size: Int,
+                                afterChunk: @Sendable (Int) async throws -> Void) async throws -> (Int, (read: Duration, write: Duration)) {
+        let rows: PostgresRowSequence
+        do {
+            rows = try await db.connection.query("""
+                SELECT customer, scopes, name, language, expires_ms, consent_text_version, note, tags, key_material
+                FROM welkom.consent WHERE expires_ms IS NULL OR expires_ms > \(ms)
+                """, logger: db.logger)
+        } catch {
+            throw ChainError.database(operation: "read consents", reason: ChainDatabase.reason(error))
+        }
+        var decoder = ChainConsentRowDecoder(key: key)
+        var chunk: [Enrolment] = []
+        chunk.reserveCapacity(size)
+        var writing: Task<Duration, any Error>?
+        var total = 0, chunks = 0
+        var readTime = Duration.zero, writeTime = Duration.zero
+        func hand(_ full: [Enrolment]) async throws {
+            if let writing { writeTime += try await writing.value }
+            if chunks > 0 { try await afterChunk(chunks) }
+            chunks += 1
+            total += full.count
+            writing = Task {
+                let started = ContinuousClock.now
+                try await self.loadLocally(full)
+                return ContinuousClock.now - started
+            }
+        }
+        do {
+            var iterator = rows.makeAsyncIterator()
+            while true {
+                let started = ContinuousClock.now
+                let row: PostgresRow?
+                do {
+                    row = try await iterator.next()
+                } catch {
+                    throw ChainError.database(operation: "read consents", reason: ChainDatabase.reason(error))
+                }
+                guard let row else { break }
+                chunk.append(try decoder.decode(row))
+                readTime += ContinuousClock.now - started
+                if chunk.count == size {
+                    let full = chunk
+                    chunk = []
+                    chunk.reserveCapacity(size)
+                    try await hand(full)
+                }
+            }
+            if !chunk.isEmpty { try await hand(chunk) }
+            if let writing { writeTime += try await writing.value }
+            if chunks > 0 { try await afterChunk(chunks) }
+        } catch {
+            // Never leave a chunk being written behind the caller's back (or its error unread).
+            _ = try? await writing?.value
+            throw error
+        }
+        try await registry.endLoad()
+        return (total, (readTime, writeTime))
     }
 
     /// Applies the changes after `cursor`, removals first; returns the new cursor.
@@ -278,6 +383,20 @@ public final class ChainSync: Sendable {
         _ = try await agent.apply(.reload)
     }
 
+    /// One chunk of an initial load, in one registry transaction (no reload: one at the end); a
+    /// chunk refused as a whole is tried consent by consent, as `enrollLocally` does.
+    private func loadLocally(_ enrolments: [Enrolment]) async throws {
+        do {
+            try await registry.load(enrolments)
+        } catch {
+            for e in enrolments {
+                do { try await registry.enroll(e) } catch {
+                    logger.error("a chain consent could not be loaded locally", metadata: ["store": "\(store)", "error.type": "\(String(reflecting: type(of: error)))"])
+                }
+            }
+        }
+    }
+
     func readConsents(_ db: ChainDatabase, customers: [CustomerID]) async throws -> [Enrolment] {
         guard !customers.isEmpty else { return [] }
         return try await readRows(db, try await db.query("""
@@ -286,51 +405,56 @@ public final class ChainSync: Sendable {
             """, "read consents"))
     }
 
-    /// Every consent not expired at `ms` (milliseconds since 1970), with a bound parameter.
-    func readConsents(_ db: ChainDatabase, activeAt ms: Int64) async throws -> [Enrolment] {
-        try await readRows(db, try await db.query("""
-            SELECT customer, scopes, name, language, expires_ms, consent_text_version, note, tags, key_material
-            FROM welkom.consent WHERE expires_ms IS NULL OR expires_ms > \(ms)
-            """, "read consents"))
-    }
-
     private func readRows(_ db: ChainDatabase, _ rows: [PostgresRow]) async throws -> [Enrolment] {
-        try rows.map { row in
-            let (customer, scopes, name, language, expires, version, note, tags, sealed) =
-                try row.decode((String, String, String?, String, Int64?, String?, String?, String?, Data).self)
-            let m = try ChainKeyMaterial.open(Array(sealed), with: key, customer: customer)
-            guard let lang = Language(rawValue: language), let scopeSet = try? Scope.parseList(scopes) else {
-                throw RegistryError.unreadableConsent(customer: customer, reason: "unknown scope or language")
-            }
-            return Enrolment(customer: customer, scopes: scopeSet, name: name, language: lang,
-                             beaconKey: m.beaconKey.flatMap { Block128(hex: $0) }, cards: m.cards,
-                             expires: expires.map { LedgerTime.date(milliseconds: $0) }, consentTextVersion: version,
-                             note: note,
-                             eid: m.eid.flatMap { e in Block128(hex: e.key).map { EIDRegistration(identityKey: $0, exponent: e.exponent, epoch: e.epoch) } },
-                             irk: m.irk.flatMap { Block128(hex: $0) },
-                             staticIdentifiers: m.statics.compactMap { StaticIdentifier(canonical: $0) },
-                             tags: Set((tags ?? "").split(separator: ",").map(String.init)))
-        }
+        var decoder = ChainConsentRowDecoder(key: key)
+        return try rows.map { try decoder.decode($0) }
     }
 
     // MARK: - Ledger
 
+    /// Ships every entry after `after` and every checkpoint they cover; returns the new high-water mark.
     public func shipLedger(_ db: ChainDatabase, after: Int64, checkpoints shippedIDs: inout Set<Int64>) async throws -> Int64 {
+        let shipped = try await shipEntries(db, after: after)
+        _ = try await shipCheckpoints(db, through: shipped, shipped: &shippedIDs)
+        return shipped
+    }
+
+    /// Ships the entries after `after` in batches; returns the new high-water mark.
+    func shipEntries(_ db: ChainDatabase, after: Int64, batch size: Int = ChainLedger.batchSize) async throws -> Int64 {
         var shipped = after
-        while true {
-            let batch = try await ledger.stored(LedgerQuery(after: shipped, limit: ChainLedger.batchSize))
-            guard let last = batch.last else { break }
-            _ = try await ChainLedger.ship(batch, db)
-            shipped = last.entry.seq
-            if batch.count < ChainLedger.batchSize { break }
+        // The next batch is read from the local ledger while the current one is inserted centrally.
+        let ledger = self.ledger
+        var next: Task<[LedgerStoredEntry], any Error>? = Task {
+            try await ledger.stored(LedgerQuery(after: after, limit: size))
         }
+        while let reading = next {
+            let batch = try await reading.value
+            guard let last = batch.last?.entry.seq else { break }
+            next = batch.count < size ? nil : Task {
+                try await ledger.stored(LedgerQuery(after: last, limit: size))
+            }
+            do {
+                _ = try await ChainLedger.ship(batch, db)
+            } catch {
+                _ = try? await next?.value
+                throw error
+            }
+            shipped = last
+        }
+        return shipped
+    }
+
+    /// Ships the local checkpoints not shipped yet that cover no entry beyond `shipped`; true while
+    /// one remains for later (its entries not shipped yet).
+    func shipCheckpoints(_ db: ChainDatabase, through shipped: Int64, shipped shippedIDs: inout Set<Int64>) async throws -> Bool {
         let local = try await BlockingIO.run { try self.ledger.checkpoints() }
-        let fresh = local.filter { !shippedIDs.contains($0.id) && Int64($0.treeSize) <= shipped }
+        let unshipped = local.filter { !shippedIDs.contains($0.id) }
+        let fresh = unshipped.filter { Int64($0.treeSize) <= shipped }
         if !fresh.isEmpty {
             try await ChainLedger.ship(fresh, db)
             shippedIDs.formUnion(fresh.map(\.id))
         }
-        return shipped
+        return fresh.count < unshipped.count
     }
 
     static func seconds(_ d: Duration) -> String {

@@ -1,0 +1,107 @@
+import Foundation
+import Logging
+import XCTest
+@testable import WelkomChain
+import WelkomConsent
+import WelkomCore
+import WelkomLedger
+import WelkomRegistry
+
+private struct Interrupted: Error {}
+
+/// The initial load streams the snapshot and writes it a chunk at a time.
+extension ChainSyncTests {
+    /// A load cut short after two chunks leaves those chunks and no cursor; the next start loads
+    /// again and ends with exactly the chain's consents, a consent withdrawn meanwhile withdrawn
+    /// locally before anything is enrolled.
+    func testALoadCutShortIsRepairedByTheNextOne() async throws {
+        let central = ChainRegistry(db: admin, key: key)
+        try await central.enroll(all: (0..<7).map { i in
+            Enrolment(customer: "c\(i)", scopes: [.greeting], beaconKey: Block128(hi: 0xC0, lo: UInt64(i)),
+                      cards: i == 3 ? ["40001234"] : [])
+        })
+        let storeURL = try await ChainStores.add(admin, store: "leiden")
+        let store = try await connect(storeURL)
+        let dataDir = work.appendingPathComponent("load")
+        let registry = try ConsentRegistry(dataDirectory: dataDir)
+        let agent = RecordingAgent()
+        let sync = ChainSync(url: storeURL, key: key, store: "leiden", registry: registry, ledger: try Ledger(dataDirectory: dataDir),
+                             agent: agent, dataDirectory: dataDir, logger: Logger(label: "test"))
+
+        do {
+            _ = try await sync.initialLoad(store, chunk: 2) { written in if written == 2 { throw Interrupted() } }
+            XCTFail("the load was not interrupted")
+        } catch is Interrupted {}
+        let partial = try await registry.consents().map(\.customer)
+        XCTAssertEqual(partial.count, 4, "two whole chunks of two")
+        XCTAssertNil(sync.readCursor(), "a cut-short load wrote a cursor")
+
+        // Meanwhile one of the loaded is withdrawn centrally, and someone new enrols.
+        let left = try XCTUnwrap(partial.first)
+        _ = try await central.withdraw(left)
+        try await central.enroll(Enrolment(customer: "c7", scopes: [.greeting], beaconKey: Block128(hi: 0xC0, lo: 7)))
+        agent.reset()
+        let head = try await sync.initialLoad(store, chunk: 3)
+        let loaded = try await registry.consents().map(\.customer).sorted()
+        XCTAssertEqual(loaded, (0..<8).map { "c\($0)" }.filter { $0 != left })
+        XCTAssertEqual(agent.received, [.withdrawn(left), .reload])
+        XCTAssertEqual(sync.readCursor(), head)
+        let keys = try await registry.snapshot(at: Date()).keys
+        XCTAssertEqual(keys.first { $0.customer == "c3" }?.cardPseudonyms, [registry.pseudonym(forCard: "40001234")])
+    }
+
+    /// Entries with every optional field set and none, in more than one batch: each arrives
+    /// centrally as it is held locally, and a resend of all of them inserts nothing.
+    func testShippedEntriesArriveAsHeldLocally() async throws {
+        // One customer the chain holds: their entries keep their name centrally.
+        try await ChainRegistry(db: admin, key: key).enroll(Enrolment(customer: "klant-0", scopes: [.greeting], beaconKey: Block128(hi: 5, lo: 5)))
+        let storeURL = try await ChainStores.add(admin, store: "gouda")
+        let store = try await connect(storeURL)
+        let dataDir = work.appendingPathComponent("ship")
+        let ledger = try Ledger(dataDirectory: dataDir)
+        let batch = 1_000, count = 2_503
+        var done = 0
+        while done < count {
+            let n = min(5_000, count - done)
+            _ = try ledger.append(contentsOf: (0..<n).map { j in
+                let i = done + j
+                return i % 2 == 0
+                    ? LedgerDraft(time: Date(timeIntervalSince1970: 1_700_000_000 + Double(i)), kind: .recognition,
+                                  customer: "klant-\(i)", scheme: .wlk1, till: "kassa 1", prompt: "Goedemorgen, \(i) ☕", detail: "d\(i)")
+                    : LedgerDraft(time: Date(timeIntervalSince1970: 1_700_000_000 + Double(i)), kind: .recognition)
+            })
+            done += n
+        }
+        let sync = ChainSync(url: storeURL, key: key, store: "gouda", registry: try ConsentRegistry(dataDirectory: dataDir),
+                             ledger: ledger, agent: RecordingAgent(), dataDirectory: dataDir, logger: Logger(label: "test"))
+        let shipped = try await sync.shipEntries(store, after: 0, batch: batch)
+        XCTAssertEqual(shipped, Int64(count))
+        let resent = try await sync.shipEntries(store, after: 0, batch: batch)
+        XCTAssertEqual(resent, Int64(count))
+        let local = try await ledger.stored(LedgerQuery(after: 0, limit: count + 10))
+        let rows = try await admin.query("""
+            SELECT seq, time_ms, kind, leaf_hash, record, customer, scheme, till, prompt, detail, receipt
+            FROM welkom.ledger_entry WHERE store = 'gouda' ORDER BY seq
+            """, "t")
+        XCTAssertEqual(rows.count, count, "a resend duplicated")
+        for (row, s) in zip(rows, local) {
+            let (seq, time, kind, leaf, record, customer, scheme, till, prompt, detail, receipt) =
+                try row.decode((Int64, Int64, String, Data, String, String?, String?, String?, String?, String?, String?).self)
+            XCTAssertEqual(seq, s.entry.seq)
+            XCTAssertEqual(time, LedgerTime.milliseconds(s.entry.time))
+            XCTAssertEqual(kind, s.entry.kind.rawValue)
+            XCTAssertEqual(Array(leaf), s.leafHash)
+            XCTAssertEqual(record, s.record.rawValue)
+            // Customers the chain does not hold arrive unlinked (the central trigger).
+            XCTAssertEqual(customer, s.entry.customer == "klant-0" ? "klant-0" : nil)
+            XCTAssertEqual(scheme, s.entry.scheme?.rawValue)
+            XCTAssertEqual(till, s.entry.till)
+            XCTAssertEqual(prompt, s.entry.prompt)
+            XCTAssertEqual(detail, s.entry.detail)
+            XCTAssertEqual(receipt, s.receipt)
+        }
+        let verification = try await ChainLedger.verify(admin, store: "gouda")
+        XCTAssertNil(verification.failure)
+        XCTAssertEqual(verification.entries, Int64(count))
+    }
+}
