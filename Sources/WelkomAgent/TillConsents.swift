@@ -126,8 +126,20 @@ struct TillConsents: TillConsentDesk {
             throw DeskRefusal("\(error)")
         }
         do {
-            if chainMode { try await enrolCentrally(enrolment, pairing: request.pairing) }
-            try await service.enroll(enrolment, channel: Self.channel, collectedBy: request.pairing)
+            if chainMode {
+                try await enrolCentrally(enrolment, pairing: request.pairing)
+                do {
+                    try await service.enroll(enrolment, channel: Self.channel, collectedBy: request.pairing)
+                } catch {
+                    // The chain holds it now, so the customer is enrolled: every store's sync loads it,
+                    // this store's too once it can write. Saying "nothing stored" would be untrue, and
+                    // a new key would never reach the customer.
+                    logger?.error("desk enrolment recorded centrally but not loaded at this store yet: its chain sync will load it",
+                                  metadata: ["error.type": "\(String(reflecting: type(of: error)))"])
+                }
+            } else {
+                try await service.enroll(enrolment, channel: Self.channel, collectedBy: request.pairing)
+            }
         } catch RegistryError.cardEnrolledForAnotherCustomer {
             throw DeskRefusal("This card is already enrolled: withdraw first to enrol it again / "
                               + "Deze kaart is al ingeschreven: trek eerst in om opnieuw in te schrijven")

@@ -55,6 +55,17 @@ public struct DeskEnrolmentRequest: Sendable, Equatable {
     public var name: String?
     /// Whether to make a WLK1 beacon key for the customer's phone or fob.
     public var wantsKey: Bool
+
+    public init(till: TillID, pairing: String?, card: String, scopes: Set<Scope>, language: Language,
+                name: String?, wantsKey: Bool) {
+        self.till = till
+        self.pairing = pairing
+        self.card = card
+        self.scopes = scopes
+        self.language = language
+        self.name = name
+        self.wantsKey = wantsKey
+    }
 }
 
 /// What an enrolment at the desk gives back: the `welkom-wlk1:` URI of a new key, shown once.
