@@ -260,6 +260,7 @@ public final class ChainSync: Sendable {
         } catch {
             // Never leave a chunk being written behind the caller's back (or its error unread).
             _ = try? await writing?.value
+            try? await registry.endLoad()
             throw error
         }
         try await registry.endLoad()
