@@ -105,3 +105,53 @@ extension ChainSyncTests {
         XCTAssertEqual(verification.entries, Int64(count))
     }
 }
+
+/// Counts the sync's passes (each ends with a status update).
+private final class PassCounter: @unchecked Sendable {
+    private let lock = NSLock()
+    private var n = 0
+    var count: Int { lock.withLock { n } }
+    func tick() { lock.withLock { n += 1 } }
+}
+
+extension ChainSyncTests {
+    private func lastContact(_ store: String) async throws -> Date? {
+        try await admin.query("SELECT last_contact FROM welkom.store WHERE id = \(store)", "t").first?.decode(Date?.self)
+    }
+
+    private func waitFor(_ what: String, timeout: Duration = .seconds(30), _ condition: () async throws -> Bool) async throws {
+        let deadline = ContinuousClock.now + timeout
+        while try await !condition() {
+            guard ContinuousClock.now < deadline else { return XCTFail("timed out waiting for \(what)") }
+            try await Task.sleep(for: .milliseconds(20))
+        }
+    }
+
+    /// Polling with nothing to do reads the change log and the local ledger, but reports contact
+    /// (and counts the ledger, reads the checkpoints) only when something moved.
+    func testAnIdleSyncReportsContactOnlyWhenSomethingMoves() async throws {
+        let central = ChainRegistry(db: admin, key: key)
+        try await central.enroll(Enrolment(customer: "u1", scopes: [.greeting], beaconKey: Block128(hi: 0xA1, lo: 1)))
+        let storeURL = try await ChainStores.add(admin, store: "utrecht")
+        let dataDir = work.appendingPathComponent("idle")
+        let passes = PassCounter()
+        let sync = ChainSync(url: storeURL, key: key, store: "utrecht", registry: try ConsentRegistry(dataDirectory: dataDir),
+                             ledger: try Ledger(dataDirectory: dataDir), agent: RecordingAgent(), dataDirectory: dataDir,
+                             logger: Logger(label: "test"), pollInterval: .milliseconds(20),
+                             status: ChainSyncStatus(observer: { s in if s.lastSync != nil { passes.tick() } }))
+        let running = Task { await sync.run() }
+        try await waitFor("the first contact") { try await self.lastContact("utrecht") != nil }
+        let first = try await lastContact("utrecht")
+        let before = passes.count
+        try await waitFor("ten idle polls") { passes.count >= before + 10 }
+        let idle = try await lastContact("utrecht")
+        XCTAssertEqual(idle, first, "an idle poll reported contact")
+
+        try await central.enroll(Enrolment(customer: "u2", scopes: [.greeting], beaconKey: Block128(hi: 0xA1, lo: 2)))
+        try await waitFor("the change to be reported") { try await self.lastContact("utrecht") != first }
+        let status = try await ChainStores.status(admin).first { $0.store == "utrecht" }
+        XCTAssertEqual(status?.cursorLag, 0)
+        running.cancel()
+        await running.value
+    }
+}
