@@ -162,7 +162,7 @@ let package = Package(
         .testTarget(name: "WelkomZonesTests", dependencies: ["WelkomZones", "WelkomTesting"], swiftSettings: strict),
         .testTarget(name: "WelkomLedgerTests", dependencies: ["WelkomLedger"], swiftSettings: strict),
         .testTarget(name: "WelkomAuditTests", dependencies: [
-            "WelkomAudit", "WelkomLedger", "WelkomRegistry", "WelkomConfig", "WelkomCore", "WelkomConsent",
+            "WelkomAudit", "WelkomLedger", "WelkomRegistry", "WelkomConfig", "WelkomCore", "WelkomConsent", "WelkomTesting",
         ], swiftSettings: strict),
         .testTarget(name: "WelkomChainTests", dependencies: [
             "WelkomChain", "WelkomConsent", "WelkomRegistry", "WelkomLedger", "WelkomCore", "WelkomTesting",

@@ -54,24 +54,34 @@ public struct AuditStats: Sendable, Equatable {
 
         public mutating func add(_ s: LedgerStoredEntry) {
             let e = s.entry
-            stats.entries += 1
-            stats.byKind[e.kind.rawValue, default: 0] += 1
-            stats.records[s.record.rawValue, default: 0] += 1
-            if e.customer != nil { stats.linkedEntries += 1 }
-            stats.first = stats.first.map { min($0, e.time) } ?? e.time
-            stats.last = stats.last.map { max($0, e.time) } ?? e.time
-            if AuditStats.activityKinds.contains(e.kind), s.record == .kept {
-                stats.oldestKeptActivity = stats.oldestKeptActivity.map { min($0, e.time) } ?? e.time
+            add(day: String(LedgerTime.rfc3339(e.time).prefix(10)), kind: e.kind, record: s.record, scheme: e.scheme?.rawValue,
+                till: e.till, count: 1, linked: e.customer == nil ? 0 : 1, first: e.time, last: e.time)
+        }
+
+        /// `count` entries at once, all of one UTC day ("YYYY-MM-DD"), kind and record state (and,
+        /// for recognitions, one scheme and till), `linked` of them naming a customer, the oldest at
+        /// `first` and the newest at `last`: how the chain's database hands them over, counted by
+        /// its GROUP BY rather than sent row by row.
+        public mutating func add(day date: String, kind: LedgerEntryKind, record: LedgerStoredEntry.Record, scheme: String?,
+                                 till: String?, count: Int, linked: Int, first: Date, last: Date) {
+            guard count > 0 else { return }
+            stats.entries += count
+            stats.byKind[kind.rawValue, default: 0] += count
+            stats.records[record.rawValue, default: 0] += count
+            stats.linkedEntries += linked
+            stats.first = stats.first.map { min($0, first) } ?? first
+            stats.last = stats.last.map { max($0, last) } ?? last
+            if AuditStats.activityKinds.contains(kind), record == .kept {
+                stats.oldestKeptActivity = stats.oldestKeptActivity.map { min($0, first) } ?? first
             }
-            let date = String(LedgerTime.rfc3339(e.time).prefix(10))
             var day = byDay[date] ?? Day(date: date)
-            switch e.kind {
+            switch kind {
             case .recognition:
-                let gone = s.record == .kept ? nil : s.record.rawValue
-                day.recognitionsByScheme[gone ?? e.scheme?.rawValue ?? "unknown", default: 0] += 1
-                day.recognitionsByTill[gone ?? e.till ?? "none", default: 0] += 1
-            case .consentGiven: day.consentsGiven += 1
-            case .consentWithdrawn, .erasure: day.consentsWithdrawn += 1  // an erasure withdraws too
+                let gone = record == .kept ? nil : record.rawValue
+                day.recognitionsByScheme[gone ?? scheme ?? "unknown", default: 0] += count
+                day.recognitionsByTill[gone ?? till ?? "none", default: 0] += count
+            case .consentGiven: day.consentsGiven += count
+            case .consentWithdrawn, .erasure: day.consentsWithdrawn += count  // an erasure withdraws too
             default: break
             }
             byDay[date] = day

@@ -117,6 +117,45 @@ extension ChainAudit {
         store + "," + LedgerCSVLine.line(stored)
     }
 
+    /// Shipped entries counted by the database: one group per UTC day, kind and record state (and,
+    /// for recognitions, scheme and till), for `audit report --postgres` — a chain's millions of
+    /// entries are counted where they are, not sent to the privacy officer's machine row by row.
+    public struct CountGroup: Sendable, Equatable {
+        /// "YYYY-MM-DD", UTC.
+        public var day: String
+        public var kind: LedgerEntryKind
+        public var record: LedgerStoredEntry.Record
+        /// Recognitions only (nil for other kinds, as the report charts only recognitions by them).
+        public var scheme: String?
+        public var till: String?
+        public var count: Int
+        /// How many still name a customer.
+        public var linked: Int
+        public var first: Date
+        public var last: Date
+    }
+
+    public static func countGroups(_ db: ChainDatabase, store: String) async throws -> [CountGroup] {
+        // The day by integer division of the milliseconds, exactly as LedgerTime's UTC date.
+        try await db.query("""
+            SELECT to_char(DATE '1970-01-01' + (time_ms / 86400000)::int, 'YYYY-MM-DD') AS day, kind, record,
+                   CASE WHEN kind = 'recognition' THEN scheme END AS scheme,
+                   CASE WHEN kind = 'recognition' THEN till END AS till,
+                   count(*), count(customer), min(time_ms), max(time_ms)
+            FROM welkom.ledger_entry WHERE store = \(store)
+            GROUP BY 1, 2, 3, 4, 5 ORDER BY 1, 2, 3, 4, 5
+            """, "count shipped entries").map { row in
+            let (day, kindText, recordText, scheme, till, count, linked, first, last) = try row.decode(
+                (String, String, String, String?, String?, Int64, Int64, Int64, Int64).self)
+            guard let kind = LedgerEntryKind(rawValue: kindText), let record = LedgerStoredEntry.Record(rawValue: recordText) else {
+                throw ChainError.database(operation: "count shipped entries",
+                                          reason: "store \(store): unknown kind '\(kindText)' or record state '\(recordText)'")
+            }
+            return CountGroup(day: day, kind: kind, record: record, scheme: scheme, till: till, count: Int(count), linked: Int(linked),
+                              first: LedgerTime.date(milliseconds: first), last: LedgerTime.date(milliseconds: last))
+        }
+    }
+
     /// `store`'s shipped signed checkpoints, oldest first.
     public static func checkpoints(_ db: ChainDatabase, store: String) async throws -> [LedgerCheckpoint] {
         try await db.query("""

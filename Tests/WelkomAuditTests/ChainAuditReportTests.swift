@@ -3,6 +3,7 @@ import WelkomAudit
 import WelkomConfig
 import WelkomCore
 import WelkomLedger
+import WelkomTesting
 import XCTest
 
 /// The chain's report: a store whose shipped log fails is named before anything else, every store
@@ -59,5 +60,48 @@ final class ChainAuditReportTests: XCTestCase {
                                       source: "postgres://welkom@h:5432/w", config: .defaults, generated: t0, centralConsents: nil)
         XCTAssertTrue(report.html.contains("id=\"verdict\" class=\"ok\">Every store's shipped log verifies (1 store(s)).</p>"))
         XCTAssertFalse(report.html.contains("failed-stores"))
+    }
+}
+
+/// The chain's counts arrive grouped (ChainAudit.countGroups); fed to the builder they give the
+/// same statistics as the entries one by one.
+final class AuditStatsGroupedTests: XCTestCase {
+    func testGroupedCountsGiveTheSameStats() {
+        var rng = TestSeed.generator(for: self)
+        func next() -> UInt64 { rng.next() }
+        let t0 = Date(timeIntervalSince1970: 1_795_975_200)
+        var entries: [LedgerStoredEntry] = []
+        for i in 0..<400 {
+            let kind = LedgerEntryKind.allCases[Int(next() % UInt64(LedgerEntryKind.allCases.count))]
+            let record: LedgerStoredEntry.Record = [.kept, .kept, .erased, .purged][Int(next() % 4)]
+            entries.append(LedgerStoredEntry(
+                entry: LedgerEntry(seq: Int64(i + 1), time: t0.addingTimeInterval(Double(next() % 864_000)), kind: kind,
+                                   customer: next() % 3 == 0 ? nil : "c\(next() % 5)", scheme: [.card, .wlk1, nil][Int(next() % 3)],
+                                   till: ["1", "2", nil][Int(next() % 3)], prompt: nil, detail: nil, hash: ""),
+                record: record, receipt: nil, leafHash: []))
+        }
+        var one = AuditStats.Builder()
+        for e in entries { one.add(e) }
+        // Grouped as the database groups them.
+        var groups: [String: (LedgerStoredEntry, count: Int, linked: Int, first: Date, last: Date)] = [:]
+        for e in entries {
+            let recognition = e.entry.kind == .recognition
+            let key = "\(LedgerTime.rfc3339(e.entry.time).prefix(10))|\(e.entry.kind)|\(e.record)|"
+                + "\(recognition ? e.entry.scheme?.rawValue ?? "-" : "-")|\(recognition ? e.entry.till ?? "-" : "-")"
+            var g = groups[key] ?? (e, 0, 0, e.entry.time, e.entry.time)
+            g.count += 1
+            g.linked += e.entry.customer == nil ? 0 : 1
+            g.first = min(g.first, e.entry.time)
+            g.last = max(g.last, e.entry.time)
+            groups[key] = g
+        }
+        var grouped = AuditStats.Builder()
+        for g in groups.values {
+            let e = g.0.entry
+            grouped.add(day: String(LedgerTime.rfc3339(e.time).prefix(10)), kind: e.kind, record: g.0.record,
+                        scheme: e.kind == .recognition ? e.scheme?.rawValue : nil, till: e.kind == .recognition ? e.till : nil,
+                        count: g.count, linked: g.linked, first: g.first, last: g.last)
+        }
+        XCTAssertEqual(grouped.stats(checkpoints: [], notes: [:]), one.stats(checkpoints: [], notes: [:]))
     }
 }
