@@ -163,7 +163,8 @@ public final class ChainSync: Sendable {
     /// each), the next is read and opened. A load cut short (crash, lost connection) leaves
     /// whole chunks behind but no cursor file, so the next start loads again from the beginning
     /// and ends with exactly the chain's consents: every one it finds is re-enrolled, and any the
-    /// chain no longer holds is withdrawn before anything is enrolled.
+    /// chain no longer holds is withdrawn — erased, bodies in the local ledger too, if the chain
+    /// erased them — before anything is enrolled.
     public func initialLoad(_ db: ChainDatabase) async throws -> Int64 {
         try await initialLoad(db, chunk: Self.loadChunk)
     }
@@ -176,14 +177,22 @@ public final class ChainSync: Sendable {
             try await db.query("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ, READ ONLY", "initial load")
             let head = try await db.query("SELECT COALESCE(max(seq), 0) FROM welkom.consent_change", "initial load")
                 .first?.decode(Int64.self) ?? 0
-            // Withdrawals first: what this store holds and the chain does not, before any enrolment.
+            // Withdrawals and erasures first: what this store holds and the chain does not, before
+            // any enrolment. (A store holds consents here when a load was cut short, or from local
+            // enrolment; it may have recognised them since, so a central erasure erases here too.)
             if !local.isEmpty {
                 let active = Set(try await db.query("""
                     SELECT customer FROM welkom.consent WHERE customer = ANY(\(local))
                     AND (expires_ms IS NULL OR expires_ms > \(LedgerTime.milliseconds(now)))
                     """, "initial load").map { try $0.decode(String.self) })
-                for customer in local where !active.contains(customer) {
-                    _ = try await self.service.withdraw(customer, channel: "chain")
+                let departed = local.filter { !active.contains($0) }
+                let erased = departed.isEmpty ? [] : try await self.erasedCustomers(db)
+                for customer in departed {
+                    if erased.contains(customer) {
+                        _ = try await self.service.erase(customer)
+                    } else {
+                        _ = try await self.service.withdraw(customer, channel: "chain")
+                    }
                 }
             }
             let (loaded, timing) = try await self.streamConsents(db, activeAt: LedgerTime.milliseconds(now), chunk: chunk,
@@ -202,6 +211,18 @@ public final class ChainSync: Sendable {
             "read_seconds": "\(Self.seconds(timing.read))", "write_seconds": "\(Self.seconds(timing.write))",
         ])
         return head
+    }
+
+    /// Every customer the change log records as erased (sealed there; rows this key cannot open
+    /// are passed over, as `catchUp` passes them).
+    private func erasedCustomers(_ db: ChainDatabase) async throws -> Set<CustomerID> {
+        var result = Set<CustomerID>()
+        for row in try await db.query("SELECT customer_sealed FROM welkom.consent_change WHERE kind = 'erased'", "initial load") {
+            if let opened = try? key.open(Array(try row.decode(Data.self)), context: "change") {
+                result.insert(String(decoding: opened, as: UTF8.self))
+            }
+        }
+        return result
     }
 
     /// Streams every consent active at `ms`, opening each as it comes, and writes them locally a

@@ -25,7 +25,8 @@ extension ChainSyncTests {
         let dataDir = work.appendingPathComponent("load")
         let registry = try ConsentRegistry(dataDirectory: dataDir)
         let agent = RecordingAgent()
-        let sync = ChainSync(url: storeURL, key: key, store: "leiden", registry: registry, ledger: try Ledger(dataDirectory: dataDir),
+        let ledger = try Ledger(dataDirectory: dataDir)
+        let sync = ChainSync(url: storeURL, key: key, store: "leiden", registry: registry, ledger: ledger,
                              agent: agent, dataDirectory: dataDir, logger: Logger(label: "test"))
 
         do {
@@ -36,15 +37,20 @@ extension ChainSyncTests {
         XCTAssertEqual(partial.count, 4, "two whole chunks of two")
         XCTAssertNil(sync.readCursor(), "a cut-short load wrote a cursor")
 
-        // Meanwhile one of the loaded is withdrawn centrally, and someone new enrols.
-        let left = try XCTUnwrap(partial.first)
+        // Meanwhile the store recognises one of those loaded, who is then erased centrally; another
+        // is withdrawn, and someone new enrols.
+        let left = partial[0], erased = partial[1]
+        _ = try await ledger.submit(LedgerDraft(time: Date(), kind: .recognition, customer: erased, scheme: .wlk1, till: "1"))
         _ = try await central.withdraw(left)
+        _ = try await central.erase(erased)
         try await central.enroll(Enrolment(customer: "c7", scopes: [.greeting], beaconKey: Block128(hi: 0xC0, lo: 7)))
         agent.reset()
         let head = try await sync.initialLoad(store, chunk: 3)
         let loaded = try await registry.consents().map(\.customer).sorted()
-        XCTAssertEqual(loaded, (0..<8).map { "c\($0)" }.filter { $0 != left })
-        XCTAssertEqual(agent.received, [.withdrawn(left), .reload])
+        XCTAssertEqual(loaded, (0..<8).map { "c\($0)" }.filter { $0 != left && $0 != erased })
+        XCTAssertEqual(agent.received, [.withdrawn(left), .withdrawn(erased), .reload], "removals come first")
+        let bodies = try await ledger.stored(LedgerQuery(kinds: [.recognition]))
+        XCTAssertEqual(bodies.map(\.record), [.erased], "the erased customer's recognition keeps its body")
         XCTAssertEqual(sync.readCursor(), head)
         let keys = try await registry.snapshot(at: Date()).keys
         XCTAssertEqual(keys.first { $0.customer == "c3" }?.cardPseudonyms, [registry.pseudonym(forCard: "40001234")])
