@@ -42,7 +42,8 @@ public final class ChainDatabase: Sendable {
         guard underlying is NIOSSLError || underlying is BoringSSLError || underlying is NIOSSLExtraError else { return nil }
         if text.contains("CERTIFICATE_VERIFY_FAILED") || text.contains("certificate verify failed") {
             return "TLS: the server's certificate is not signed by a trusted CA (\(url.tlsSummary)); "
-                + "give the chain's CA certificate as sslrootcert=FILE"
+                + (url.rootCertificate.map { "is \($0) the CA that signed the server's certificate?" }
+                    ?? "give the chain's CA certificate as sslrootcert=FILE")
         }
         return "TLS handshake failed (\(url.tlsSummary)): \(text)"
     }

@@ -78,6 +78,8 @@ final class ChainTLSTests: XCTestCase {
             let reason = await refusal(try url(host: "localhost", query))
             XCTAssertTrue(reason.contains("the server's certificate is not signed by a trusted CA"), "\(query): \(reason)")
             XCTAssertTrue(reason.contains("sslmode="), "\(query): \(reason)")
+            XCTAssertTrue(reason.contains(query.contains("sslrootcert") ? "is \(otherCA) the CA that signed"
+                                          : "give the chain's CA certificate as sslrootcert=FILE"), "\(query): \(reason)")
             XCTAssertFalse(reason.contains(Self.cluster?.adminURL.password ?? "-"), reason)
         }
     }
