@@ -69,9 +69,14 @@ final class TimingAgent: AgentLink, @unchecked Sendable {
     func time(of c: CustomerID) -> ContinuousClock.Instant? { lock.withLock { seen[c] } }
 }
 
+/// CHAIN_BENCH_CARDS=1: every consent also holds a loyalty card (a pseudonym to derive and a row
+/// more to write at each store).
+let withCards = ProcessInfo.processInfo.environment["CHAIN_BENCH_CARDS"] == "1"
+
 func enrolment(_ i: Int) -> Enrolment {
     Enrolment(customer: "bench-\(i)", scopes: [.greeting, .name], name: "Klant \(i)",
-              beaconKey: Block128(hi: 0xBE4C_0000_0000_0000 | UInt64(i), lo: UInt64(i) &* 0x9E37_79B9_7F4A_7C15))
+              beaconKey: Block128(hi: 0xBE4C_0000_0000_0000 | UInt64(i), lo: UInt64(i) &* 0x9E37_79B9_7F4A_7C15),
+              cards: withCards ? [String(8_700_000_000_000 + i)] : [])
 }
 
 func fill(_ ledger: Ledger, entries: Int) throws {

@@ -245,13 +245,16 @@ public final class ChainSync: Sendable {
         var total = 0, chunks = 0
         var readTime = Duration.zero, writeTime = Duration.zero
         func hand(_ full: [Enrolment]) async throws {
+            // Checked (card pseudonyms derived) here, while the chunk before is being written, so
+            // the writer only writes.
+            let prepared = Result { try self.registry.prepareLoad(full) }
             if let writing { writeTime += try await writing.value }
             if chunks > 0 { try await afterChunk(chunks) }
             chunks += 1
             total += full.count
             writing = Task {
                 let started = ContinuousClock.now
-                try await self.loadLocally(full)
+                try await self.loadLocally(full, prepared)
                 return ContinuousClock.now - started
             }
         }
@@ -407,9 +410,9 @@ public final class ChainSync: Sendable {
 
     /// One chunk of an initial load, in one registry transaction (no reload: one at the end); a
     /// chunk refused as a whole is tried consent by consent, as `enrollLocally` does.
-    private func loadLocally(_ enrolments: [Enrolment]) async throws {
+    private func loadLocally(_ enrolments: [Enrolment], _ prepared: Result<ConsentRegistry.LoadBatch, any Error>) async throws {
         do {
-            try await registry.load(enrolments)
+            try await registry.load(try prepared.get())
         } catch {
             for e in enrolments {
                 do { try await registry.enroll(e) } catch {

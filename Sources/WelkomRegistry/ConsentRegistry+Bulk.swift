@@ -17,35 +17,56 @@ extension ConsentRegistry {
     /// every insert into a large index read its leaf page back from the file.
     static let loadCacheKiB = 65_536
 
-    /// Records a batch of consents in ONE transaction, all or none, with the checks and the
-    /// result of `enroll(all:)`. Call `endLoad()` after the last batch.
-    @available(*, noasync, message: "blocks the thread on SQLite; use await load(_:) in async code")
-    public func load(_ enrolments: [Enrolment]) throws {
+    /// A batch checked for `load`: every consent as `enroll(_:)` checks it, card pseudonyms derived,
+    /// no customer or card twice. Pure computation, so a caller can prepare the next batch on
+    /// another thread while one is written.
+    public struct LoadBatch: Sendable {
+        /// As given: what the careful path writes, and how a refusal is numbered.
+        let enrolments: [Enrolment]
+        /// In key order: neighbouring inserts land on the same index pages.
+        let checked: [(e: Enrolment, pseudonyms: [(Int, [UInt8])])]
+        public var count: Int { enrolments.count }
+    }
+
+    /// Checks a batch for `load(_:)`; throws what `enroll(all:)` would throw for it.
+    public func prepareLoad(_ enrolments: [Enrolment]) throws -> LoadBatch {
         var checked: [(e: Enrolment, pseudonyms: [(Int, [UInt8])])] = []
         checked.reserveCapacity(enrolments.count)
         var customers: [CustomerID: Int] = [:]
         customers.reserveCapacity(enrolments.count)
-        var cards: [[UInt8]: Int] = [:]
+        var cards: [Pseudonym: Int] = [:]
+        cards.reserveCapacity(enrolments.count)
         for (i, e) in enrolments.enumerated() {
             let pseudonyms = try validated(e)
             if let first = customers.updateValue(i + 1, forKey: e.customer) {
                 throw RegistryError.duplicateCustomerInBatch(customer: e.customer, first: first, second: i + 1)
             }
             for (_, p) in pseudonyms {
-                if let first = cards.updateValue(i + 1, forKey: p) {
+                if let first = cards.updateValue(i + 1, forKey: Pseudonym(bytes: p)) {
                     throw RegistryError.duplicateCardInBatch(first: first, second: i + 1)
                 }
             }
             checked.append((e, pseudonyms))
         }
-        guard !checked.isEmpty else { return }
-        // In key order: neighbouring inserts land on the same index pages.
         checked.sort { $0.e.customer < $1.e.customer }
+        return LoadBatch(enrolments: enrolments, checked: checked)
+    }
+
+    /// Records a batch of consents in ONE transaction, all or none, with the checks and the
+    /// result of `enroll(all:)`. Call `endLoad()` after the last batch.
+    @available(*, noasync, message: "blocks the thread on SQLite; use await load(_:) in async code")
+    public func load(_ enrolments: [Enrolment]) throws {
+        try load(try prepareLoad(enrolments))
+    }
+
+    @available(*, noasync, message: "blocks the thread on SQLite; use await load(_:) in async code")
+    public func load(_ batch: LoadBatch) throws {
+        guard !batch.checked.isEmpty else { return }
         let now = clock.now()
         do {
             try pool.write { db in
                 try db.execute(sql: "PRAGMA cache_size = -\(Self.loadCacheKiB)")
-                try Self.insertNew(checked, at: now, db)
+                try Self.insertNew(batch.checked, at: now, db)
             }
             return
         } catch let error as DatabaseError where error.resultCode == .SQLITE_CONSTRAINT {
@@ -54,7 +75,7 @@ extension ConsentRegistry {
         } catch {
             throw RegistryError.storage(path: path, operation: "load", reason: PrivateSQLiteFile.reason(error))
         }
-        try enroll(all: enrolments)
+        try enroll(all: batch.enrolments)
     }
 
     /// After a load: the writing connection's page cache back to SQLite's default.
@@ -71,8 +92,19 @@ extension ConsentRegistry {
         try await BlockingIO.run { try self.load(enrolments) }
     }
 
+    public func load(_ batch: LoadBatch) async throws {
+        try await BlockingIO.run { try self.load(batch) }
+    }
+
     public func endLoad() async throws {
         try await BlockingIO.run { try self.endLoad() }
+    }
+
+    /// A card pseudonym as a dictionary key hashed in one call; `[UInt8]`'s own hashing feeds
+    /// the hasher a byte at a time, which was a tenth of a load of carded consents.
+    private struct Pseudonym: Hashable {
+        let bytes: [UInt8]
+        func hash(into hasher: inout Hasher) { bytes.withUnsafeBytes { hasher.combine(bytes: $0) } }
     }
 
     /// Plain inserts of consents not in the registry, with prepared statements bound by position

@@ -382,12 +382,12 @@ public final class ConsentRegistry: Sendable {
         if let expires = e.expires, expires <= clock.now() {
             throw .expiryInPast(customer: e.customer, expires: expires)
         }
-        var seen = Set<[UInt8]>()
         var result: [(Int, [UInt8])] = []
         for (i, card) in e.cards.enumerated() {
             guard Self.isNormalised(card) else { throw .cardNotNormalised(customer: e.customer, card: i + 1) }
             let p = pseudonym(forCard: card)
-            if seen.insert(p).inserted { result.append((i + 1, p)) }
+            // At most 16 cards: a scan, not a Set that hashes each pseudonym byte by byte.
+            if !result.contains(where: { $0.1 == p }) { result.append((i + 1, p)) }
         }
         return result
     }
