@@ -70,7 +70,8 @@ public actor Pipeline {
         guard recogniser.settings.enabled, let registry else { return }
         let clock = ContinuousClock()
         let started = clock.now
-        let snapshot = try await registry.snapshot(at: time)
+        // Into empty tables (the start) the token keys are derived while the registry is read.
+        let snapshot = try await registry.snapshot(at: time, withTokenKeys: recogniser.customerCount == 0)
         let read = clock.now
         await load(snapshot, at: time)
         // A slow load delays the start and every enrolment's effect: say where the time went.
@@ -94,7 +95,7 @@ public actor Pipeline {
         guard recogniser.settings.enabled else { return }
         var departed: [CustomerID] = []
         let wasExceeded = recogniser.rpaMatchNeedsConfirmation
-        recogniser.reconcile(with: snapshot.keys, at: time) { departed.append($0) }
+        recogniser.reconcile(with: snapshot.keys, at: time, tokenKeys: snapshot.wlk1TokenKeys) { departed.append($0) }
         profiles.invalidateAll()
         if recogniser.rpaMatchNeedsConfirmation != wasExceeded { logger.warning("\(rpaBoundNotice)") }
         metrics.activeConsents.set(Double(recogniser.customerCount))
@@ -347,8 +348,8 @@ extension Pipeline {
     func replaceRecogniser(settings: RecogniserSettings, at time: Date) async throws {
         var fresh = Recogniser(settings: settings, pepper: registry?.pepper ?? [])
         var snapshot = ConsentSnapshot(changeCounter: 0, keys: [])
-        if settings.enabled, let registry { snapshot = try await registry.snapshot(at: time) }
-        fresh.reconcile(with: snapshot.keys, at: time)
+        if settings.enabled, let registry { snapshot = try await registry.snapshot(at: time, withTokenKeys: true) }
+        fresh.reconcile(with: snapshot.keys, at: time, tokenKeys: snapshot.wlk1TokenKeys)
         var departed: [CustomerID] = []
         recogniser.forEachCustomer { if !fresh.contains(customer: $0) { departed.append($0) } }
         recogniser = fresh

@@ -58,7 +58,10 @@ public struct Recogniser: Sendable {
     // MARK: - Changing the tables
 
     /// Replaces the tables with these consents. While recognition is disabled nothing is loaded.
-    public mutating func load(_ consents: [ConsentKeys], at time: Date) {
+    ///
+    /// `tokenKeys`, when given, are the WLK1 token keys of `consents.compactMap(\.beaconKey)` in
+    /// order, derived already (while the registry was read); otherwise they are derived here.
+    public mutating func load(_ consents: [ConsentKeys], at time: Date, tokenKeys: [Block128]? = nil) {
         let centre = centreWindow ?? WLK1.window(at: time)
         self = Recogniser(settings: settings, pepper: pepper)
         guard settings.enabled else { return }
@@ -67,7 +70,9 @@ public struct Recogniser: Sendable {
         // The WLK1 token keys are derived together on other threads (the HKDF is most of a load's
         // work) while this one fills the slots and the other indexes; then every window in one
         // batched pass: far cheaper than per-customer inserts. The fresh WLK1 index has no windows yet.
-        let derivation = WLK1TokenKeys.Background(consents.compactMap(\.beaconKey))
+        let beaconKeys = consents.compactMap(\.beaconKey)
+        let given = tokenKeys.flatMap { $0.count == beaconKeys.count ? $0 : nil }
+        let derivation = given == nil ? WLK1TokenKeys.Background(beaconKeys) : nil
         var beaconSlots: [UInt32?] = []
         beaconSlots.reserveCapacity(consents.count)
         for c in consents {
@@ -78,7 +83,7 @@ public struct Recogniser: Sendable {
         tokenKeys.reserveCapacity(beaconSlots.count)
         slotsWithKeys.reserveCapacity(beaconSlots.count)
         // Lapsed consents (no slot) drop out here.
-        for (key, slot) in zip(derivation.wait(), beaconSlots) {
+        for (key, slot) in zip(given ?? derivation?.wait() ?? [], beaconSlots) {
             if let slot { tokenKeys.append(key); slotsWithKeys.append(slot) }
         }
         wlk1.add(tokenKeys: tokenKeys, slots: slotsWithKeys)
@@ -91,12 +96,13 @@ public struct Recogniser: Sendable {
     /// who are new, or who are gone (each of those is passed to `onRemove`). Returns how many
     /// were (re)added and removed.
     @discardableResult
-    public mutating func reconcile(with consents: [ConsentKeys], at time: Date,
+    /// `tokenKeys` as for `load`: used when the tables are empty (a load), ignored otherwise.
+    public mutating func reconcile(with consents: [ConsentKeys], at time: Date, tokenKeys: [Block128]? = nil,
                                    onRemove: (CustomerID) -> Void = { _ in }) -> (upserted: Int, removed: Int) {
         guard settings.enabled else { return (0, 0) }
         // Nothing loaded yet (the agent's start): the bulk load, which derives the token keys together.
         if slots.count == 0 {
-            load(consents, at: time)
+            load(consents, at: time, tokenKeys: tokenKeys)
             return (slots.count, 0)
         }
         var wanted = Set<CustomerID>(minimumCapacity: consents.count)

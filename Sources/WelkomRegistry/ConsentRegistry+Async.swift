@@ -19,8 +19,8 @@ extension ConsentRegistry {
         try await BlockingIO.run { try self.withdraw(customer: customer) }
     }
 
-    public func snapshot(at time: Date) async throws -> ConsentSnapshot {
-        try await BlockingIO.run { try self.snapshot(at: time) }
+    public func snapshot(at time: Date, withTokenKeys: Bool = false) async throws -> ConsentSnapshot {
+        try await BlockingIO.run { try self.snapshot(at: time, withTokenKeys: withTokenKeys) }
     }
 
     public func consents() async throws -> [ConsentSummary] {

@@ -246,25 +246,37 @@ public final class ConsentRegistry: Sendable {
     /// a consent expiring at `at` is no longer active). Ordered by customer ID.
     @available(*, noasync, message: "blocks the thread on SQLite; use await snapshot(at:) in async code")
     public func activeKeys(at: Date) throws -> [ConsentKeys] {
-        try read("read keys") { db in try Self.activeKeys(db, at: at, ordered: true) }
+        var unused: [Block128]?
+        return try read("read keys") { db in try Self.activeKeys(db, at: at, ordered: true, tokenKeys: &unused) }
     }
 
     /// Keys and the change counter read in one transaction, so the two agree: what the agent
     /// loads into its tables is one state of the registry, never half of a change. Profiles are
     /// not in it: the agent reads one when it recognises its customer (`profile(of:)`), so a
     /// million customers' names and scopes need not be read at start nor held in memory.
+    ///
+    /// With `withTokenKeys` (a load into empty tables: the agent's start) the WLK1 token keys are
+    /// derived on other threads while the rows are still being read, a chunk at a time.
     @available(*, noasync, message: "blocks the thread on SQLite; use await snapshot(at:) in async code")
-    public func snapshot(at: Date) throws -> ConsentSnapshot {
+    public func snapshot(at: Date, withTokenKeys: Bool = false) throws -> ConsentSnapshot {
         try read("read consents") { db in
             let counter = try Int64.fetchOne(db, sql: "SELECT change_counter FROM registry_state WHERE id = 1") ?? 0
-            return ConsentSnapshot(changeCounter: counter, keys: try Self.activeKeys(db, at: at, ordered: false))
+            var tokenKeys: [Block128]? = withTokenKeys ? [] : nil
+            let keys = try Self.activeKeys(db, at: at, ordered: false, tokenKeys: &tokenKeys)
+            return ConsentSnapshot(changeCounter: counter, keys: keys, wlk1TokenKeys: tokenKeys)
         }
     }
+
+    /// Beacon keys handed to the token-key derivation this many at a time while reading.
+    static let tokenKeyChunk = 65_536
 
     /// One pass over the consents by column position, reading only the key columns: decoding whole
     /// records by column name was most of the agent's start with a million customers. Unordered,
     /// they come in storage order: ordering a million by customer ID costs a third of the read.
-    private static func activeKeys(_ db: Database, at: Date, ordered: Bool) throws -> [ConsentKeys] {
+    /// `tokenKeys`: nil to derive none; otherwise filled with the WLK1 token key of each beacon
+    /// key, in the order of the returned consents that have one.
+    private static func activeKeys(_ db: Database, at: Date, ordered: Bool,
+                                   tokenKeys: inout [Block128]?) throws -> [ConsentKeys] {
         let cutoff = RegistryTime.milliseconds(at)
         var cards: [String: [[UInt8]]] = [:]
         let cardRows = try Row.fetchCursor(db, sql: """
@@ -281,6 +293,10 @@ public final class ConsentRegistry: Sendable {
             statics[try row.decode(String.self, atIndex: 0), default: []].append(try row.decode(String.self, atIndex: 1))
         }
         var keys: [ConsentKeys] = []
+        var pending: [Block128] = [], derivations: [WLK1TokenKeys.Background] = []
+        let deriving = tokenKeys != nil
+        // Waited for on every way out, so no derivation outlives the read.
+        defer { for d in derivations { _ = d.wait() } }
         let rows = try Row.fetchCursor(db, sql: """
             SELECT customer, beacon_key, expires_ms, eid_key, eid_exponent, eid_epoch, irk FROM consent
             WHERE expires_ms IS NULL OR expires_ms > ?\(ordered ? " ORDER BY customer" : "")
@@ -304,10 +320,26 @@ public final class ConsentRegistry: Sendable {
                 }
                 eid = EIDRegistration(identityKey: identityKey, exponent: exponent, epoch: epoch)
             }
-            keys.append(ConsentKeys(customer: customer, beaconKey: try key(row, 1, customer: customer, what: "beacon key"),
+            let beaconKey = try key(row, 1, customer: customer, what: "beacon key")
+            if deriving, let beaconKey {
+                pending.append(beaconKey)
+                if pending.count == tokenKeyChunk {
+                    derivations.append(WLK1TokenKeys.Background(pending))
+                    pending.removeAll(keepingCapacity: true)
+                }
+            }
+            keys.append(ConsentKeys(customer: customer, beaconKey: beaconKey,
                                     cardPseudonyms: customerCards.sorted { $0.lexicographicallyPrecedes($1) },
                                     eid: eid, irk: try key(row, 6, customer: customer, what: "IRK"), staticIdentifiers: staticIDs,
                                     expires: try row.decode(Int64?.self, atIndex: 2).map(RegistryTime.date)))
+        }
+        if deriving {
+            if !pending.isEmpty { derivations.append(WLK1TokenKeys.Background(pending)) }
+            var derived: [Block128] = []
+            derived.reserveCapacity(derivations.count * tokenKeyChunk)
+            for d in derivations { derived += d.wait() }
+            derivations = []
+            tokenKeys = derived
         }
         return keys
     }

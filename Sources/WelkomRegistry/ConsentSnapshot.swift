@@ -5,9 +5,13 @@ import WelkomCore
 public struct ConsentSnapshot: Sendable {
     public var changeCounter: Int64
     public var keys: [ConsentKeys]
+    /// When asked for (`snapshot(at:withTokenKeys:)`): the WLK1 token key of every beacon key in
+    /// `keys`, in order (`keys.compactMap(\.beaconKey)`), derived while the registry was read.
+    public var wlk1TokenKeys: [Block128]?
 
-    public init(changeCounter: Int64, keys: [ConsentKeys]) {
+    public init(changeCounter: Int64, keys: [ConsentKeys], wlk1TokenKeys: [Block128]? = nil) {
         self.changeCounter = changeCounter
         self.keys = keys
+        self.wlk1TokenKeys = wlk1TokenKeys
     }
 }

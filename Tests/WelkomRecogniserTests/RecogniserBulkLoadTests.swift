@@ -68,6 +68,24 @@ final class RecogniserBulkLoadTests: XCTestCase {
         XCTAssertNil(bulk.recognise(stranger))
     }
 
+    /// Token keys derived while the registry was read are used as given; a list that does not fit
+    /// the consents is not trusted and the keys are derived again.
+    func testGivenTokenKeysAreUsedAndAMismatchedListIsIgnored() {
+        var rng = TestSeed.generator(for: self)
+        let all = consents(300, &rng)
+        let tokenKeys = WLK1TokenKeys.derive(all.compactMap(\.beaconKey))
+        let centre = WLK1.window(at: t0)!
+        for given in [tokenKeys, Array(tokenKeys.dropLast()), []] {
+            var r = Recogniser(settings: .init(enabled: true), pepper: pepper)
+            r.reconcile(with: all, at: t0, tokenKeys: given)
+            for c in all {
+                guard let s = sighting(c, window: centre, at: t0) else { continue }
+                XCTAssertEqual(r.recognise(s)?.customer, (c.expires ?? .distantFuture) > t0 ? c.customer : nil,
+                               "given \(given.count) keys")
+            }
+        }
+    }
+
     func testReconcileNamesEveryCustomerItRemoves() {
         var rng = TestSeed.generator(for: self)
         let all = consents(400, &rng).filter { $0.expires == nil }
