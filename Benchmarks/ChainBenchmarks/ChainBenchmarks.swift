@@ -222,5 +222,8 @@ enum ChainBenchmarks {
         let all: [ConsentSummary] = try await loadRegistry.consents()
         progress(String(format: "initial sync: %d consents into an empty gateway in %.1f s, %.1f s CPU here (goal < 30 s)",
                         all.count, loadTime, loadCPUTime))
+        if let size = try? FileManager.default.attributesOfItem(atPath: loadDir.appendingPathComponent("registry.sqlite").path)[.size] {
+            progress("registry.sqlite: \(size) bytes")
+        }
     }
 }

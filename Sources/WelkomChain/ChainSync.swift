@@ -127,12 +127,14 @@ public final class ChainSync: Sendable {
                     }
                     let previous = shipped
                     shipped = try await self.shipEntries(db, after: shipped)
-                    // A checkpoint goes once the entries it covers have gone.
-                    if checkpointsPending || wroteCheckpoint || shipped != previous {
+                    // A checkpoint goes once the entries it covers have gone (and on the heartbeat,
+                    // for one another process wrote without new entries).
+                    let heartbeat = ContinuousClock.now - lastReport >= Self.contactHeartbeat
+                    if checkpointsPending || wroteCheckpoint || shipped != previous || heartbeat {
                         checkpointsPending = try await self.shipCheckpoints(db, through: shipped, shipped: &shippedCheckpoints)
                     }
                     let moved = reported.map { $0.position != position || $0.shipped != shipped } ?? true
-                    if moved || wroteCheckpoint || ContinuousClock.now - lastReport >= Self.contactHeartbeat {
+                    if moved || wroteCheckpoint || heartbeat {
                         let total = try await self.ledger.count()
                         let queued = max(0, total - shipped)
                         let key = try await BlockingIO.run { try self.ledger.latestCheckpoint().map { Data($0.publicKey) } }
