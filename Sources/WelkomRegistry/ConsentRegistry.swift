@@ -293,6 +293,8 @@ public final class ConsentRegistry: Sendable {
             statics[try row.decode(String.self, atIndex: 0), default: []].append(try row.decode(String.self, atIndex: 1))
         }
         var keys: [ConsentKeys] = []
+        // Sized once: growing a million-entry array by doubling copies it and faults its pages twice.
+        keys.reserveCapacity(try Int.fetchOne(db, sql: "SELECT count(*) FROM consent") ?? 0)
         var pending: [Block128] = [], derivations: [WLK1TokenKeys.Background] = []
         let deriving = tokenKeys != nil
         // Waited for on every way out, so no derivation outlives the read.
