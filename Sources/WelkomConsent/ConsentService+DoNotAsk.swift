@@ -34,17 +34,9 @@ extension ConsentService {
     @discardableResult
     public func takeBackDoNotAsk(marker: String, channel: String, collectedBy: String?) async throws -> Bool {
         do {
-            // The receipts this ends, found while the entries still name the marker.
-            let ended = try await ledger.stored(LedgerQuery(customer: marker, kinds: [.doNotAsk]))
-                .compactMap { $0.receipt.flatMap(ConsentReceipt.parse)?.consentReceiptID }
             let removed = try await registry.removeDoNotAsk(marker: marker)
-            let unlinked = try await ledger.unlink(customer: marker)
-            guard removed || unlinked > 0 else { return false }
-            let now = clock.now()
-            _ = try await ledger.submit(LedgerDraft(time: now, kind: .consentWithdrawn, detail: "do not ask taken back"),
-                                        receipt: ConsentReceipt(event: .withdrawn, time: now, collectionMethod: channel,
-                                                                endsReceipts: ended, collectedBy: collectedBy))
-            return true
+            return try await unlinkWithReceipt(marker, ending: .doNotAsk, hadRecord: removed, detail: "do not ask taken back",
+                                               channel: channel, collectedBy: collectedBy) != nil
         } catch {
             throw Failure.withdrawalNotRecorded(customer: marker, reason: "\(error)")
         }

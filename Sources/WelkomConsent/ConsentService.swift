@@ -179,19 +179,30 @@ public struct ConsentService: Sendable {
             throw Failure.withdrawalNotRecorded(customer: customer, reason: "\(error)")
         }
         do {
-            // The receipts this withdrawal ends, found while the entries still name the customer.
-            let ended = try await ledger.stored(LedgerQuery(customer: customer, kinds: [.consentGiven]))
-                .compactMap { $0.receipt.flatMap(ConsentReceipt.parse)?.consentReceiptID }
-            let unlinked = try await ledger.unlink(customer: customer)
-            guard hadConsent || unlinked > 0 else { return nil }
-            let now = clock.now()
-            _ = try await ledger.submit(LedgerDraft(time: now, kind: .consentWithdrawn, detail: "key material deleted"),
-                                        receipt: ConsentReceipt(event: .withdrawn, time: now, collectionMethod: channel,
-                                                                endsReceipts: ended, collectedBy: collectedBy))
+            guard let unlinked = try await unlinkWithReceipt(customer, ending: .consentGiven, hadRecord: hadConsent,
+                                                             detail: "key material deleted", channel: channel,
+                                                             collectedBy: collectedBy) else { return nil }
             return Withdrawal(consentDeleted: hadConsent, unlinked: unlinked, agent: notice)
         } catch {
             throw Failure.withdrawalNotRecorded(customer: customer, reason: "\(error)")
         }
+    }
+
+    /// The ledger's half of a withdrawal (of a consent, or of a "do not ask"): the receipts of the
+    /// `ending` entries naming `id` are found while they still name it, the entries are unlinked,
+    /// and a withdrawal receipt that names nobody ends those receipts. Nil, recording nothing,
+    /// when there was no record (`hadRecord`) and nothing to unlink; else how many were unlinked.
+    func unlinkWithReceipt(_ id: String, ending: LedgerEntryKind, hadRecord: Bool, detail: String,
+                           channel: String, collectedBy: String?) async throws -> Int? {
+        let ended = try await ledger.stored(LedgerQuery(customer: id, kinds: [ending]))
+            .compactMap { $0.receipt.flatMap(ConsentReceipt.parse)?.consentReceiptID }
+        let unlinked = try await ledger.unlink(customer: id)
+        guard hadRecord || unlinked > 0 else { return nil }
+        let now = clock.now()
+        _ = try await ledger.submit(LedgerDraft(time: now, kind: .consentWithdrawn, detail: detail),
+                                    receipt: ConsentReceipt(event: .withdrawn, time: now, collectionMethod: channel,
+                                                            endsReceipts: ended, collectedBy: collectedBy))
+        return unlinked
     }
 
     public struct Erasure: Sendable, Equatable {

@@ -7,9 +7,16 @@ import XCTest
 /// docs/chain.md says, and a certificate that is not to be trusted is refused, saying why.
 final class ChainTLSTests: XCTestCase {
     nonisolated(unsafe) static var cluster: PostgresCluster?
+    /// Why the cluster did not start: every test then fails saying so (a rig that cannot start
+    /// fails loudly, never skips).
+    nonisolated(unsafe) static var startFailure: String?
+
+    struct ClusterNotStarted: Error, CustomStringConvertible {
+        var description: String
+    }
 
     override class func setUp() {
-        cluster = try? PostgresCluster(ssl: true)
+        do { cluster = try PostgresCluster(ssl: true) } catch { startFailure = "\(error)" }
     }
 
     override class func tearDown() {
@@ -17,7 +24,9 @@ final class ChainTLSTests: XCTestCase {
     }
 
     private func url(host: String = "127.0.0.1", _ query: String) throws -> ChainURL {
-        guard let cluster = Self.cluster else { throw XCTSkip("unreachable") }
+        guard let cluster = Self.cluster else {
+            throw ClusterNotStarted(description: "pg-cluster.sh start --ssl failed: \(Self.startFailure ?? "unknown")")
+        }
         var u = try ChainURL(cluster.adminURL.withPassword.replacingOccurrences(of: "?sslmode=disable", with: "") + "?" + query)
         u.host = host
         return u
@@ -51,7 +60,7 @@ final class ChainTLSTests: XCTestCase {
     }
 
     func testTheClusterStarts() throws {
-        XCTAssertNotNil(Self.cluster, "pg-cluster.sh start --ssl failed (openssl or PostgreSQL missing?)")
+        XCTAssertNotNil(Self.cluster, "pg-cluster.sh start --ssl failed (openssl or PostgreSQL missing?): \(Self.startFailure ?? "")")
     }
 
     func testRequireEncryptsWithoutCheckingTheCertificate() async throws {
