@@ -101,8 +101,10 @@ def test_replay_prints_each_recognition_at_capture_time_and_nobody_else(capture,
         t = datetime.fromisoformat(obj["time"]).timestamp()
         # The capture's clock, not the replay's: within the recorded span, before the file was closed.
         assert first - 0.001 <= t <= last + 0.001, (line, first, last)
-        # Printed to the millisecond, rounded: the last record may print up to 1 ms past the file's mtime.
-        assert t <= capture["mtime"] + 0.001, line
+        # Before the file was closed. The kernel stamps mtime from its coarse clock (one scheduler
+        # tick, up to 4 ms at HZ=250, behind the clock the recorder reads), and the time prints
+        # rounded to the millisecond: a record written last may read up to ~5 ms past the mtime.
+        assert t <= capture["mtime"] + 0.010, line
     assert_no_stranger(p.stdout, capture["strangers"])
 
     assert p.stderr.strip(), "no summary on stderr"
