@@ -40,6 +40,8 @@ let package = Package(
         .package(url: "https://github.com/groue/GRDB.swift.git", from: "7.10.0"),
         .package(url: "https://github.com/LebJe/TOMLKit.git", from: "0.6.0"),
         .package(url: "https://github.com/vapor/postgres-nio.git", from: "1.33.2"),
+        // Already in the build through SwiftNIO; the till hub's prompt board uses its heap and deque.
+        .package(url: "https://github.com/apple/swift-collections.git", from: "1.6.0"),
     ],
     targets: [
         // C libraries at the hardware edge.
@@ -91,6 +93,8 @@ let package = Package(
             .product(name: "GRDB", package: "GRDB.swift"), .product(name: "Crypto", package: "swift-crypto"),
             .product(name: "Logging", package: "swift-log"),
             .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            .product(name: "HeapModule", package: "swift-collections"),
+            .product(name: "DequeModule", package: "swift-collections"),
         ], swiftSettings: strict),
 
         // Customer pole displays: ESC/POS and CD5220 line displays on a serial port.
@@ -173,7 +177,7 @@ let package = Package(
         .testTarget(name: "WelkomPoleDisplayTests", dependencies: ["WelkomPoleDisplay"], swiftSettings: strict),
         .testTarget(name: "WelkomSerialTests", dependencies: ["WelkomSerial"], swiftSettings: strict),
         .testTarget(name: "WelkomTillHubTests", dependencies: [
-            "WelkomTillHub", .product(name: "HummingbirdTesting", package: "hummingbird"),
+            "WelkomTillHub", "WelkomTesting", .product(name: "HummingbirdTesting", package: "hummingbird"),
             .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
         ], swiftSettings: strict),
         .testTarget(name: "WelkomAgentTests", dependencies: [
