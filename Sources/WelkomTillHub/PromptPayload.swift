@@ -4,7 +4,7 @@ import WelkomCore
 /// What a till page receives about a prompt. It deliberately has no customer, scheme or
 /// language: the page needs only the line to read, and anything more would put a customer
 /// identifier on the wire and in the browser.
-struct PromptPayload: Sendable, Codable, Equatable {
+struct PromptPayload: Sendable, Equatable {
     var id: String
     var kind: PromptKind
     var text: String
@@ -27,24 +27,6 @@ struct PromptPayload: Sendable, Codable, Equatable {
         self.created = prompt.created
         self.expires = prompt.expires
         self.scopes = prompt.scopes?.sorted()
-    }
-
-    private enum CodingKeys: String, CodingKey {
-        case id, kind, text, created, expires, scopes
-    }
-
-    /// As synthesised, but `created` keeps its milliseconds ("…T10:00:00.250Z"): the page puts
-    /// the newest prompt on top, and two scans within one second must still sort apart.
-    func encode(to encoder: any Encoder) throws {
-        var c = encoder.container(keyedBy: CodingKeys.self)
-        try c.encode(id, forKey: .id)
-        try c.encode(kind, forKey: .kind)
-        try c.encode(text, forKey: .text)
-        let formatter = ISO8601DateFormatter()
-        formatter.formatOptions = [.withInternetDateTime, .withFractionalSeconds]
-        try c.encode(formatter.string(from: created), forKey: .created)
-        try c.encode(expires, forKey: .expires)
-        try c.encodeIfPresent(scopes, forKey: .scopes)
     }
 
     /// `text` cut to `limit` scalars, the last being an ellipsis when anything was cut. Cut by

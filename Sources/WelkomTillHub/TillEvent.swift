@@ -38,31 +38,27 @@ struct TillEvent: Sendable, Equatable {
         "id: \(id)\nevent: \(name)\ndata: \(dataJSON())\n\n"
     }
 
-    /// The `data:` line. JSONEncoder escapes line breaks inside strings, so the JSON is always
-    /// one line, as a `data:` field must be.
+    /// The `data:` line: one JSON object, keys sorted, always one line (JSONText escapes line
+    /// breaks inside strings, as a `data:` field needs). Written by hand: JSONEncoder with a date
+    /// formatter per event was an eighth of the agent's CPU while prompts streamed to a till.
     func dataJSON() -> String {
-        let encoder = JSONEncoder()
-        encoder.dateEncodingStrategy = .iso8601
-        encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
-        let data: Data?
+        var json = JSONObjectWriter()
         switch body {
         case .prompt(let payload):
-            data = try? encoder.encode(payload)
+            // `created` keeps its milliseconds: the page puts the newest prompt on top, and two
+            // scans within one second must still sort apart.
+            json.add("created", UTCTimestamp.rfc3339(milliseconds: UTCTimestamp.milliseconds(payload.created)))
+            json.add("expires", UTCTimestamp.rfc3339Seconds(payload.expires))
+            json.add("id", payload.id)
+            json.add("kind", payload.kind.rawValue)
+            if let scopes = payload.scopes { json.add("scopes", scopes.map(\.rawValue)) }
+            json.add("text", payload.text)
         case .remove(let promptID, let reason):
-            data = try? encoder.encode(RemovePayload(id: promptID, reason: reason))
+            json.add("id", promptID)
+            json.add("reason", reason.rawValue)
         case .reset(let serverTime):
-            data = try? encoder.encode(ResetPayload(serverTime: serverTime))
+            json.add("serverTime", UTCTimestamp.rfc3339Seconds(serverTime))
         }
-        // Encoding these plain structs cannot fail; an empty object keeps the stream well formed if it ever did.
-        return data.flatMap { String(data: $0, encoding: .utf8) } ?? "{}"
-    }
-
-    private struct RemovePayload: Encodable {
-        var id: String
-        var reason: RemovalReason
-    }
-
-    private struct ResetPayload: Encodable {
-        var serverTime: Date
+        return json.line
     }
 }
