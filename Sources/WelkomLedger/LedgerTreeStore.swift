@@ -41,8 +41,10 @@ struct PreparedEntry: Sendable {
 /// The tree's rows in SQLite: appending leaves with their bodies and completed nodes, and
 /// answering MTH(D[a:b]) from stored hashes. Every function runs inside the caller's transaction.
 enum LedgerTreeStore {
+    // Cached statements: each append reads the tree's right edge (about log2(n) hashes), and
+    // compiling those reads anew every time was most of a one-entry transaction's CPU.
     static func size(_ db: Database) throws -> UInt64 {
-        UInt64(max(0, try Int64.fetchOne(db, sql: "SELECT MAX(seq) FROM leaf") ?? 0))
+        UInt64(max(0, try Int64.fetchOne(db.cachedStatement(sql: "SELECT MAX(seq) FROM leaf")) ?? 0))
     }
 
     /// Appends entries as leaves after the current last one, in one go.
@@ -90,10 +92,11 @@ enum LedgerTreeStore {
     static func storedHash(_ db: Database, height: Int, index: UInt64) throws -> [UInt8] {
         let data: Data?
         if height == 0 {
-            data = try Data.fetchOne(db, sql: "SELECT hash FROM leaf WHERE seq = ?", arguments: [Int64(index) + 1])
+            data = try Data.fetchOne(db.cachedStatement(sql: "SELECT hash FROM leaf WHERE seq = ?"),
+                                     arguments: [Int64(index) + 1])
         } else {
             let end = (index + 1) << UInt64(height)
-            data = try Data.fetchOne(db, sql: "SELECT hash FROM node WHERE end_seq = ? AND height = ?",
+            data = try Data.fetchOne(db.cachedStatement(sql: "SELECT hash FROM node WHERE end_seq = ? AND height = ?"),
                                      arguments: [Int64(end), height])
         }
         guard let data, data.count == MerkleTree.hashLength else {

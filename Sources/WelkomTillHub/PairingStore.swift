@@ -114,7 +114,8 @@ public final class PairingStore: Sendable {
     public func pairing(token: String, now: Date = Date()) throws(PairingError) -> Pairing? {
         guard !token.isEmpty, token.count <= 128 else { return nil }
         return try read { db in
-            try Row.fetchOne(db, sql: "SELECT id, till, created, expires, role FROM pairing WHERE token_hash = ? AND expires > ?",
+            // Cached: every request of a paired page comes through here.
+            try Row.fetchOne(db.cachedStatement(sql: "SELECT id, till, created, expires, role FROM pairing WHERE token_hash = ? AND expires > ?"),
                              arguments: [Self.hash(token), now.timeIntervalSince1970]).map(Self.pairing)
         }
     }
@@ -167,7 +168,7 @@ public final class PairingStore: Sendable {
     // MARK: Helpers
 
     static func hash(_ text: String) -> String {
-        SHA256.hash(data: Data(text.utf8)).map { String(format: "%02x", $0) }.joined()
+        Hex.encode(SHA256.hash(data: Data(text.utf8)))
     }
 
     /// 32 random bytes as base64url without padding (43 characters, cookie- and header-safe).
