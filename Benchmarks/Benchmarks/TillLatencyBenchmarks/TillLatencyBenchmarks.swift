@@ -278,7 +278,11 @@ struct StrangerReports: SightingSource {
 
     func run(onSighting: @escaping @Sendable (Sighting) async -> Void) async throws {
         var rng = SystemRandomNumberGenerator()
-        let keys = (0..<200).map { _ in Block128(hi: rng.next(), lo: rng.next()) }
+        // Token keys derived once, tokens once per 10-minute window: the phones' work is not the
+        // agent's, and on two cores the generator's CPU would be taken from the agent measured.
+        let tokenKeys = (0..<200).map { _ in WLK1.tokenKey(beaconKey: Block128(hi: rng.next(), lo: rng.next())) }
+        var tokens: [Block128] = []
+        var tokensWindow: UInt32?
         let batch = perSecond / 100
         var i = 0
         var next = ContinuousClock.now
@@ -286,8 +290,13 @@ struct StrangerReports: SightingSource {
             next += .milliseconds(10)
             try await Task.sleep(until: next, clock: .continuous)
             let now = Date()
+            let window = WLK1.window(at: now)
+            if window != tokensWindow {
+                tokensWindow = window
+                tokens = tokenKeys.map { key in window.map { WLK1.token(tokenKey: key, window: $0) } ?? Block128(hi: 0, lo: 0) }
+            }
             for _ in 0..<batch {
-                let token = WLK1.token(beaconKey: keys[i % keys.count], at: now) ?? Block128(hi: 0, lo: 0)
+                let token = tokens[i % tokens.count]
                 i += 1
                 await onSighting(Sighting(time: now, evidence: .wlk1(companyID: 0xFFFF, token: token), rssi: -70, source: .radio))
             }
