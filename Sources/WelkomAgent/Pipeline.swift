@@ -142,57 +142,36 @@ public actor Pipeline {
 
     // MARK: - Sightings
 
-    /// Drives the flow from a sequence of sightings, with their own times as the clock: stale
-    /// state is swept every `sweepInterval` seconds of sighting time (`welkom replay`).
-    public func run<S: AsyncSequence & Sendable>(_ sightings: S, sweepInterval: TimeInterval) async throws
-    where S.Element == Sighting {
-        var lastSweep: Date?
-        for try await sighting in sightings {
-            if let last = lastSweep {
-                if sighting.time.timeIntervalSince(last) >= sweepInterval {
-                    sweep(now: sighting.time)
-                    lastSweep = sighting.time
-                }
-            } else {
-                lastSweep = sighting.time
-            }
-            _ = await handle(sighting)
-        }
-    }
-
-    /// The same for sightings in batches (`welkom replay`: MergedCaptures.batches). Radio sightings
-    /// are recognised without a suspension and counted once per batch; only a match goes on
-    /// through the zones, the policy and a delivery (as `handle`), and any other sighting through
-    /// `handle` itself. A stranger's report then costs a table lookup and no await.
+    /// Drives the flow from batches of sightings with their own times as the clock (`welkom
+    /// replay`: MergedCaptures.batches): stale state is swept every `sweepInterval` seconds of
+    /// sighting time, and each batch goes through as `handle(batch:)`.
     public func run<S: AsyncSequence & Sendable>(batches: S, sweepInterval: TimeInterval) async throws
     where S.Element == [Sighting] {
         var lastSweep: Date?
         for try await batch in batches {
-            var radio = 0, unmatched = 0
-            for sighting in batch {
-                if let last = lastSweep {
-                    if sighting.time.timeIntervalSince(last) >= sweepInterval {
-                        sweep(now: sighting.time)
-                        lastSweep = sighting.time
-                    }
-                } else {
-                    lastSweep = sighting.time
+            await handle(batch: batch) { time in
+                guard let last = lastSweep else { lastSweep = time; return }
+                if time.timeIntervalSince(last) >= sweepInterval {
+                    sweep(now: time)
+                    lastSweep = time
                 }
-                guard sighting.source == .radio else { _ = await handle(sighting); continue }
-                radio += 1
-                guard let recognition = recogniser.recognise(sighting) else { unmatched += 1; continue }
-                await proceed(recognition, of: sighting)
             }
-            metrics.count(.radio, sightings: radio, unmatched: unmatched)
         }
     }
 
     /// Several sightings from one read of a source (the radio's): one step into the actor for all
     /// of them. Radio sightings are recognised without a suspension and counted once; a match goes
-    /// on as in `handle`, and any other sighting through `handle` itself.
+    /// on as in `handle`, and any other sighting through `handle` itself. A stranger's report
+    /// then costs a table lookup and no await.
     public func handle(batch: [Sighting]) async {
+        await handle(batch: batch) { _ in }
+    }
+
+    /// `handle(batch:)`, with `before` told each sighting's time before it is handled.
+    private func handle(batch: [Sighting], before: (Date) -> Void) async {
         var radio = 0, unmatched = 0
         for sighting in batch {
+            before(sighting.time)
             guard sighting.source == .radio else { _ = await handle(sighting); continue }
             radio += 1
             guard let recognition = recogniser.recognise(sighting) else { unmatched += 1; continue }
