@@ -147,15 +147,9 @@ public actor Pipeline {
     /// sighting time, and each batch goes through as `handle(batch:)`.
     public func run<S: AsyncSequence & Sendable>(batches: S, sweepInterval: TimeInterval) async throws
     where S.Element == [Sighting] {
-        var lastSweep: Date?
+        var sweeps: SightingTimeSweeps? = SightingTimeSweeps(interval: sweepInterval)
         for try await batch in batches {
-            await handle(batch: batch) { time in
-                guard let last = lastSweep else { lastSweep = time; return }
-                if time.timeIntervalSince(last) >= sweepInterval {
-                    sweep(now: time)
-                    lastSweep = time
-                }
-            }
+            await handle(batch: batch, sweeps: &sweeps)
         }
     }
 
@@ -164,14 +158,17 @@ public actor Pipeline {
     /// on as in `handle`, and any other sighting through `handle` itself. A stranger's report
     /// then costs a table lookup and no await.
     public func handle(batch: [Sighting]) async {
-        await handle(batch: batch) { _ in }
+        var live: SightingTimeSweeps?
+        await handle(batch: batch, sweeps: &live)
     }
 
-    /// `handle(batch:)`, with `before` told each sighting's time before it is handled.
-    private func handle(batch: [Sighting], before: (Date) -> Void) async {
+    /// `handle(batch:)`, sweeping by the sightings' own times when `sweeps` is given (a replay).
+    /// An inout value, not a closure over a variable: that cost a dynamic exclusivity check per
+    /// report, a tenth of a replay's time.
+    private func handle(batch: [Sighting], sweeps: inout SightingTimeSweeps?) async {
         var radio = 0, unmatched = 0
         for sighting in batch {
-            before(sighting.time)
+            if sweeps?.due(at: sighting.time) == true { sweep(now: sighting.time) }
             guard sighting.source == .radio else { _ = await handle(sighting); continue }
             radio += 1
             guard let recognition = recogniser.recognise(sighting) else { unmatched += 1; continue }
@@ -342,5 +339,20 @@ extension Pipeline {
         }
         if settings.enabled { logger.notice("\(rpaBoundNotice)") }
         onEvent(.consentsReloaded(customers: recogniser.customerCount))
+    }
+}
+
+/// A replay's sweep clock: due every `interval` seconds of sighting time, counted from the first.
+struct SightingTimeSweeps {
+    let interval: TimeInterval
+    private var last: Date?
+
+    init(interval: TimeInterval) { self.interval = interval }
+
+    mutating func due(at time: Date) -> Bool {
+        guard let last else { self.last = time; return false }
+        guard time.timeIntervalSince(last) >= interval else { return false }
+        self.last = time
+        return true
     }
 }
