@@ -34,23 +34,27 @@ public final class BtsnoopReader {
     /// The controller whose packets `next()` returns: the chosen or only one of a monitor
     /// capture (nil when it carries no packets at all); nil for 1001/1002, which hold one.
     public let controllerIndex: UInt16?
-    public private(set) var endedInPartialRecord = false
+    // The counters and the read-ahead below change on every record, millions of times in a
+    // replay, and a class's stored properties are checked for exclusive access at run time:
+    // those checks were a tenth of a replay's time. The reader is not Sendable and none of its
+    // methods hands out an access that overlaps another, so the checks are switched off here.
+    @exclusivity(unchecked) public private(set) var endedInPartialRecord = false
     /// The number in the file (from 1, counting every record of every controller and kind, as
     /// Wireshark numbers frames) of the record `next()` last returned; 0 before the first.
-    public private(set) var recordNumber = 0
+    @exclusivity(unchecked) public private(set) var recordNumber = 0
     /// Records read from the file so far, whatever `next()` made of them.
-    public private(set) var recordsInFile = 0
+    @exclusivity(unchecked) public private(set) var recordsInFile = 0
     /// Where the partial last record starts, when `endedInPartialRecord`.
-    public private(set) var partialRecordOffset: Int?
+    @exclusivity(unchecked) public private(set) var partialRecordOffset: Int?
     private let file: UnsafeMutablePointer<FILE>
-    private var offset = 16
+    @exclusivity(unchecked) private var offset = 16
     /// Bytes read ahead from the file, `buffer[start..<end]` not yet handed out: one fread per
     /// 256 KiB rather than two per record, and no header array per record (a replay reads
     /// millions of records).
-    private var buffer = [UInt8](repeating: 0, count: 1 << 18)
-    private var start = 0
-    private var end = 0
-    private var atEOF = false
+    @exclusivity(unchecked) private var buffer = [UInt8](repeating: 0, count: 1 << 18)
+    @exclusivity(unchecked) private var start = 0
+    @exclusivity(unchecked) private var end = 0
+    @exclusivity(unchecked) private var atEOF = false
 
     /// Opens a capture. `index` picks one controller of a monitor (2001) capture; for the other
     /// datalinks only 0 is accepted (they hold one controller).
