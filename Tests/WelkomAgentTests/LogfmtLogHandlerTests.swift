@@ -18,4 +18,17 @@ final class LogfmtLogHandlerTests: XCTestCase {
         let decoded = try JSONDecoder().decode(String.self, from: Data(encoded.utf8))
         XCTAssertEqual(decoded, raw)
     }
+
+    /// `time=` is now in UTC with milliseconds, as log shippers parse RFC 3339.
+    func testTimestampIsNowInRFC3339WithMilliseconds() throws {
+        let before = Date()
+        let stamp = LogfmtLogHandler.timestamp()
+        let after = Date()
+        XCTAssertNotNil(stamp.range(of: #"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{3}Z$"#, options: .regularExpression), stamp)
+        let parser = ISO8601DateFormatter()
+        parser.formatOptions = [.withInternetDateTime, .withFractionalSeconds]
+        let parsed = try XCTUnwrap(parser.date(from: stamp))
+        XCTAssertGreaterThanOrEqual(parsed.timeIntervalSince(before), -0.001, stamp)
+        XCTAssertLessThanOrEqual(parsed.timeIntervalSince(after), 0.001, stamp)
+    }
 }
