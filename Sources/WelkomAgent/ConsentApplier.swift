@@ -55,7 +55,9 @@ public final class ConsentApplier: AgentLink, Sendable {
                     switch request.work {
                     case let .change(.withdrawn(customer)):
                         await pipeline.applyWithdrawal(of: customer)
-                    case .change(.enrolled), .change(.reload):
+                    case let .change(.enrolled(customer)):
+                        try await pipeline.applyEnrolment(of: customer, at: clock.now())
+                    case .change(.reload):
                         try await pipeline.reloadConsents(at: clock.now())
                     case let .recogniser(settings):
                         try await pipeline.replaceRecogniser(settings: settings, at: clock.now())

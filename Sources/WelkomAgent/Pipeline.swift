@@ -107,6 +107,24 @@ public actor Pipeline {
         onEvent(.consentsReloaded(customers: recogniser.customerCount))
     }
 
+    /// An enrolment (or a re-enrolment that replaced keys, name or scopes): only that customer is
+    /// read from the registry and put into the tables in place, effective for the next sighting.
+    /// Gone from the registry by the time it is read (withdrawn meanwhile, or expired), it is
+    /// applied as a withdrawal, as a whole reload would.
+    public func applyEnrolment(of customer: CustomerID, at time: Date) async throws {
+        guard recogniser.settings.enabled, let registry else { return }
+        guard let keys = try await registry.keys(of: customer, at: time) else {
+            if recogniser.contains(customer: customer) { await applyWithdrawal(of: customer) }
+            return
+        }
+        let wasExceeded = recogniser.rpaMatchNeedsConfirmation
+        recogniser.upsert(keys, at: time)
+        profiles.forget(customer)
+        if recogniser.rpaMatchNeedsConfirmation != wasExceeded { logger.warning("\(rpaBoundNotice)") }
+        metrics.activeConsents.set(Double(recogniser.customerCount))
+        onEvent(.consentsReloaded(customers: recogniser.customerCount))
+    }
+
     /// A withdrawal, in the order invariant 3 needs: the tables stop matching the customer (no
     /// suspension between this and the previous sighting), the policy and zones forget them,
     /// deliveries already under way finish (and do not show), then the customer's prompts come

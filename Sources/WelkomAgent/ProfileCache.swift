@@ -6,9 +6,10 @@ import WelkomCore
 /// resident memory and a third of its start.
 ///
 /// Bounded: when full it is emptied and refills with whoever is recognised next (a shop floor
-/// holds far fewer customers than `capacity`). Every change to the registry empties it
-/// (`invalidateAll`), and a read that began before a change is not kept (`generation`), so a
-/// cached profile is never older than the tables it is used with.
+/// holds far fewer customers than `capacity`). A change to one customer (an enrolment, a
+/// withdrawal) drops theirs (`forget`), any wider change empties it (`invalidateAll`), and a
+/// read that began before a change is not kept (`generation`), so a cached profile is never
+/// older than the tables it is used with.
 struct ProfileCache: Sendable {
     let capacity: Int
     private var entries: [CustomerID: CustomerProfile] = [:]
@@ -30,13 +31,13 @@ struct ProfileCache: Sendable {
         entries[profile.customer] = profile
     }
 
-    /// A withdrawal: their profile goes now, and a read of it in flight is not kept.
+    /// A withdrawal or an enrolment: their profile goes now, and a read in flight is not kept.
     mutating func forget(_ customer: CustomerID) {
         entries[customer] = nil
         generation &+= 1
     }
 
-    /// Any other change to the registry (an enrolment, an import, new recognition settings).
+    /// Any wider change to the registry (a reload, an import, new recognition settings).
     mutating func invalidateAll() {
         entries.removeAll()
         generation &+= 1

@@ -23,6 +23,10 @@ extension ConsentRegistry {
         try await BlockingIO.run { try self.snapshot(at: time, withTokenKeys: withTokenKeys) }
     }
 
+    public func keys(of customer: CustomerID, at time: Date) async throws -> ConsentKeys? {
+        try await BlockingIO.run { try self.keys(of: customer, at: time) }
+    }
+
     public func consents() async throws -> [ConsentSummary] {
         try await BlockingIO.run { try self.consents() }
     }

@@ -267,6 +267,17 @@ public final class ConsentRegistry: Sendable {
         }
     }
 
+    /// One customer's keys, as `snapshot` would hold them; nil when they have no active consent
+    /// (none, withdrawn, or expired at `at`). An enrolment applied to a running agent reads only
+    /// its customer: re-reading a million consents per enrolment took the agent 1-2 s each.
+    @available(*, noasync, message: "blocks the thread on SQLite; use await keys(of:at:) in async code")
+    public func keys(of customer: CustomerID, at: Date) throws -> ConsentKeys? {
+        try read("read consent") { db in
+            var none: [Block128]?
+            return try Self.activeKeys(db, at: at, ordered: false, only: customer, tokenKeys: &none).first
+        }
+    }
+
     /// Beacon keys handed to the token-key derivation this many at a time while reading.
     static let tokenKeyChunk = 65_536
 
@@ -275,34 +286,37 @@ public final class ConsentRegistry: Sendable {
     /// they come in storage order: ordering a million by customer ID costs a third of the read.
     /// `tokenKeys`: nil to derive none; otherwise filled with the WLK1 token key of each beacon
     /// key, in the order of the returned consents that have one.
-    private static func activeKeys(_ db: Database, at: Date, ordered: Bool,
+    /// `only`: that customer's row alone (an enrolment), by the same decoding.
+    private static func activeKeys(_ db: Database, at: Date, ordered: Bool, only: CustomerID? = nil,
                                    tokenKeys: inout [Block128]?) throws -> [ConsentKeys] {
         let cutoff = RegistryTime.milliseconds(at)
         var cards: [String: [[UInt8]]] = [:]
         let cardRows = try Row.fetchCursor(db, sql: """
             SELECT card.customer, card.pseudonym FROM card JOIN consent USING (customer)
-            WHERE consent.expires_ms IS NULL OR consent.expires_ms > ?
-            """, arguments: [cutoff])
+            WHERE (consent.expires_ms IS NULL OR consent.expires_ms > ?)\(only == nil ? "" : " AND card.customer = ?")
+            """, arguments: StatementArguments([cutoff as any DatabaseValueConvertible] + (only.map { [$0] } ?? [])))
         while let row = try cardRows.next() {
             let pseudonym = try row.withUnsafeData(atIndex: 1) { Array($0 ?? Data()) }
             cards[try row.decode(String.self, atIndex: 0), default: []].append(pseudonym)
         }
         var statics: [String: [String]] = [:]
-        let staticRows = try Row.fetchCursor(db, sql: "SELECT customer, canonical FROM static_identifier ORDER BY canonical")
+        let staticRows = try Row.fetchCursor(
+            db, sql: "SELECT customer, canonical FROM static_identifier\(only == nil ? "" : " WHERE customer = ?") ORDER BY canonical",
+            arguments: StatementArguments(only.map { [$0] } ?? []))
         while let row = try staticRows.next() {
             statics[try row.decode(String.self, atIndex: 0), default: []].append(try row.decode(String.self, atIndex: 1))
         }
         var keys: [ConsentKeys] = []
         // Sized once: growing a million-entry array by doubling copies it and faults its pages twice.
-        keys.reserveCapacity(try Int.fetchOne(db, sql: "SELECT count(*) FROM consent") ?? 0)
+        keys.reserveCapacity(only != nil ? 1 : try Int.fetchOne(db, sql: "SELECT count(*) FROM consent") ?? 0)
         var pending: [Block128] = [], derivations: [WLK1TokenKeys.Background] = []
         let deriving = tokenKeys != nil
         // Waited for on every way out, so no derivation outlives the read.
         defer { for d in derivations { _ = d.wait() } }
         let rows = try Row.fetchCursor(db, sql: """
             SELECT customer, beacon_key, expires_ms, eid_key, eid_exponent, eid_epoch, irk FROM consent
-            WHERE expires_ms IS NULL OR expires_ms > ?\(ordered ? " ORDER BY customer" : "")
-            """, arguments: [cutoff])
+            WHERE (expires_ms IS NULL OR expires_ms > ?)\(only == nil ? "" : " AND customer = ?")\(ordered ? " ORDER BY customer" : "")
+            """, arguments: StatementArguments([cutoff as any DatabaseValueConvertible] + (only.map { [$0] } ?? [])))
         while let row = try rows.next() {
             let customer = try row.decode(String.self, atIndex: 0)
             // Few customers have cards or static identifiers: no hashing of every ID for them.
