@@ -76,7 +76,8 @@ test-e2e:
 
 # Then Home Assistant's resolver and parser on the same workloads (Benchmarks/peers, own venv),
 # then `welkom replay` in release against BlueZ's btmon on one synthetic capture, then the whole
-# agent's CPU per report, memory and cold start through a Bumble controller (agent_cpu.py, rigs venv).
+# agent's CPU per report, memory and cold start through a Bumble controller (agent_cpu.py, rigs venv),
+# then how long an enrolment takes to reach a running agent with 1,000,000 enrolled (enrol_apply.py).
 BENCH_VENV := Benchmarks/peers/.venv
 DEB_BENCH  := bluez
 bench: deps-build $(BENCH_VENV)/.installed venv
@@ -85,6 +86,7 @@ bench: deps-build $(BENCH_VENV)/.installed venv
 	$(BENCH_VENV)/bin/python Benchmarks/peers/ha_bench.py
 	$(BENCH_VENV)/bin/python Benchmarks/peers/replay_vs_btmon.py
 	$(VENV)/bin/python Benchmarks/peers/agent_cpu.py
+	$(VENV)/bin/python Benchmarks/peers/enrol_apply.py --welkom "$$($(SWIFT) build -c release --show-bin-path)/welkom"
 
 $(BENCH_VENV)/.installed: Benchmarks/peers/requirements.txt
 	python3 -m venv $(BENCH_VENV)
