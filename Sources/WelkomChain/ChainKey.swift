@@ -76,15 +76,30 @@ public struct ChainKey: Sendable {
         return ChainKey(bytes: bytes)
     }
 
+    /// A new key, all or nothing: written and fsynced under a temporary name in the same
+    /// directory, then linked into place. link(2) refuses an existing name, so a key another
+    /// process made meanwhile is kept (and loaded), never replaced; and a full disk or a crash
+    /// part-way leaves no key file at all rather than a short one every later start refuses.
     private static func write(path: String) throws {
         var rng = SystemRandomNumberGenerator()
         let bytes = (0..<length).map { _ in UInt8.random(in: .min ... .max, using: &rng) }
-        let fd = Glibc.open(path, O_CREAT | O_EXCL | O_WRONLY | O_CLOEXEC, 0o600)
+        let directory = (path as NSString).deletingLastPathComponent
+        let temp = (directory.isEmpty ? "." : directory)
+            + "/.\((path as NSString).lastPathComponent).\(getpid()).\(UInt32.random(in: .min ... .max, using: &rng)).new"
+        let fd = Glibc.open(temp, O_CREAT | O_EXCL | O_WRONLY | O_NOFOLLOW | O_CLOEXEC, 0o600)
         guard fd >= 0 else { throw ChainError.key(path: path, reason: "cannot create: \(String(cString: strerror(errno)))") }
-        defer { close(fd) }
+        var failure: String?
         let written = bytes.withUnsafeBytes { Glibc.write(fd, $0.baseAddress, $0.count) }
-        guard written == length, fsync(fd) == 0 else {
-            throw ChainError.key(path: path, reason: "cannot write: \(String(cString: strerror(errno)))")
+        if written != length {
+            failure = written < 0 ? String(cString: strerror(errno)) : "only \(written) of \(length) bytes written"
+        } else if fsync(fd) != 0 {
+            failure = String(cString: strerror(errno))
+        }
+        close(fd)
+        defer { unlink(temp) }
+        if let failure { throw ChainError.key(path: path, reason: "cannot write: \(failure)") }
+        if link(temp, path) != 0, errno != EEXIST {
+            throw ChainError.key(path: path, reason: "cannot create: \(String(cString: strerror(errno)))")
         }
     }
 }
