@@ -31,7 +31,8 @@ struct PromptBoard: Sendable {
     private var shownSoFar: UInt64 = 0
     /// Every active prompt's expiry, earliest first. An entry whose prompt was taken off or
     /// replaced stays until it reaches the top (checked against `active` there), so taking a
-    /// prompt off costs nothing here; `compactExpiries` keeps those leftovers few.
+    /// prompt off costs nothing here; `dropStaleExpiries` keeps those leftovers few (they hold
+    /// a random prompt ID and a time, nothing about a customer).
     private var expiries = Heap<Expiry>()
     /// The newest events of all tills, oldest first, at most `replayCapacity`.
     private var replayBuffer = Deque<TillEvent>()
