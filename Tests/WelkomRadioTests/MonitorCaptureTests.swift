@@ -89,6 +89,26 @@ final class MonitorCaptureTests: XCTestCase {
         XCTAssertEqual(reader.recordNumber, 7)
     }
 
+    /// The zero-copy path (replay's) gives each monitor record the H4 type its opcode names, as
+    /// `packetData` does: SCO and ISO are not ACL, though the flags say only "data" for all three.
+    func testLentRecordsCarryTheTypeTheirOpcodeNames() throws {
+        let path = try monitorCapture([
+            (0, 0, 0, newIndex("hci0")),
+            (0, 2, 0.1, [0x0C, 0x20, 0x02, 0x01, 0x00]),    // command
+            (0, 3, 0.2, reportEvent(wlk1)),                // event
+            (0, 5, 0.3, [0x01, 0x00, 0x01, 0x00, 0xAA]),   // ACL received
+            (0, 7, 0.4, [0x01, 0x00, 0x01, 0xBB]),         // SCO received
+            (0, 19, 0.5, [0x01, 0x00, 0x01, 0x00, 0xCC]),  // ISO received
+        ])
+        let reader = try BtsnoopReader(path: path)
+        var lent: [UInt8] = [], copied: [UInt8] = []
+        while let type = try reader.withNextRecord({ view in reader.h4Packet(of: view)?.type }) { lent += [type].compactMap { $0 } }
+        let again = try BtsnoopReader(path: path)
+        while let record = try again.next() { copied.append(again.packetData(of: record)[0]) }
+        XCTAssertEqual(lent, [0x01, 0x04, 0x02, 0x03, 0x05])
+        XCTAssertEqual(lent, copied)
+    }
+
     func testOneControllerNeedsNoIndexAndH4CapturesTakeOnlyIndexZero() throws {
         let path = try monitorCapture([(3, 0, 0, newIndex("hci3")), (3, 8, 0, []), (3, 3, 1, reportEvent(wlk1))])
         let reader = try BtsnoopReader(path: path)

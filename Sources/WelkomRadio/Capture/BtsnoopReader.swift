@@ -148,14 +148,18 @@ public final class BtsnoopReader {
         return buffer.withUnsafeBytes { b in
             body(BtsnoopRecordView(timestampMicroseconds: header.timestamp, flags: header.flags, originalLength: header.original,
                                    cumulativeDrops: header.drops,
-                                   data: UnsafeRawBufferPointer(rebasing: b[header.dataStart..<(header.dataStart + header.length)])))
+                                   data: UnsafeRawBufferPointer(rebasing: b[header.dataStart..<(header.dataStart + header.length)]),
+                                   monitorOpcode: header.monitorOpcode))
         }
     }
 
     /// A lent record's packet as its H4 type and the bytes after it, whatever the datalink; nil
     /// for an empty 1002 record.
     public func h4Packet(of view: BtsnoopRecordView) -> (type: UInt8, bytes: UnsafeRawBufferPointer)? {
-        guard datalink == Self.datalinkH4 else { return (Self.h4Type(flags: view.flags).rawValue, view.data) }
+        guard datalink == Self.datalinkH4 else {
+            let type = view.monitorOpcode.flatMap { MonitorOpcode(rawValue: $0)?.h4?.type } ?? Self.h4Type(flags: view.flags)
+            return (type.rawValue, view.data)
+        }
         guard let type = view.data.first else { return nil }
         return (type, UnsafeRawBufferPointer(rebasing: view.data.dropFirst()))
     }

@@ -10,6 +10,9 @@ public struct BtsnoopRecordView {
     public var cumulativeDrops: UInt32
     /// The packet as recorded; with datalink 1002 (H4) it starts with the H4 type byte.
     public var data: UnsafeRawBufferPointer
+    /// Of a monitor (2001) capture: the record's opcode, which alone tells SCO and ISO from ACL
+    /// (the flags made 1001's say only "data").
+    public var monitorOpcode: UInt16? = nil
 
     public var isControllerToHost: Bool { flags & 1 == 1 }
     public var isCommandOrEvent: Bool { flags & 2 == 2 }
