@@ -1,6 +1,7 @@
 import Crypto
 import Foundation
 import WelkomCore
+import WelkomStorage
 #if canImport(Glibc)
 import Glibc
 #endif
@@ -76,30 +77,16 @@ public struct ChainKey: Sendable {
         return ChainKey(bytes: bytes)
     }
 
-    /// A new key, all or nothing: written and fsynced under a temporary name in the same
-    /// directory, then linked into place. link(2) refuses an existing name, so a key another
-    /// process made meanwhile is kept (and loaded), never replaced; and a full disk or a crash
-    /// part-way leaves no key file at all rather than a short one every later start refuses.
+    /// A new key, all or nothing (DataDirectory.createExclusively): a full disk or a crash
+    /// part-way leaves no key file rather than a short one every later start refuses, and a key
+    /// another process made meanwhile is kept (and loaded), never replaced.
     private static func write(path: String) throws {
         var rng = SystemRandomNumberGenerator()
         let bytes = (0..<length).map { _ in UInt8.random(in: .min ... .max, using: &rng) }
-        let directory = (path as NSString).deletingLastPathComponent
-        let temp = (directory.isEmpty ? "." : directory)
-            + "/.\((path as NSString).lastPathComponent).\(getpid()).\(UInt32.random(in: .min ... .max, using: &rng)).new"
-        let fd = Glibc.open(temp, O_CREAT | O_EXCL | O_WRONLY | O_NOFOLLOW | O_CLOEXEC, 0o600)
-        guard fd >= 0 else { throw ChainError.key(path: path, reason: "cannot create: \(String(cString: strerror(errno)))") }
-        var failure: String?
-        let written = bytes.withUnsafeBytes { Glibc.write(fd, $0.baseAddress, $0.count) }
-        if written != length {
-            failure = written < 0 ? String(cString: strerror(errno)) : "only \(written) of \(length) bytes written"
-        } else if fsync(fd) != 0 {
-            failure = String(cString: strerror(errno))
-        }
-        close(fd)
-        defer { unlink(temp) }
-        if let failure { throw ChainError.key(path: path, reason: "cannot write: \(failure)") }
-        if link(temp, path) != 0, errno != EEXIST {
-            throw ChainError.key(path: path, reason: "cannot create: \(String(cString: strerror(errno)))")
+        do {
+            try DataDirectory.createExclusively(bytes, at: path)
+        } catch {
+            throw ChainError.key(path: path, reason: error.reason)
         }
     }
 }

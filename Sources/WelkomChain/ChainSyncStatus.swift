@@ -1,5 +1,6 @@
 import Foundation
 import Synchronization
+import WelkomCore
 
 /// What the agent's chain sync is doing, for /healthz, /metrics and the log: whether the chain
 /// database is reachable, how far the store has read, how much of its ledger waits to ship.
@@ -71,8 +72,6 @@ extension ChainSyncStatus.State {
     }
 
     static func rfc3339(_ date: Date) -> String {
-        let f = ISO8601DateFormatter()
-        f.formatOptions = [.withInternetDateTime]
-        return f.string(from: date)
+        UTCTimestamp.rfc3339Seconds(date)
     }
 }

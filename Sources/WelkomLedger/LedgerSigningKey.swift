@@ -87,28 +87,13 @@ struct LedgerSigningKey: Sendable {
         return try? load(directory: directory).publicKey
     }
 
-    /// A private temporary file linked into place: a second process creating the key at the same
-    /// moment either wins the link or reads the complete winner, never half a key.
+    /// All or nothing (DataDirectory.createExclusively): a second process creating the key at
+    /// the same moment either wins the link or reads the complete winner, never half a key.
     private static func create(at path: String) throws(LedgerError) {
-        let key = Curve25519.Signing.PrivateKey()
-        let bytes = Array(key.rawRepresentation)
-        let temp = "\(path).\(getpid()).\(UInt32.random(in: .min ... .max)).tmp"
-        let fd = open(temp, O_CREAT | O_EXCL | O_WRONLY | O_CLOEXEC, 0o600)
-        guard fd >= 0 else { throw .signingKey(path: path, reason: "cannot create: \(errorText())") }
-        defer { unlink(temp) }
-        let written = bytes.withUnsafeBytes { write(fd, $0.baseAddress, $0.count) }
-        let synced = fsync(fd) == 0
-        fchmod(fd, 0o600)
-        close(fd)
-        guard written == 32, synced else { throw .signingKey(path: path, reason: "cannot write: \(errorText())") }
-        if link(temp, path) != 0 && errno != EEXIST {
-            throw .signingKey(path: path, reason: "cannot create: \(errorText())")
-        }
-        // Make the new name durable too.
-        let dirFD = open((path as NSString).deletingLastPathComponent, O_RDONLY | O_DIRECTORY | O_CLOEXEC)
-        if dirFD >= 0 {
-            fsync(dirFD)
-            close(dirFD)
+        do {
+            try DataDirectory.createExclusively(Array(Curve25519.Signing.PrivateKey().rawRepresentation), at: path)
+        } catch {
+            throw .signingKey(path: path, reason: error.reason)
         }
     }
 

@@ -52,30 +52,15 @@ enum CardPepper {
         return bytes
     }
 
-    /// Writes a private temporary file, then links it into place: a second process opening the
-    /// registry at the same moment either wins the link or reads the complete winner, never half.
+    /// All or nothing (DataDirectory.createExclusively): a second process opening the registry
+    /// at the same moment either wins the link or reads the complete winner, never half.
     private static func create(at path: String) throws(RegistryError) {
         var rng = SystemRandomNumberGenerator()  // getrandom(2) on Linux
         let bytes = (0..<CardPepper.length).map { _ in UInt8.random(in: .min ... .max, using: &rng) }
-        let temp = "\(path).\(getpid()).\(UInt32.random(in: .min ... .max, using: &rng)).tmp"
-        let fd = open(temp, O_CREAT | O_EXCL | O_WRONLY | O_CLOEXEC, 0o600)
-        guard fd >= 0 else { throw .pepperUnusable(path: path, reason: "cannot create: \(errorText())") }
-        defer { unlink(temp) }
-        let written = bytes.withUnsafeBytes { write(fd, $0.baseAddress, $0.count) }
-        let synced = fsync(fd) == 0
-        fchmod(fd, 0o600)  // in case a umask took bits off the owner
-        close(fd)
-        guard written == CardPepper.length, synced else {
-            throw .pepperUnusable(path: path, reason: "cannot write: \(errorText())")
-        }
-        if link(temp, path) != 0, errno != EEXIST {
-            throw .pepperUnusable(path: path, reason: "cannot create: \(errorText())")
-        }
-        // Make the new directory entry durable too.
-        let dir = open((path as NSString).deletingLastPathComponent, O_RDONLY | O_DIRECTORY | O_CLOEXEC)
-        if dir >= 0 {
-            fsync(dir)
-            close(dir)
+        do {
+            try DataDirectory.createExclusively(bytes, at: path)
+        } catch {
+            throw .pepperUnusable(path: path, reason: error.reason)
         }
     }
 

@@ -189,6 +189,42 @@ public enum DataDirectory {
         }
     }
 
+    /// Creates a secret file (a key, the card pepper): `bytes` written and fsynced under a private
+    /// temporary name in the same directory, then link(2)ed to `path`, and the directory fsynced.
+    /// All or nothing: a full disk or a crash part-way leaves no file at `path`, never a short
+    /// one; and link refuses an existing name, so a file another process made meanwhile (or
+    /// anything planted there) is left as it is, for the caller's checks when it reads it.
+    /// Returns false in that case.
+    @discardableResult
+    public static func createExclusively(_ bytes: [UInt8], at path: String) throws(FileProblem) -> Bool {
+        let temp = "\(path).\(getpid()).\(UInt32.random(in: .min ... .max)).tmp"
+        let fd = open(temp, O_CREAT | O_EXCL | O_WRONLY | O_NOFOLLOW | O_CLOEXEC, 0o600)
+        guard fd >= 0 else { throw FileProblem(path: path, reason: "cannot create: \(String(cString: strerror(errno)))") }
+        defer { unlink(temp) }
+        var failure: String?
+        fchmod(fd, 0o600)  // whatever the umask took off the owner
+        var offset = 0
+        while failure == nil && offset < bytes.count {
+            let n = bytes.withUnsafeBytes { write(fd, $0.baseAddress! + offset, $0.count - offset) }
+            if n < 0 { failure = String(cString: strerror(errno)) } else if n == 0 { failure = "no progress" } else { offset += n }
+        }
+        if failure == nil, fsync(fd) != 0 { failure = String(cString: strerror(errno)) }
+        close(fd)
+        if let failure { throw FileProblem(path: path, reason: "cannot write: \(failure)") }
+        if link(temp, path) != 0 {
+            guard errno == EEXIST else { throw FileProblem(path: path, reason: "cannot create: \(String(cString: strerror(errno)))") }
+            return false
+        }
+        // The new name durable too.
+        let directory = open((path as NSString).deletingLastPathComponent.isEmpty ? "." : (path as NSString).deletingLastPathComponent,
+                             O_RDONLY | O_DIRECTORY | O_CLOEXEC)
+        if directory >= 0 {
+            fsync(directory)
+            close(directory)
+        }
+        return true
+    }
+
     public struct FileProblem: Error, CustomStringConvertible {
         public var path: String
         public var reason: String
